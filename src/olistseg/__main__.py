@@ -1,0 +1,3 @@
+from olistseg.cli import entrypoint
+
+entrypoint()

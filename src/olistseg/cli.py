@@ -1,0 +1,265 @@
+"""The ``olistseg`` command line: a thin layer over the package.
+
+Exit codes: 0 success, 1 internal error, 2 bad input (a one-paragraph message, no traceback
+unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from olistseg import __version__
+from olistseg.atomic import write_json
+from olistseg.errors import InputError
+
+if TYPE_CHECKING:
+    from olistseg.warehouse.load import LoadReport
+
+app = typer.Typer(
+    name="olistseg",
+    help="Customer Experience KPIs, customer segments and a retrain cadence from Olist data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+class _State:
+    quiet = False
+    debug = False
+
+
+state = _State()
+err_console = Console(stderr=True)
+
+
+def console() -> Console:
+    return Console(quiet=state.quiet)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"olistseg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """olistseg: load Olist-schema data, answer KPI questions, segment customers."""
+    state.quiet, state.debug = quiet, debug
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console(),
+        transient=True,
+    )
+
+
+DataOption = Annotated[
+    Path, typer.Option("--data", help="Kaggle folder (.csv/.csv.gz), its .zip, or an olist.db.")
+]
+WarehouseOption = Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")]
+
+
+@app.command("demo-data")
+def demo_data(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the Kaggle files to.")],
+    customers: Annotated[int, typer.Option(min=10, help="Number of distinct customers.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
+    file_format: Annotated[str, typer.Option("--format", help="csv, csv.gz or parquet.")] = "csv",
+    change_date: Annotated[
+        str, typer.Option(help="Date the planted behaviour mix changes (YYYY-MM-DD).")
+    ] = "2018-01-01",
+    geolocation: Annotated[bool, typer.Option(help="Also write the geolocation table.")] = True,
+) -> None:
+    """Write a synthetic dataset in the Kaggle layout (same schema, realistic distributions)."""
+    from olistseg.data.synthetic import SyntheticConfig, write
+
+    if file_format not in ("csv", "csv.gz", "parquet"):
+        raise InputError(f"--format {file_format!r}: choose csv, csv.gz or parquet.")
+    config = SyntheticConfig(
+        customers=customers, seed=seed, file_format=file_format, change_date=change_date,
+        with_geolocation=geolocation,
+    )  # fmt: skip
+    started = time.perf_counter()
+    with console().status(f"Generating {customers:,} customers (seed {seed})..."):
+        written = write(config, out)
+    _files_table(written, time.perf_counter() - started)
+
+
+def _files_table(written: dict[str, Path], seconds: float) -> None:
+    table = RichTable(title=f"Synthetic data written in {seconds:.1f} s")
+    table.add_column("table")
+    table.add_column("file")
+    table.add_column("size", justify="right")
+    for name, path in written.items():
+        table.add_row(name, str(path), f"{path.stat().st_size / 1e6:.1f} MB")
+    console().print(table)
+
+
+@app.command("load")
+def load_command(
+    data: DataOption,
+    warehouse: WarehouseOption = Path("out/warehouse/olist.duckdb"),
+    encoding: Annotated[str, typer.Option(help="Text encoding of the CSV files.")] = "utf-8",
+    geolocation: Annotated[
+        bool, typer.Option(help="Load the (large, optional) geolocation table.")
+    ] = True,
+) -> None:
+    """Validate and load the tables into a DuckDB warehouse (atomically replaced)."""
+    _load(data, warehouse, encoding, geolocation)
+
+
+def _load(
+    data: Path, warehouse: Path, encoding: str = "utf-8", geolocation: bool = True
+) -> LoadReport:
+    from olistseg.warehouse.load import load, report_path
+
+    with _progress() as progress:
+        task = progress.add_task(f"Loading {data}", total=None)
+
+        def on_table(name: str, position: int, total: int) -> None:
+            progress.update(task, total=total, completed=position, description=f"Loading {name}")
+
+        report = load(
+            data, warehouse, encoding=encoding, include_geolocation=geolocation, progress=on_table
+        )
+    _report_table(report)
+    console().print(f"Warehouse: [bold]{warehouse}[/]   report: {report_path(warehouse)}")
+    return report
+
+
+def _report_table(report: LoadReport) -> None:
+    table = RichTable(title=f"Load report ({report.seconds:.1f} s)")
+    for col in ("table", "source", "read", "loaded", "quarantined", "orphaned"):
+        table.add_column(col, justify="left" if col in ("table", "source") else "right")
+    for t in report.tables:
+        table.add_row(
+            t.table, t.source or "(absent)", f"{t.rows_read:,}", f"{t.rows_loaded:,}",
+            f"[red]{t.rows_quarantined:,}[/]" if t.rows_quarantined else "0",
+            f"[yellow]{t.rows_orphaned:,}[/]" if t.rows_orphaned else "0",
+        )  # fmt: skip
+    out = console()
+    out.print(table)
+    out.print(
+        f"Orders purchased from {report.orders_first_purchase} to {report.orders_last_purchase}"
+    )
+    for warning in report.warnings:
+        out.print(f"[yellow]warning:[/] {warning}")
+
+
+@app.command("info")
+def info(warehouse: WarehouseOption = Path("out/warehouse/olist.duckdb")) -> None:
+    """Row counts and date ranges of each table in a warehouse."""
+    _print_info(warehouse)
+
+
+def _print_info(warehouse: Path) -> None:
+    from olistseg.warehouse.info import connect, warehouse_info
+
+    with connect(warehouse) as con:
+        infos, quarantined = warehouse_info(con)
+    table = RichTable(title=f"Warehouse {warehouse}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("date ranges")
+    for item in infos:
+        ranges = "\n".join(f"{col}: {lo} .. {hi}" for col, (lo, hi) in item.date_ranges.items())
+        table.add_row(item.table, f"{item.rows:,}", ranges)
+    console().print(table)
+    console().print(f"Quarantined rows: {quarantined:,}")
+
+
+@app.command("run")
+def run(
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Input data; default: generate synthetic data.")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    customers: Annotated[
+        int, typer.Option(help="Synthetic customers when --data is absent.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 42,
+) -> None:
+    """The whole pipeline: (synthetic data), load, info; writes ``run.json`` in ``--out``."""
+    from olistseg.data.synthetic import SyntheticConfig, write
+
+    steps: dict[str, float] = {}
+    started = time.perf_counter()
+    if data is None:
+        data = out / "data"
+        with console().status(f"Generating synthetic data ({customers:,} customers)..."):
+            write(SyntheticConfig(customers=customers, seed=seed), data)
+        steps["demo-data"] = round(time.perf_counter() - started, 3)
+    warehouse = out / "warehouse" / "olist.duckdb"
+    t0 = time.perf_counter()
+    report = _load(data, warehouse)
+    steps["load"] = round(time.perf_counter() - t0, 3)
+    _print_info(warehouse)
+    write_json(
+        out / "run.json",
+        {
+            "olistseg_version": __version__,
+            "data": str(data),
+            "warehouse": str(warehouse),
+            "load": {
+                "rows_loaded": {t.table: t.rows_loaded for t in report.tables},
+                "rows_quarantined": report.rows_quarantined,
+                "orders_first_purchase": report.orders_first_purchase,
+                "orders_last_purchase": report.orders_last_purchase,
+            },
+            "step_seconds": steps,
+        },
+    )
+    console().print(f"[green]Done[/] in {time.perf_counter() - started:.1f} s: {out / 'run.json'}")
+
+
+def entrypoint() -> None:
+    """Console-script entry point: maps errors to exit codes 2 (bad input) and 1 (internal)."""
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        if state.debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click's own usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        if state.debug:
+            raise
+        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")
+        err_console.print("Run again with --debug for the traceback, and report it.")
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entrypoint()

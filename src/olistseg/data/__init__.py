@@ -1,0 +1,1 @@
+"""Source data: the table schema, input formats and the synthetic generator."""

@@ -1,0 +1,1 @@
+"""The embedded DuckDB warehouse: validated loading, quarantine and the load report."""
