@@ -279,13 +279,14 @@ def generate(config: SyntheticConfig) -> dict[str, pa.Table]:
     # --- reviews ----------------------------------------------------------------------
     # Olist sends its survey on delivery, or on the estimated date of an undelivered order.
     survey_day = np.where(is_delivered, delivered, estimated) // DAY + 1
-    has_review = (rng.random(n) < 0.992) & (survey_day * DAY < end)
+    created_all = (survey_day + rng.poisson(0.6, n)) * DAY
+    answered_all = created_all + (rng.exponential(2.5, n) * DAY).astype(np.int64) + 3600
+    has_review = (rng.random(n) < 0.992) & (answered_all < end)
     review_order = np.flatnonzero(has_review)
     on_time_probs = np.array([x.on_time_scores for x in g])[order_group[review_order]]
     probs = np.where(late[review_order][:, None], np.array(LATE_SCORES)[None, :], on_time_probs)
     score = 1 + _rows_choice(rng, probs)
-    created = (survey_day[review_order] + rng.poisson(0.6, len(review_order))) * DAY
-    answered = created + (rng.exponential(2.5, len(review_order)) * DAY).astype(np.int64) + 3600
+    created, answered = created_all[review_order], answered_all[review_order]
     title, message = _review_texts(rng, score)
     review_ids = _hex_ids(rng, len(review_order))
     # A few review ids cover two orders of the same person (as in Olist): reuse the previous id.

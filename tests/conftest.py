@@ -1,0 +1,66 @@
+"""Shared fixtures: the real Olist tables (when present) and small synthetic datasets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from olistseg.data.synthetic import SyntheticConfig, write
+from olistseg.warehouse.load import load
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_DATA = REPO.parent / "shared" / "data" / "olist"
+SKIP_REASON = (
+    f"the real Olist tables are not at {REAL_DATA} (a user's clone has no ../shared; CI has it)"
+)
+
+
+def real_data_path() -> Path:
+    """The real tables' folder, or skip the test with the reason."""
+    if not (REAL_DATA / "olist_orders_dataset.csv.gz").is_file():
+        pytest.skip(SKIP_REASON)
+    return REAL_DATA
+
+
+def manifest_row_counts() -> dict[str, int]:
+    """Data-row counts per file, as listed in the real data's MANIFEST.md."""
+    text = (real_data_path() / "MANIFEST.md").read_text(encoding="utf-8")
+    return {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(r"^\| (\S+\.csv\.gz) \| (\d+) \|", text, flags=re.MULTILINE)
+    }
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    return real_data_path()
+
+
+@pytest.fixture(scope="session")
+def real_warehouse(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real tables loaded once (geolocation included) for the whole session."""
+    warehouse = tmp_path_factory.mktemp("real") / "olist.duckdb"
+    load(real_data, warehouse)
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def synthetic_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic dataset in the Kaggle layout (3,000 customers, seed 7)."""
+    folder = tmp_path_factory.mktemp("synthetic")
+    write(SyntheticConfig(customers=3_000, seed=7), folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def synthetic_warehouse(synthetic_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    warehouse = tmp_path_factory.mktemp("synthetic_wh") / "olist.duckdb"
+    load(synthetic_data, warehouse)
+    return warehouse
+
+
+def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(warehouse), read_only=True)

@@ -1,0 +1,90 @@
+"""The `run` pipeline on the embedded default and the CLI conventions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "olistseg", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+    )
+
+
+def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path):
+    out = tmp_path / "out"
+    result = run_cli("run", "--out", str(out), "--customers", "2000")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "run.json").read_text())
+    assert summary["load"]["rows_quarantined"] == 0
+    assert summary["load"]["rows_loaded"]["orders"] >= 2000
+    assert set(summary["step_seconds"]) == {"demo-data", "load"}
+    assert (out / "warehouse" / "olist.duckdb").is_file()
+    assert (out / "warehouse" / "load_report.json").is_file()
+
+
+def test_quiet_prints_nothing(tmp_path: Path):
+    result = run_cli("--quiet", "demo-data", "--out", str(tmp_path / "d"), "--customers", "100")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert (tmp_path / "d" / "olist_orders_dataset.csv").is_file()
+
+
+def test_demo_data_formats(tmp_path: Path):
+    result = run_cli(
+        "-q", "demo-data", "--out", str(tmp_path / "g"), "--customers", "100", "--format", "csv.gz"
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "g" / "olist_orders_dataset.csv.gz").is_file()
+    bad = run_cli("demo-data", "--out", str(tmp_path / "x"), "--format", "xlsx")
+    assert bad.returncode == 2 and "csv, csv.gz or parquet" in bad.stderr
+
+
+def test_parquet_input_loads_like_csv(tmp_path: Path):
+    for fmt in ("csv", "parquet"):
+        assert (
+            run_cli(
+                "-q",
+                "demo-data",
+                "--out",
+                str(tmp_path / fmt),
+                "--customers",
+                "300",
+                "--format",
+                fmt,
+            ).returncode
+            == 0
+        )
+        result = run_cli(
+            "-q",
+            "load",
+            "--data",
+            str(tmp_path / fmt),
+            "--warehouse",
+            str(tmp_path / f"{fmt}.duckdb"),
+        )
+        assert result.returncode == 0, result.stderr
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        f"ATTACH '{tmp_path / 'csv.duckdb'}' AS a (READ_ONLY); ATTACH '{tmp_path / 'parquet.duckdb'}' AS b (READ_ONLY)"
+    )
+    for table in ("orders", "order_items", "order_reviews", "customers"):
+        diff = con.execute(
+            f"SELECT count(*) FROM (SELECT * FROM a.{table} EXCEPT ALL SELECT * FROM b.{table})"
+        ).fetchone()[0]
+        assert diff == 0, table
+
+
+def test_usage_errors_exit_2(tmp_path: Path):
+    result = run_cli("load")  # --data is required
+    assert result.returncode == 2
+    assert "--data" in result.stderr
