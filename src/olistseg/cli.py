@@ -6,7 +6,9 @@ unless ``--debug``).
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,10 +19,13 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table as RichTable
 
 from olistseg import __version__
-from olistseg.atomic import write_json
+from olistseg.atomic import write_json, write_text
 from olistseg.errors import InputError
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from olistseg.kpi.run import KpiParams, KpiResult
     from olistseg.warehouse.load import LoadReport
 
 app = typer.Typer(
@@ -188,6 +193,147 @@ def _print_info(warehouse: Path) -> None:
         table.add_row(item.table, f"{item.rows:,}", ranges)
     console().print(table)
     console().print(f"Quarantined rows: {quarantined:,}")
+
+
+def _open_warehouse(data: Path | None, warehouse: Path | None, stack: contextlib.ExitStack) -> Path:
+    """The warehouse to query: ``--warehouse``, or ``--data`` loaded into a temporary one."""
+    if (data is None) == (warehouse is None):
+        raise InputError("give exactly one of --data PATH or --warehouse FILE.")
+    if warehouse is not None:
+        return warehouse
+    from olistseg.warehouse.load import load
+
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="olistseg-")))
+    with console().status(f"Loading {data}..."):
+        load(data, tmp / "olist.duckdb")
+    return tmp / "olist.duckdb"
+
+
+def _kpi_params(
+    as_of: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    state: str | None,
+    category: str | None,
+) -> KpiParams:
+    from olistseg.kpi.run import KpiParams, parse_timestamp
+
+    return KpiParams(
+        as_of=parse_timestamp(as_of) if as_of else None,
+        date_from=parse_timestamp(date_from, "--date-from") if date_from else None,
+        date_to=parse_timestamp(date_to, "--date-to") if date_to else None,
+        state=state, category=category,
+    )  # fmt: skip
+
+
+@app.command("kpi")
+def kpi(
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Reference time; default: last purchase.")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--date-from", help="Period start (inclusive).")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--date-to", help="Period end (inclusive).")
+    ] = None,
+    state: Annotated[str | None, typer.Option(help="Customer state, e.g. SP.")] = None,
+    category: Annotated[str | None, typer.Option(help="Product category (English name).")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, json, csv or html.")
+    ] = "table",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output file (a folder for several CSVs).")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="KPI name; repeat for several.")
+    ] = None,
+    show_sql: Annotated[
+        str | None, typer.Option("--show-sql", help="Print the SQL of this KPI.")
+    ] = None,
+    dialect: Annotated[
+        str, typer.Option(help="With --show-sql: duckdb, sqlite or postgres.")
+    ] = "duckdb",
+) -> None:
+    """Answer the Customer Experience questions with the SQL catalogue."""
+    from olistseg.kpi import export
+    from olistseg.kpi.catalog import compose, get
+    from olistseg.kpi.dialects import transpile
+    from olistseg.kpi.run import run_kpis
+    from olistseg.warehouse.info import connect
+
+    if show_sql:
+        try:
+            model = get(show_sql)
+        except KeyError as exc:
+            raise InputError(str(exc.args[0])) from exc
+        if dialect not in model.dialects and dialect != "duckdb":
+            raise InputError(
+                f"{show_sql} uses functions {dialect} lacks (percentiles); it runs on "
+                f"{', '.join(model.dialects)}."
+            )
+        try:
+            typer.echo(transpile(compose(model), dialect))
+        except ValueError as exc:
+            raise InputError(str(exc)) from exc
+        return
+    if output_format not in ("table", "json", "csv", "html"):
+        raise InputError(f"--format {output_format!r}: choose table, json, csv or html.")
+    params = _kpi_params(as_of, date_from, date_to, state, category)
+    with contextlib.ExitStack() as stack:
+        path = _open_warehouse(data, warehouse, stack)
+        with connect(path) as con:
+            as_of_used, results = run_kpis(con, params, only)
+    if output_format == "table":
+        _kpi_tables(as_of_used, results)
+    elif output_format == "json":
+        _emit(export.to_json(as_of_used, results), out)
+    elif output_format == "html":
+        if out is None:
+            raise InputError("--format html needs --out FILE.html.")
+        _emit(export.to_html(as_of_used, results), out)
+    elif len(results) == 1:
+        _emit(export.to_csv(next(iter(results.values()))), out)
+    else:
+        if out is None:
+            raise InputError("--format csv with several KPIs needs --out FOLDER (one CSV per KPI).")
+        for name, result in results.items():
+            write_text(out / f"{name}.csv", export.to_csv(result))
+        console().print(f"{len(results)} CSV files in {out}")
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_text(out, text)
+        console().print(f"Written: {out}")
+
+
+def _kpi_tables(as_of: dt.datetime, results: dict[str, KpiResult]) -> None:
+    out = console()
+    out.print(f"[bold]As of {as_of}[/]")
+    for result in results.values():
+        rows = result.rows
+        note = ""
+        if "period" in result.columns:
+            index = result.columns.index("period")
+            rows = [r for r in rows if r[index] == "total"]
+            note = f" (total; {result.row_count - len(rows)} monthly rows in --format json/csv)"
+        table = RichTable(title=f"{result.title}{note}", title_justify="left")
+        for column in result.columns:
+            table.add_column(column)
+        for row in rows[:20]:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        if len(rows) > 20:
+            table.caption = f"{len(rows) - 20} more rows"
+        out.print(table)
 
 
 @app.command("run")

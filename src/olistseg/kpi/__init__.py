@@ -1,0 +1,1 @@
+"""Customer Experience KPIs: SQL files, their runner, dialects, charts and exports."""
