@@ -14,6 +14,7 @@ import pandas as pd
 from olistseg.kpi.run import KpiResult
 
 BRAND = "#1f4e79"
+MIN_REVIEWS_IN_CHART = 30
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def breakdown_chart(result: KpiResult, top: int = 15, width: int = 520) -> alt.C
     """Horizontal bars of a breakdown KPI over the whole period (the ``top`` largest values)."""
     category, value, title = BREAKDOWNS[result.name]
     frame = totals(result)
+    if "reviews" in frame.columns:  # a mean over a handful of reviews is noise
+        frame = frame[frame["reviews"] >= MIN_REVIEWS_IN_CHART]
     ascending = result.name == "satisfaction_by_category"  # worst categories first
     frame = frame.sort_values(value, ascending=ascending).head(top)
     return (

@@ -54,11 +54,7 @@ def to_csv(result: KpiResult) -> str:
 
 def _cell(value: object) -> str:
     if isinstance(value, float):
-        return (
-            f"<td>{value:,.4f}</td>".replace(".0000<", "<")
-            if abs(value) < 1e6
-            else f"<td>{value:,.2f}</td>"
-        )
+        return f"<td>{f'{value:,.4f}'.rstrip('0').rstrip('.')}</td>"
     if isinstance(value, int):
         return f"<td>{value:,}</td>"
     return f'<td class="text">{html.escape("" if value is None else str(value))}</td>'

@@ -3,8 +3,8 @@
 -- question: Which product categories satisfy customers least?
 -- definition: reviews created in the period, attributed to every distinct category among the
 --   order's items (English name through the translation table, the Portuguese name where it has
---   none, '(unknown)' where the product has no category). Categories with fewer than 30 reviews
---   in a period are left out.
+--   none, '(unknown)' where the product has no category). Small categories are kept: read
+--   mean_score with its review count (the chart shows categories with at least 30 reviews).
 -- parameters: as_of, date_from, date_to, state, category
 -- dialects: duckdb, sqlite, postgres
 WITH order_categories AS (
@@ -26,5 +26,4 @@ JOIN order_categories AS c ON c.order_id = r.order_id
 CROSS JOIN periods AS g
 WHERE r.in_period
 GROUP BY 1, 2
-HAVING count(*) >= 30
 ORDER BY period <> 'total', period, mean_score, c.category
