@@ -15,11 +15,14 @@ WITH order_items_agg AS (
     FROM order_items
     GROUP BY order_id
 ),
-order_categories AS (
-    SELECT DISTINCT i.order_id, coalesce(t.product_category_name_english, p.product_category_name) AS category
+category_orders AS (
+    -- Not correlated with the outer query, so every engine evaluates it once.
+    SELECT DISTINCT i.order_id
     FROM order_items AS i
     JOIN products AS p ON p.product_id = i.product_id
     LEFT JOIN category_translation AS t ON t.product_category_name = p.product_category_name
+    CROSS JOIN params AS f
+    WHERE coalesce(t.product_category_name_english, p.product_category_name) = f.category
 )
 SELECT
     o.order_id,
@@ -44,5 +47,4 @@ CROSS JOIN params AS p
 LEFT JOIN order_items_agg AS i ON i.order_id = o.order_id
 WHERE o.order_purchase_timestamp <= p.as_of
   AND (p.state IS NULL OR c.customer_state = p.state)
-  AND (p.category IS NULL OR o.order_id IN (
-        SELECT oc.order_id FROM order_categories AS oc WHERE oc.category = p.category))
+  AND (p.category IS NULL OR o.order_id IN (SELECT co.order_id FROM category_orders AS co))
