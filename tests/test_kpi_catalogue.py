@@ -271,3 +271,17 @@ def test_every_kpi_is_available_per_month(shop):
             periods = kpi(shop, name)
             assert "total" in periods, name
             assert any(p.startswith("2018-") for p in periods), name
+
+
+@pytest.mark.parametrize("params", [{}, {"state": "SP", "category": "health_beauty"}])
+def test_materialized_staging_gives_the_composed_answers(synthetic_warehouse: Path, params):
+    with duckdb.connect(str(synthetic_warehouse), read_only=True) as con:
+        _, fast = run_kpis(con, KpiParams(**params))
+        _, plain = run_kpis(con, KpiParams(**params), materialize=False)
+        # the temporary staging tables are gone afterwards
+        assert (
+            con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
+        )
+    assert list(fast) == list(plain)
+    for name in fast:
+        assert fast[name].rows == plain[name].rows, name

@@ -7,6 +7,7 @@ unless ``--debug``).
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -334,6 +335,38 @@ def _kpi_tables(as_of: dt.datetime, results: dict[str, KpiResult]) -> None:
         if len(rows) > 20:
             table.caption = f"{len(rows) - 20} more rows"
         out.print(table)
+
+
+@app.command("dashboard")
+def dashboard(
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port to serve on (localhost).")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+) -> None:
+    """Serve the Streamlit dashboard (read-only, offline, no usage statistics)."""
+    import subprocess
+    from importlib import resources
+
+    app_path = resources.files("olistseg.dashboard").joinpath("app.py")
+    with contextlib.ExitStack() as stack:
+        path = _open_warehouse(data, warehouse, stack)
+        if not path.is_file():
+            raise InputError(f"{path}: no warehouse there. Build one with `olistseg load`.")
+        command = [
+            sys.executable, "-m", "streamlit", "run", str(app_path),
+            "--server.port", str(port), "--server.address", address, "--server.headless", "true",
+            "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+            "--client.toolbarMode", "viewer",
+            "--", str(path.resolve()),
+        ]  # fmt: skip
+        console().print(f"Dashboard on http://{address}:{port} (Ctrl+C to stop)")
+        env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+        raise typer.Exit(subprocess.call(command, env=env))
 
 
 @app.command("run")

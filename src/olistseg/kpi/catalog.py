@@ -98,7 +98,7 @@ def _references(body: str, candidates: dict[str, SqlModel]) -> list[str]:
     return [name for name in candidates if re.search(rf"\b{re.escape(name)}\b", body)]
 
 
-def _dependency_order(body: str) -> list[str]:
+def dependency_order(body: str) -> list[str]:
     """Staging models ``body`` needs, each after the models it needs itself."""
     staging = staging_models()
     ordered: list[str] = []
@@ -119,7 +119,7 @@ def _dependency_order(body: str) -> list[str]:
 def compose(model: SqlModel) -> str:
     """One runnable query: the staging models ``model`` uses as CTEs, then its own SQL."""
     staging = staging_models()
-    ctes = [f"{name} AS (\n{staging[name].body}\n)" for name in _dependency_order(model.body)]
+    ctes = [f"{name} AS (\n{staging[name].body}\n)" for name in dependency_order(model.body)]
     if not ctes:
         return model.body
     body = model.body

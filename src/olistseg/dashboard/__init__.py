@@ -1,0 +1,1 @@
+"""The Streamlit dashboard (``olistseg dashboard``): KPI tiles, trends, questions, data quality."""

@@ -1,0 +1,197 @@
+"""Streamlit app: ``olistseg dashboard --warehouse FILE`` (or ``streamlit run app.py -- FILE``).
+
+Read-only warehouse connection, cached queries, nothing fetched from the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from olistseg.dashboard.model import (
+    WINDOWS,
+    TileValue,
+    data_bounds,
+    filter_choices,
+    load_report,
+    quarantine_summary,
+    tile_results,
+)
+from olistseg.kpi.catalog import REQUIRED_QUESTIONS, compose, kpi_catalog
+from olistseg.kpi.charts import TRENDS, breakdown_chart, chart_for, format_value
+from olistseg.kpi.export import to_csv
+from olistseg.kpi.run import KpiParams, KpiResult, run_kpis
+
+ALL = "All"
+PAGES = ("Overview", "Questions", "Data quality")
+
+
+def warehouse_path() -> str:
+    if len(sys.argv) > 1:
+        return sys.argv[-1]
+    return os.environ.get("OLISTSEG_WAREHOUSE", "out/warehouse/olist.duckdb")
+
+
+@st.cache_resource
+def connection(path: str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(path, read_only=True)
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    # One cursor per call: DuckDB connections are not shared across Streamlit's threads.
+    return connection(warehouse_path()).cursor()
+
+
+@st.cache_data(show_spinner=False)
+def cached_kpis(path: str, params: KpiParams, names: tuple[str, ...]) -> dict[str, KpiResult]:
+    return run_kpis(cursor(), params, list(names))[1]
+
+
+@st.cache_data(show_spinner=False)
+def cached_tiles(
+    path: str, as_of: dt.datetime, months: int, state: str | None, category: str | None
+) -> list[TileValue]:
+    return tile_results(cursor(), as_of, months, state, category)
+
+
+@st.cache_data(show_spinner=False)
+def cached_choices(
+    path: str,
+) -> tuple[tuple[list[str], list[str]], tuple[dt.datetime, dt.datetime]]:
+    return filter_choices(cursor()), data_bounds(cursor())
+
+
+def sidebar() -> dict:
+    (states, categories), (first, last) = cached_choices(warehouse_path())
+    st.sidebar.title("olistseg")
+    page = st.sidebar.radio("Page", PAGES, key="page")
+    as_of_day = st.sidebar.date_input(
+        "As of", value=last.date(), min_value=first.date(), max_value=last.date(), key="as_of"
+    )
+    # as_of = the end of the chosen day, but never past the data's last purchase
+    as_of = min(dt.datetime.combine(as_of_day, dt.time(23, 59, 59)), last)
+    period = st.sidebar.date_input(
+        "Date range (trends and questions)", value=(first.date(), as_of.date()),
+        min_value=first.date(), max_value=last.date(), key="date_range",
+    )  # fmt: skip
+    start, end = (
+        period if isinstance(period, tuple) and len(period) == 2 else (first.date(), as_of.date())
+    )
+    state = st.sidebar.selectbox("Customer state", [ALL, *states], key="state")
+    category = st.sidebar.selectbox("Product category", [ALL, *categories], key="category")
+    tile_window = st.sidebar.radio(
+        "Tile window", list(WINDOWS), index=1, key="window", horizontal=True
+    )
+    return {
+        "page": page,
+        "as_of": as_of,
+        "date_from": dt.datetime.combine(start, dt.time.min),
+        "date_to": min(dt.datetime.combine(end, dt.time(23, 59, 59)), as_of),
+        "state": None if state == ALL else state,
+        "category": None if category == ALL else category,
+        "window": tile_window,
+    }
+
+
+def _delta(change: float | None) -> str | None:
+    return None if change is None else f"{change:+.1%}"
+
+
+def overview(f: dict) -> None:
+    st.header("Customer Experience KPIs")
+    st.caption(
+        f"Tiles: the {f['window']} up to {f['as_of']:%Y-%m-%d %H:%M}; change against the previous "
+        f"{f['window']} (arrow) and the same {f['window']} a year earlier."
+    )
+    tiles = cached_tiles(
+        warehouse_path(), f["as_of"], WINDOWS[f["window"]], f["state"], f["category"]
+    )
+    columns = st.columns(3)
+    for index, value in enumerate(tiles):
+        with columns[index % 3]:
+            st.metric(
+                value.tile.label, format_value(value.current, value.tile.fmt),
+                delta=_delta(value.change_vs_previous),
+                delta_color="normal" if value.tile.higher_is_better else "inverse",
+            )  # fmt: skip
+            year = value.change_vs_year_before
+            st.caption(f"vs a year earlier: {'n/a' if year is None else f'{year:+.1%}'}")
+    params = KpiParams(f["as_of"], f["date_from"], f["date_to"], f["state"], f["category"])
+    names = tuple(name for name, m in kpi_catalog().items() if m.is_trend)
+    results = cached_kpis(warehouse_path(), params, names)
+    st.subheader("Trends")
+    left, right = st.columns(2)
+    for index, name in enumerate(n for n in names if n in TRENDS):
+        chart = chart_for(results[name])
+        with left if index % 2 == 0 else right:
+            if chart is None:
+                st.info(f"{results[name].title}: no data for these filters.")
+            else:
+                st.altair_chart(chart, width="stretch")
+    st.subheader("Breakdowns")
+    for name in (
+        "late_rate_by_state",
+        "score_by_lateness",
+        "satisfaction_by_category",
+        "freight_share_by_state",
+    ):
+        if results[name].rows:
+            st.altair_chart(breakdown_chart(results[name]), width="stretch")
+
+
+def questions(f: dict) -> None:
+    st.header("The four questions")
+    params = KpiParams(f["as_of"], f["date_from"], f["date_to"], f["state"], f["category"])
+    results = cached_kpis(warehouse_path(), params, REQUIRED_QUESTIONS)
+    for name in REQUIRED_QUESTIONS:
+        result = results[name]
+        st.subheader(result.title)
+        st.markdown(f"**{result.question}**")
+        st.caption(result.definition)
+        st.dataframe(result.to_frame(), hide_index=True, width="stretch")
+        st.download_button(
+            f"Download {name}.csv", to_csv(result), file_name=f"{name}.csv", mime="text/csv",
+            key=f"download_{name}",
+        )  # fmt: skip
+        with st.expander("SQL"):
+            st.code(compose(kpi_catalog()[name]), language="sql")
+
+
+def data_quality(f: dict) -> None:
+    st.header("Data quality")
+    report = load_report(cursor())
+    if report is None:
+        st.warning("This warehouse has no load report.")
+        return
+    st.caption(f"Source: {report['source']}; orders purchased {report['orders_first_purchase']} "
+               f"to {report['orders_last_purchase']}")  # fmt: skip
+    table = pd.DataFrame(report["tables"])[
+        ["table", "source", "rows_read", "rows_loaded", "rows_quarantined", "rows_orphaned"]
+    ]
+    st.dataframe(table, hide_index=True, width="stretch")
+    quarantined = int(table["rows_quarantined"].sum())
+    st.metric("Quarantined rows", f"{quarantined:,}")
+    for warning in report["warnings"]:
+        st.warning(warning)
+    counts, sample = quarantine_summary(cursor())
+    if len(counts):
+        st.subheader("Quarantine by reason")
+        st.dataframe(counts, hide_index=True, width="stretch")
+        st.subheader("First quarantined rows")
+        st.dataframe(sample, hide_index=True, width="stretch")
+
+
+def main() -> None:
+    st.set_page_config(page_title="olistseg KPIs", layout="wide")
+    filters = sidebar()
+    {"Overview": overview, "Questions": questions, "Data quality": data_quality}[filters["page"]](
+        filters
+    )
+
+
+main()
