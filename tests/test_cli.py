@@ -25,7 +25,16 @@ def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path):
     summary = json.loads((out / "run.json").read_text())
     assert summary["load"]["rows_quarantined"] == 0
     assert summary["load"]["rows_loaded"]["orders"] >= 2000
-    assert set(summary["step_seconds"]) == {"demo-data", "load"}
+    assert set(summary["step_seconds"]) == {"demo-data", "load", "kpi"}
+    assert set(summary["kpi"]["question_rows"]) == {
+        "late_recent_orders",
+        "top_sellers",
+        "new_engaged_sellers",
+        "worst_zip_codes",
+    }
+    assert (out / "kpi" / "dashboard.html").is_file()
+    kpis = json.loads((out / "kpi" / "kpis.json").read_text())
+    assert kpis["as_of"] == summary["kpi"]["as_of"]
     assert (out / "warehouse" / "olist.duckdb").is_file()
     assert (out / "warehouse" / "load_report.json").is_file()
 

@@ -380,7 +380,7 @@ def run(
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 42,
 ) -> None:
-    """The whole pipeline: (synthetic data), load, info; writes ``run.json`` in ``--out``."""
+    """The whole pipeline: (synthetic data), load, info, KPIs; writes ``run.json`` in ``--out``."""
     from olistseg.data.synthetic import SyntheticConfig, write
 
     steps: dict[str, float] = {}
@@ -395,6 +395,9 @@ def run(
     report = _load(data, warehouse)
     steps["load"] = round(time.perf_counter() - t0, 3)
     _print_info(warehouse)
+    t0 = time.perf_counter()
+    kpi_summary = _run_kpi_step(warehouse, out / "kpi")
+    steps["kpi"] = round(time.perf_counter() - t0, 3)
     write_json(
         out / "run.json",
         {
@@ -407,10 +410,31 @@ def run(
                 "orders_first_purchase": report.orders_first_purchase,
                 "orders_last_purchase": report.orders_last_purchase,
             },
+            "kpi": kpi_summary,
             "step_seconds": steps,
         },
     )
     console().print(f"[green]Done[/] in {time.perf_counter() - started:.1f} s: {out / 'run.json'}")
+
+
+def _run_kpi_step(warehouse: Path, folder: Path) -> dict:
+    """Answer every KPI; write ``kpis.json`` and the offline ``dashboard.html`` into ``folder``."""
+    from olistseg.kpi import export
+    from olistseg.kpi.catalog import REQUIRED_QUESTIONS
+    from olistseg.kpi.run import run_kpis
+    from olistseg.warehouse.info import connect
+
+    with console().status("Answering the KPI questions..."), connect(warehouse) as con:
+        as_of, results = run_kpis(con)
+    write_text(folder / "kpis.json", export.to_json(as_of, results))
+    with console().status("Rendering the HTML dashboard..."):
+        write_text(folder / "dashboard.html", export.to_html(as_of, results))
+    console().print(f"KPIs: {folder / 'kpis.json'}, {folder / 'dashboard.html'}")
+    return {
+        "as_of": as_of.isoformat(sep=" "),
+        "question_rows": {name: results[name].row_count for name in REQUIRED_QUESTIONS},
+        "files": [str(folder / "kpis.json"), str(folder / "dashboard.html")],
+    }
 
 
 def entrypoint() -> None:
