@@ -1,0 +1,43 @@
+"""Compute the customer feature table as of any date, with no look-ahead.
+
+The SQL lives in ``olistseg/sql/features/customer_features.sql``; this module binds ``as_of``
+and returns a pandas DataFrame indexed by ``customer_unique_id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from olistseg.kpi.run import default_as_of
+from olistseg.sql import read_sql
+
+#: Numeric feature columns, in the order the SQL returns them.
+NUMERIC_FEATURES = (
+    "recency_days", "frequency", "monetary", "avg_order_value", "n_items", "n_categories",
+    "avg_review_score", "share_low_reviews", "has_review", "avg_delivery_days", "avg_delay_days",
+    "late_share", "avg_installments", "share_credit_card", "share_boleto", "share_voucher",
+    "freight_ratio", "tenure_days",
+)  # fmt: skip
+CATEGORICAL_FEATURES = ("customer_state",)
+
+
+def customer_features(
+    con: duckdb.DuckDBPyConnection, as_of: dt.datetime | None = None
+) -> pd.DataFrame:
+    """Features of every customer with a delivered order by ``as_of`` (default: last purchase).
+
+    Returns a DataFrame of shape (n_customers, 19) indexed by ``customer_unique_id``, sorted
+    by it; days are fractional days, money is BRL, shares are fractions in [0, 1].
+    """
+    as_of = as_of or default_as_of(con)
+    sql = read_sql("features", "customer_features")
+    sql = sql[sql.index("WITH params") :]
+    frame = con.execute(sql, {"as_of": as_of.strftime("%Y-%m-%d %H:%M:%S")}).df()
+    frame = frame.set_index("customer_unique_id")
+    for column in NUMERIC_FEATURES:
+        frame[column] = frame[column].astype("float64")
+    frame.attrs["as_of"] = as_of.isoformat(sep=" ")
+    return frame

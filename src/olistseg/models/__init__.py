@@ -1,0 +1,1 @@
+"""Clustering models: preprocessing, candidates, honest metrics, selection."""
