@@ -369,6 +369,116 @@ def dashboard(
         raise typer.Exit(subprocess.call(command, env=env))
 
 
+@app.command("segment")
+def segment_command(
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Features as of; default: last purchase.")
+    ] = None,
+    features: Annotated[
+        str, typer.Option("--features", help="rfm, rfm_satisfaction or full.")
+    ] = "rfm_satisfaction",
+    algorithms: Annotated[
+        str | None, typer.Option("--algorithms", help="Comma-separated, e.g. kmeans,gmm_full.")
+    ] = None,
+    k_range: Annotated[str, typer.Option("--k-range", help="LOW-HIGH segments to try.")] = "2-12",
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same segments.")] = 42,
+    stability: Annotated[bool, typer.Option(help="Measure stability by refits (slower).")] = True,
+) -> None:
+    """Segment customers: compare clustering candidates, select, profile, name, save the model."""
+    from olistseg.kpi.run import parse_timestamp
+    from olistseg.models.candidates import ALGORITHMS
+    from olistseg.models.preprocessing import PRESETS
+    from olistseg.segments.pipeline import parse_k_range, segment
+    from olistseg.warehouse.info import connect
+
+    if features not in PRESETS:
+        raise InputError(f"--features {features!r}: choose one of {', '.join(PRESETS)}.")
+    names = [a.strip() for a in algorithms.split(",")] if algorithms else None
+    unknown = [a for a in names or [] if a not in ALGORITHMS]
+    if unknown:
+        raise InputError(
+            f"--algorithms: unknown {', '.join(unknown)}; choose from {', '.join(ALGORITHMS)}."
+        )
+    try:
+        ks = parse_k_range(k_range)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    with contextlib.ExitStack() as stack:
+        path = _open_warehouse(data, warehouse, stack)
+        with connect(path) as con, _progress() as progress:
+            task = progress.add_task("Segmenting", total=None)
+
+            def on_candidate(label: str, position: int, total: int) -> None:
+                progress.update(
+                    task, total=total, completed=position, description=f"Fitting {label}"
+                )
+
+            summary = segment(con, out, parse_timestamp(as_of) if as_of else None, features, names,
+                              ks, seed, stability, on_candidate)  # fmt: skip
+    _segments_table(summary)
+    console().print(
+        f"Outputs in [bold]{out}[/]: segments.csv, model/, selection.json, profiles.json, charts/"
+    )
+
+
+def _segments_table(summary: dict) -> None:
+    chosen = summary["chosen"]
+    table = RichTable(
+        title=f"{chosen['algorithm']} with {chosen['n_clusters']} segments "
+        f"(silhouette {chosen['silhouette']}, stability {chosen['stability_bootstrap']}; "
+        f"{summary['selection_reason']})",
+        title_justify="left",
+    )
+    for column in ("id", "segment", "customers", "revenue", "action"):
+        table.add_column(column)
+    for s in summary["segments"]:
+        table.add_row(str(s["segment_id"]), s["name"], f"{s['share_customers']:.1%}",
+                      f"{s['share_revenue']:.1%}", s["action"])  # fmt: skip
+    console().print(table)
+
+
+@app.command("score")
+def score_command(
+    model: Annotated[
+        Path, typer.Option("--model", help="A model folder written by `olistseg segment`.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Score customers known at this time.")
+    ] = None,
+) -> None:
+    """Assign every customer known at --as-of to a segment with a saved model (no refit)."""
+    from olistseg.kpi.run import parse_timestamp
+    from olistseg.segments.pipeline import score
+    from olistseg.warehouse.info import connect
+
+    with contextlib.ExitStack() as stack:
+        path = _open_warehouse(data, warehouse, stack)
+        with connect(path) as con:
+            summary = score(model, con, out, parse_timestamp(as_of) if as_of else None)
+    table = RichTable(title=f"{summary['customers']:,} customers scored as of {summary['as_of']} "
+                            f"(model trained as of {summary['model_as_of']})", title_justify="left")  # fmt: skip
+    table.add_column("segment")
+    table.add_column("customers", justify="right")
+    for name, count in summary["segments"].items():
+        table.add_row(name, f"{count:,}")
+    console().print(table)
+    console().print(f"Written: {out}")
+
+
 @app.command("run")
 def run(
     data: Annotated[

@@ -123,6 +123,9 @@ class SyntheticConfig:
     change_date: str = "2018-01-01"
     mix_before: tuple[float, ...] = (0.10, 0.35, 0.10, 0.45)
     mix_after: tuple[float, ...] = (0.05, 0.25, 0.30, 0.40)
+    #: Scales how far the planted groups sit from each other (1 = calibrated on Olist; larger
+    #: values give cleanly separable groups, for testing that a segmentation can recover them).
+    group_separation: float = 1.0
     with_geolocation: bool = True
     file_format: str = "csv"  # csv | csv.gz | parquet
     extra: dict[str, str] = field(default_factory=dict)
@@ -162,6 +165,7 @@ def _rows_choice(rng: np.random.Generator, prob_rows: np.ndarray) -> np.ndarray:
 def generate(config: SyntheticConfig) -> dict[str, pa.Table]:
     """The nine tables (and ``_truth``) as Arrow tables; nothing is written."""
     rng = np.random.default_rng(config.seed)
+    g = _separated_groups(config.group_separation)
     start, end, change = _seconds(config.start), _seconds(config.end), _seconds(config.change_date)
     n_customers = config.customers
 
@@ -170,7 +174,7 @@ def generate(config: SyntheticConfig) -> dict[str, pa.Table]:
     first_purchase = _purchase_times(rng, n_customers, start, end)
     mix = np.where((first_purchase < change)[:, None], config.mix_before, config.mix_after)
     group = _rows_choice(rng, mix)
-    repeat = np.array([g.repeat_probability for g in GROUPS])[group]
+    repeat = np.array([x.repeat_probability for x in g])[group]
     extra_orders = rng.geometric(1.0 - repeat) - 1  # 0 with probability 1 - repeat
     n_orders = 1 + extra_orders
     order_person = np.repeat(np.arange(n_customers), n_orders)
@@ -189,7 +193,6 @@ def generate(config: SyntheticConfig) -> dict[str, pa.Table]:
     person_zip, person_city = _zips_and_cities(rng, person_state)
 
     # --- lifecycle timestamps ------------------------------------------------------------
-    g = GROUPS
     late = rng.random(n) < np.array([x.late_probability for x in g])[order_group]
     estimated_days = np.clip(rng.normal(23, 7, n), 5, 60).round()
     estimated = (purchase // DAY + estimated_days.astype(np.int64)) * DAY  # midnight, as Olist's
@@ -347,6 +350,25 @@ def generate(config: SyntheticConfig) -> dict[str, pa.Table]:
             rng, person_zip, person_state, seller_zip, seller_states
         )
     return tables
+
+
+def _separated_groups(separation: float) -> tuple[Group, ...]:
+    """:data:`GROUPS` with every group's deviation from the average group scaled by ``separation``."""
+    if separation == 1.0:
+        return GROUPS
+
+    def spread(values: list[float], low: float, high: float) -> list[float]:
+        mean = float(np.mean(values))
+        return [float(np.clip(mean + separation * (v - mean), low, high)) for v in values]
+
+    repeat = spread([x.repeat_probability for x in GROUPS], 0.0, 0.9)
+    shift = spread([x.log_price_shift for x in GROUPS], -5.0, 5.0)
+    late = spread([x.late_probability for x in GROUPS], 0.0, 0.95)
+    boost = spread([x.installment_boost for x in GROUPS], 0.2, 5.0)
+    return tuple(
+        Group(x.name, repeat[i], shift[i], late[i], x.on_time_scores, x.payment_mix, boost[i])
+        for i, x in enumerate(GROUPS)
+    )
 
 
 def _cumsum_within(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:

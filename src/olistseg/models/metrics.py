@@ -1,50 +1,135 @@
 """Clustering metrics as pure functions ``f(X, labels)``.
 
 :func:`silhouette_score` is exact (every point, every pair) and equals
-``sklearn.metrics.silhouette_score`` to floating-point precision, but runs a compiled kernel:
-points are sorted by label so that each point's distances to one cluster are a contiguous,
-vectorised sum, computed in parallel over points, with no n x n matrix in memory (scikit-learn
-materialises it in chunks and needs over a minute for 93,000 points on 2 cores).
+``sklearn.metrics.silhouette_score`` to floating-point precision, but runs a compiled kernel
+that never holds an n x n matrix:
+
+* points are sorted by label, so a point's distances to one cluster are a contiguous sum;
+* four points are processed together so each loaded column serves four distances, and the
+  feature loop is unrolled (the kernel is generated for the padded feature count; zero-padded
+  features leave distances unchanged);
+* the square root is a float32 reciprocal square root refined by one Newton step in float64
+  (relative error about 1e-15, three times the throughput of a float64 square root here);
+* on CPUs with AVX-512, numba is asked for 512-bit vectors (LLVM prefers 256-bit by default).
+
+Measured in ``benchmarks/bench_silhouette.py``: 93,000 x 8 points on 2 cores take about 5 s
+against about 95 s for scikit-learn.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
-
-_BLOCK = 512
+import os
+import sys
 
 
-@njit(parallel=True, fastmath={"reassoc", "contract"}, cache=True)
-def _cluster_distance_sums(
-    points_t: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> np.ndarray:
-    """``sums[i, c]`` = sum of Euclidean distances from point i to the points of cluster c.
+def _prefer_512_bit_vectors() -> None:
+    """Let numba emit AVX-512 code where the CPU has it (must run before numba is imported)."""
+    if "numba" in sys.modules or "NUMBA_CPU_FEATURES" in os.environ:
+        return
+    try:
+        import llvmlite.binding as llvm
 
-    ``points_t`` is (n_features, n_samples), samples sorted by cluster; cluster c occupies
-    columns ``starts[c]:ends[c]``.
-    """
-    n_features, n = points_t.shape
+        features = llvm.get_host_cpu_features()
+        if features.get("avx512f"):
+            os.environ["NUMBA_CPU_NAME"] = llvm.get_host_cpu_name()
+            os.environ["NUMBA_CPU_FEATURES"] = features.flatten() + ",-prefer-256-bit"
+    except Exception:
+        return
+
+
+_prefer_512_bit_vectors()
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+_FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+_ROWS = 4  # points processed together
+_KERNELS: dict[int, numba.core.registry.CPUDispatcher] = {}
+
+
+@numba.njit(inline="always", fastmath=_FASTMATH)
+def _sqrt(squared: float) -> float:
+    inverse = np.float64(np.float32(1.0) / np.sqrt(np.float32(squared)))
+    inverse = inverse * (1.5 - 0.5 * squared * inverse * inverse)  # one Newton step
+    return squared * inverse if squared > 0.0 else 0.0
+
+
+_TEMPLATE = """
+def kernel(points_t, starts, ends):
+    n = points_t.shape[1]
     k = starts.shape[0]
     sums = np.zeros((n, k))
-    for i in prange(n):
-        squared = np.empty(_BLOCK)
+    for tile in numba.prange((n + {rows} - 1) // {rows}):
+        i0 = min(tile * {rows}, n - {rows})
+{load_rows}
         for c in range(k):
-            total = 0.0
-            for block_start in range(starts[c], ends[c], _BLOCK):
-                width = min(_BLOCK, ends[c] - block_start)
-                for jj in range(width):
-                    squared[jj] = 0.0
-                for f in range(n_features):
-                    xi = points_t[f, i]
-                    row = points_t[f, block_start : block_start + width]
-                    for jj in range(width):
-                        diff = row[jj] - xi
-                        squared[jj] += diff * diff
-                for jj in range(width):
-                    total += np.sqrt(squared[jj])
-            sums[i, c] = total
+{zero_sums}
+            for j in range(starts[c], ends[c]):
+{load_column}
+{distances}
+{accumulate}
+{store}
     return sums
+"""
+
+
+def _kernel(n_features: int) -> numba.core.registry.CPUDispatcher:
+    """The compiled distance-sum kernel for ``n_features`` (a multiple of 8) features."""
+    if n_features in _KERNELS:
+        return _KERNELS[n_features]
+    rows, features = range(_ROWS), range(n_features)
+    pad = " " * 16
+    source = _TEMPLATE.format(
+        rows=_ROWS,
+        load_rows="\n".join(
+            f"        a{r}_{f} = points_t[{f}, i0 + {r}]" for r in rows for f in features
+        ),
+        zero_sums="\n".join(f"            s{r} = 0.0" for r in rows),
+        load_column="\n".join(f"{pad}v{f} = points_t[{f}, j]" for f in features),
+        distances="\n".join(
+            f"{pad}e = v{f} - a{r}_{f}\n{pad}q{r} {'=' if f == 0 else '+='} e * e"
+            for r in rows
+            for f in features
+        ),
+        accumulate="\n".join(f"{pad}s{r} += _sqrt(q{r})" for r in rows),
+        store="\n".join(f"            sums[i0 + {r}, c] = s{r}" for r in rows),
+    )
+    namespace = {"np": np, "numba": numba, "_sqrt": _sqrt}
+    exec(compile(source, f"<silhouette kernel, {n_features} features>", "exec"), namespace)
+    kernel = numba.njit(parallel=True, fastmath=_FASTMATH)(namespace["kernel"])
+    _KERNELS[n_features] = kernel
+    return kernel
+
+
+def cluster_distance_sums(
+    X: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum of distances from each point to every cluster.
+
+    Returns ``(sums, encoded, counts)``: ``sums`` of shape (n_samples, n_clusters) in the
+    order of ``np.unique(labels)``, each sample's cluster index, and each cluster's size.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(labels)
+    if X.ndim != 2 or len(X) != len(labels):
+        raise ValueError(f"X must be 2-D with one row per label; got {X.shape} and {labels.shape}")
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinite values")
+    unique, encoded = np.unique(labels, return_inverse=True)
+    counts = np.bincount(encoded, minlength=len(unique))
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    order = np.argsort(encoded, kind="stable")
+    n_padded = max(8, -(-X.shape[1] // 8) * 8)
+    points_t = np.zeros((n_padded, len(X)))
+    points_t[: X.shape[1]] = X[order].T
+    if len(X) < _ROWS:  # the kernel reads four points at a time
+        points_t = np.concatenate([points_t, np.zeros((n_padded, _ROWS - len(X)))], axis=1)
+    sums_sorted = _kernel(n_padded)(points_t, starts.astype(np.int64), ends.astype(np.int64))
+    sums = np.empty((len(X), len(unique)))
+    # Padding points (when n < 4) lie outside every cluster segment: they add nothing.
+    sums[order] = sums_sorted[: len(X)]
+    return sums, encoded, counts
 
 
 def silhouette_samples(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -53,31 +138,20 @@ def silhouette_samples(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     X : array of shape (n_samples, n_features), Euclidean space.
-    labels : array of shape (n_samples,), one cluster label per sample (any integers; -1 is
-        an ordinary label here, as in scikit-learn).
+    labels : array of shape (n_samples,), one label per sample (any integers; -1 is an
+        ordinary label here, as in scikit-learn).
 
     A sample alone in its cluster scores 0. Needs 2 <= n_labels <= n_samples - 1.
     """
-    X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(labels)
-    if X.ndim != 2 or len(X) != len(labels):
-        raise ValueError(f"X must be 2-D with one row per label; got {X.shape} and {labels.shape}")
-    unique, encoded = np.unique(labels, return_inverse=True)
-    n_labels = len(unique)
-    if not 2 <= n_labels <= len(X) - 1:
+    n_labels = len(np.unique(labels))
+    if not 2 <= n_labels <= len(labels) - 1:
         raise ValueError(
             f"Number of labels is {n_labels}. Valid values are 2 to n_samples - 1 (inclusive)"
         )
-    order = np.argsort(encoded, kind="stable")
-    counts = np.bincount(encoded, minlength=n_labels)
-    ends = np.cumsum(counts)
-    starts = ends - counts
-    points_t = np.ascontiguousarray(X[order].T)
-    sums_sorted = _cluster_distance_sums(points_t, starts.astype(np.int64), ends.astype(np.int64))
-    sums = np.empty_like(sums_sorted)
-    sums[order] = sums_sorted
+    sums, encoded, counts = cluster_distance_sums(X, labels)
+    rows = np.arange(len(encoded))
     own = counts[encoded]
-    rows = np.arange(len(X))
     with np.errstate(divide="ignore", invalid="ignore"):
         intra = sums[rows, encoded] / (own - 1)
         mean_to = sums / counts[None, :]

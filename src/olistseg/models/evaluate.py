@@ -1,0 +1,124 @@
+"""Honest metrics for every candidate: exact silhouette, Davies-Bouldin, Calinski-Harabasz,
+BIC where it applies, noise and smallest-segment shares, and stability.
+
+Stability is measured two ways, both as Adjusted Rand Index (ARI):
+
+* bootstrap: the candidate is refitted on ``n_bootstrap`` seeded subsamples (half of the
+  customers, at most ``STABILITY_SAMPLE``); each pair of refits is compared on the customers
+  the two subsamples share; the score is the mean over pairs;
+* seeds: the candidate is fitted with ``n_seeds`` different seeds on one such subsample and
+  the fits are compared pairwise on it (deterministic algorithms score 1).
+
+For density methods the silhouette, Davies-Bouldin and Calinski-Harabasz are computed over the
+customers assigned to a cluster (noise excluded) and the noise share is reported beside them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+
+import numpy as np
+from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score
+from sklearn.mixture import GaussianMixture
+
+from olistseg.models.candidates import ALGORITHMS, fit_labels
+from olistseg.models.metrics import silhouette_score
+
+STABILITY_SAMPLE = 20_000
+
+
+@dataclass
+class CandidateScore:
+    """One candidate (algorithm, k) and its metrics; ``error`` is set when it could not run."""
+
+    algorithm: str
+    k: int | None
+    n_clusters: int = 0
+    silhouette: float | None = None
+    davies_bouldin: float | None = None
+    calinski_harabasz: float | None = None
+    bic: float | None = None
+    noise_share: float = 0.0
+    smallest_share: float | None = None
+    stability_bootstrap: float | None = None
+    stability_seeds: float | None = None
+    fit_seconds: float = 0.0
+    metric_seconds: float = 0.0
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def cluster_metrics(X: np.ndarray, labels: np.ndarray) -> dict:
+    """Silhouette (exact), Davies-Bouldin, Calinski-Harabasz, noise and smallest shares."""
+    clustered = labels >= 0
+    noise_share = float(1.0 - clustered.mean())
+    values, counts = np.unique(labels[clustered], return_counts=True)
+    out = {"n_clusters": len(values), "noise_share": _round(noise_share),
+           "smallest_share": _round(counts.min() / len(labels)) if len(values) else None}  # fmt: skip
+    if 2 <= len(values) < clustered.sum():
+        Xc, lc = X[clustered], labels[clustered]
+        out["silhouette"] = _round(silhouette_score(Xc, lc))
+        out["davies_bouldin"] = _round(davies_bouldin_score(Xc, lc))
+        out["calinski_harabasz"] = _round(calinski_harabasz_score(Xc, lc), 3)
+    return out
+
+
+def stability(
+    algorithm: str, k: int | None, X: np.ndarray, seed: int,
+    n_bootstrap: int = 3, n_seeds: int = 3,
+) -> tuple[float, float]:  # fmt: skip
+    """(bootstrap ARI, seed ARI) of a candidate, as described in the module docstring."""
+    factory = ALGORITHMS[algorithm].make
+    rng = np.random.default_rng(seed + 1)
+    size = min(STABILITY_SAMPLE, len(X) // 2)
+    refits = []
+    for b in range(n_bootstrap):
+        index = np.sort(rng.choice(len(X), size=size, replace=False))
+        refits.append((index, fit_labels(factory(k or 0, seed + 100 + b, size), X[index])))
+    pair_scores = []
+    for (ia, la), (ib, lb) in combinations(refits, 2):
+        shared, pos_a, pos_b = np.intersect1d(ia, ib, return_indices=True)
+        if len(shared) > 1:
+            pair_scores.append(adjusted_rand_score(la[pos_a], lb[pos_b]))
+    index, first = refits[0]
+    seed_fits = [first] + [
+        fit_labels(factory(k or 0, seed + 1000 + s, size), X[index]) for s in range(n_seeds - 1)
+    ]
+    seed_scores = [adjusted_rand_score(a, b) for a, b in combinations(seed_fits, 2)]
+    return float(np.mean(pair_scores)) if pair_scores else 0.0, float(np.mean(seed_scores))
+
+
+def evaluate(
+    algorithm: str, k: int | None, X: np.ndarray, seed: int = 42, with_stability: bool = True
+) -> tuple[CandidateScore, np.ndarray | None, object | None]:
+    """Fit one candidate and score it; returns the score, the labels and the fitted estimator."""
+    score = CandidateScore(algorithm, k)
+    started = time.perf_counter()
+    try:
+        estimator = ALGORITHMS[algorithm].make(k or 0, seed, len(X))
+        labels = fit_labels(estimator, X)
+    except (ValueError, MemoryError) as exc:
+        score.error = str(exc)
+        return score, None, None
+    score.fit_seconds = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    for key, value in cluster_metrics(X, labels).items():
+        setattr(score, key, value)
+    if isinstance(estimator, GaussianMixture):
+        score.bic = _round(estimator.bic(X), 2)
+    if ALGORITHMS[algorithm].note:
+        score.notes.append(ALGORITHMS[algorithm].note)
+    if with_stability and score.n_clusters >= 2:
+        boot, seeds = stability(algorithm, k, X, seed)
+        score.stability_bootstrap, score.stability_seeds = _round(boot, 4), _round(seeds, 4)
+    score.metric_seconds = round(time.perf_counter() - started, 3)
+    return score, labels, estimator

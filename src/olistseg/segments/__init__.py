@@ -1,0 +1,1 @@
+"""Segments: the chosen model, profiles, names and marketing actions, scoring new customers."""

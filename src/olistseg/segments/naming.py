@@ -1,0 +1,84 @@
+"""Segment names and marketing actions, derived from a segment's profile by explicit rules.
+
+Each rule reads the segment's standardised means (``<feature>_z``: distance from the population
+mean in standard deviations). The first rule that matches gives the name; names are made unique
+with a qualifier from the segment's recency or spend. The same profile always gets the same name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class NamingRule:
+    key: str
+    name: str
+    action: str
+    matches: Callable[[pd.Series], bool]
+    why: str
+
+
+def _z(row: pd.Series, feature: str) -> float:
+    value = row.get(f"{feature}_z")
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
+RULES: tuple[NamingRule, ...] = (
+    NamingRule("late_let_down", "Let down by late delivery",
+               "Apologise with a voucher and a delivery guarantee; fix the logistics that failed them before any promotion.",
+               lambda r: _z(r, "late_share") >= 1.0 and _z(r, "avg_review_score") <= -0.3,
+               "late share >= +1 sd and review score <= -0.3 sd"),
+    NamingRule("dissatisfied", "Dissatisfied customers",
+               "Service-recovery contact: ask what went wrong and offer a make-good; keep them out of promotional pushes until resolved.",
+               lambda r: _z(r, "avg_review_score") <= -0.8, "review score <= -0.8 sd"),
+    NamingRule("loyal", "Loyal repeat buyers",
+               "Loyalty programme: early access, points and referral rewards.",
+               lambda r: _z(r, "frequency") >= 1.0, "orders >= +1 sd"),
+    NamingRule("big_spenders", "Big spenders",
+               "Premium cross-sell and personalised recommendations in their categories.",
+               lambda r: _z(r, "monetary") >= 0.8, "spend >= +0.8 sd"),
+    NamingRule("installments", "Installment shoppers",
+               "Interest-free installment offers on higher-ticket items.",
+               lambda r: _z(r, "avg_installments") >= 0.8, "installments >= +0.8 sd"),
+    NamingRule("recent", "Recent first-time buyers",
+               "Welcome series with a second-purchase incentive within 30 days.",
+               lambda r: _z(r, "recency_days") <= -0.6, "recency <= -0.6 sd (bought recently)"),
+    NamingRule("dormant", "Dormant one-off buyers",
+               "Win-back campaign with a time-limited discount; stop after two unanswered contacts.",
+               lambda r: _z(r, "recency_days") >= 0.6, "recency >= +0.6 sd (bought long ago)"),
+    NamingRule("core", "Core satisfied customers",
+               "Regular newsletter and seasonal promotions.", lambda r: True, "no trait stands out"),
+)  # fmt: skip
+
+
+def _qualifier(row: pd.Series) -> str:
+    """The segment's most distinctive trait among recency and spend, in words."""
+    recency, spend = _z(row, "recency_days"), _z(row, "monetary")
+    if abs(recency) >= abs(spend):
+        return "recent" if recency < 0 else "long ago"
+    return "higher spend" if spend > 0 else "lower spend"
+
+
+def name_segments(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Columns ``segment_key``, ``segment_name``, ``action``, ``rule`` for each profile row."""
+    rows = []
+    for segment_id, row in profiles.iterrows():
+        rule = next(r for r in RULES if r.matches(row))
+        rows.append({"segment_id": segment_id, "segment_key": rule.key, "segment_name": rule.name,
+                     "action": rule.action, "rule": rule.why})  # fmt: skip
+    named = pd.DataFrame(rows).set_index("segment_id")
+    for name, group in named.groupby("segment_name"):
+        if len(group) > 1:
+            for segment_id in group.index:
+                named.loc[segment_id, "segment_name"] = (
+                    f"{name} ({_qualifier(profiles.loc[segment_id])})"
+                )
+    for name, group in named.groupby("segment_name"):  # still equal: number them by size order
+        if len(group) > 1:
+            for rank, segment_id in enumerate(sorted(group.index), start=1):
+                named.loc[segment_id, "segment_name"] = f"{name} #{rank}"
+    return named

@@ -1,0 +1,130 @@
+"""``olistseg segment`` and ``olistseg score`` as functions: from a warehouse to files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from olistseg.atomic import atomic_path, write_json, write_text
+from olistseg.features.build import customer_features
+from olistseg.kpi.run import default_as_of
+from olistseg.models.candidates import ALGORITHMS
+from olistseg.models.preprocessing import model_input
+from olistseg.segments import charts
+from olistseg.segments.segmenter import ProgressCallback, Segmenter, check_features
+
+
+def parse_k_range(text: str) -> range:
+    """``"2-12"`` -> range(2, 13); ``"5"`` -> range(5, 6)."""
+    try:
+        low, _, high = text.partition("-")
+        low_k, high_k = int(low), int(high or low)
+    except ValueError as exc:
+        raise ValueError(f"--k-range {text!r}: expected LOW-HIGH, e.g. 2-12") from exc
+    if not 2 <= low_k <= high_k:
+        raise ValueError(f"--k-range {text!r}: need 2 <= LOW <= HIGH")
+    return range(low_k, high_k + 1)
+
+
+def segment(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    as_of: dt.datetime | None = None,
+    preset: str = "rfm_satisfaction",
+    algorithms: list[str] | None = None,
+    k_range: range = range(2, 13),
+    seed: int = 42,
+    with_stability: bool = True,
+    progress: ProgressCallback | None = None,
+) -> dict:
+    """Fit and select a segmentation; write every output of ``olistseg segment`` into ``out``."""
+    as_of = as_of or default_as_of(con)
+    features = customer_features(con, as_of)
+    check_features(features)
+    segmenter = Segmenter(preset=preset, k_range=k_range, seed=seed, with_stability=with_stability,
+                          **({"algorithms": algorithms} if algorithms else {}))  # fmt: skip
+    segmenter.fit(features, progress=progress)
+    out.mkdir(parents=True, exist_ok=True)
+    as_of_text = as_of.isoformat(sep=" ")
+    with atomic_path(out / "features.parquet") as tmp:
+        features.to_parquet(tmp)
+    table = segmenter.segment_table(features, segmenter.training_labels_)
+    write_text(
+        out / "segments.csv", table.to_csv(index=False, float_format="%.6f", lineterminator="\n")
+    )
+    segmenter.save(out / "model", as_of=as_of_text)
+    candidates = [c.to_dict() for c in segmenter.scores_]
+    write_json(out / "selection.json", {
+        "as_of": as_of_text, "preset": preset, "customers": len(features),
+        "rule": segmenter.rule.to_dict(), "rule_text": _rule_text(segmenter),
+        "selection_reason": segmenter.selection_reason_,
+        "chosen": segmenter.chosen_.to_dict(), "candidates": candidates,
+        "algorithm_notes": {n: ALGORITHMS[n].note for n in {c["algorithm"] for c in candidates} if ALGORITHMS[n].note},
+    })  # fmt: skip
+    profiles = _profiles_payload(segmenter)
+    write_json(out / "profiles.json", profiles)
+    X = segmenter.preprocessor_.transform(model_input(features, segmenter.preset))
+    chart_dir = out / "charts"
+    charts.save_chart(charts.metric_curves(candidates), chart_dir, "metrics_vs_k")
+    charts.save_chart(
+        charts.segment_sizes(segmenter.profiles_, segmenter.names_), chart_dir, "segment_sizes"
+    )
+    charts.save_chart(
+        charts.profile_heatmap(segmenter.profiles_, segmenter.names_), chart_dir, "profile_heatmap"
+    )
+    charts.save_chart(
+        charts.projection(X, segmenter.training_labels_, segmenter.names_, seed),
+        chart_dir,
+        "projection",
+    )
+    return {"as_of": as_of_text, "customers": len(features), "chosen": segmenter.chosen_.to_dict(),
+            "selection_reason": segmenter.selection_reason_, "segments": profiles["segments"],
+            "fit_seconds": segmenter.fit_seconds_}  # fmt: skip
+
+
+def _rule_text(segmenter: Segmenter) -> str:
+    r = segmenter.rule
+    return (f"Eligible: {r.min_k}-{r.max_k} segments, smallest segment >= {r.min_segment_share:.0%} of "
+            f"customers, bootstrap stability (ARI) >= {r.min_stability}, noise <= {r.max_noise_share:.0%}. "
+            "Highest exact silhouette wins (ties: lower Davies-Bouldin). If none is eligible, the "
+            "stability condition relaxes first, then the number of segments.")  # fmt: skip
+
+
+def _profiles_payload(segmenter: Segmenter) -> dict:
+    segments = []
+    for segment_id, row in segmenter.profiles_.iterrows():
+        names = segmenter.names_.loc[segment_id]
+        features = {}
+        for column in row.index:
+            if column.endswith("_mean"):
+                base = column[: -len("_mean")]
+                features[base] = {stat: None if pd.isna(row[f"{base}_{stat}"]) else round(float(row[f"{base}_{stat}"]), 6)
+                                  for stat in ("mean", "median", "lift", "z")}  # fmt: skip
+        segments.append({
+            "segment_id": int(segment_id), "name": names.segment_name, "key": names.segment_key,
+            "action": names.action, "rule": names.rule, "size": int(row["size"]),
+            "share_customers": round(float(row["share_customers"]), 6),
+            "share_revenue": round(float(row["share_revenue"]), 6), "features": features,
+        })  # fmt: skip
+    return {"segments": segments}
+
+
+def score(
+    model_dir: Path, con: duckdb.DuckDBPyConnection, out: Path, as_of: dt.datetime | None = None
+) -> dict:
+    """Assign every customer known at ``as_of`` to a segment with the saved model (no refit)."""
+    segmenter = Segmenter.load(model_dir)
+    as_of = as_of or default_as_of(con)
+    features = customer_features(con, as_of)
+    check_features(features)
+    labels = segmenter.predict(features)
+    table = segmenter.segment_table(features, labels)
+    write_text(out, table.to_csv(index=False, float_format="%.6f", lineterminator="\n"))
+    counts = table["segment_name"].value_counts().to_dict()
+    metadata = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
+    return {"as_of": as_of.isoformat(sep=" "), "model_as_of": metadata.get("as_of"),
+            "customers": len(table), "segments": {k: int(v) for k, v in counts.items()}}  # fmt: skip

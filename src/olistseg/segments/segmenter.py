@@ -1,0 +1,203 @@
+"""``Segmenter``: fit candidates, select one, profile and name its segments, score new customers.
+
+>>> seg = Segmenter(preset="rfm_satisfaction", algorithms=["kmeans"], k_range=range(2, 9))
+>>> seg.fit(features)            # features: customer_features(...) as of the training date
+>>> seg.predict(new_features)    # segment ids with the frozen preprocessing and model
+>>> seg.save("out/model"); Segmenter.load("out/model")
+
+Segment ids are ordered by size (0 = largest). Every customer gets a segment: noise points of a
+density method join the nearest segment centroid. Models without ``predict`` (DBSCAN, HDBSCAN,
+Ward) score new customers by their nearest training customer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.neighbors import KNeighborsClassifier
+
+from olistseg import __version__
+from olistseg.atomic import atomic_path, write_json
+from olistseg.errors import InputError
+from olistseg.models.candidates import ALGORITHMS, DEFAULT_ALGORITHMS
+from olistseg.models.evaluate import CandidateScore, evaluate
+from olistseg.models.preprocessing import DEFAULT_PRESET, make_preprocessor, model_input
+from olistseg.models.selection import SelectionRule, select
+from olistseg.segments.naming import name_segments
+from olistseg.segments.profile import profile_segments
+
+ProgressCallback = Callable[[str, int, int], None]
+MODEL_FILE, METADATA_FILE = "model.joblib", "metadata.json"
+
+
+def data_hash(features: pd.DataFrame) -> str:
+    """SHA-256 of the feature table (index and values), to tie a model to its training data."""
+    hashed = pd.util.hash_pandas_object(features, index=True).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def check_features(features: pd.DataFrame) -> None:
+    """Refuse inputs no segmentation can be made of, with a message that says why."""
+    if len(features) == 0:
+        raise InputError("the feature table is empty: no customer had a delivered order by as_of.")
+    if len(features) < 10:
+        raise InputError(
+            f"only {len(features)} customer(s) in the feature table: at least 10 are needed to segment."
+        )
+
+
+@dataclass
+class Segmenter:
+    """Fit, select, name and score customer segments (see the module docstring)."""
+
+    preset: str = DEFAULT_PRESET
+    algorithms: Iterable[str] = DEFAULT_ALGORITHMS
+    k_range: Iterable[int] = range(2, 13)
+    rule: SelectionRule = field(default_factory=SelectionRule)
+    seed: int = 42
+    with_stability: bool = True
+
+    def _candidates(self) -> list[tuple[str, int | None]]:
+        out = []
+        for name in self.algorithms:
+            if name not in ALGORITHMS:
+                raise InputError(f"unknown algorithm {name!r}; choose from {', '.join(ALGORITHMS)}")
+            out.extend(
+                [(name, k) for k in self.k_range] if ALGORITHMS[name].uses_k else [(name, None)]
+            )
+        return out
+
+    def fit(self, features: pd.DataFrame, progress: ProgressCallback | None = None) -> Segmenter:
+        """Fit every candidate on ``features`` (n_customers x features), keep the selected one."""
+        check_features(features)
+        started = time.perf_counter()
+        frame = model_input(features, self.preset)
+        self.preprocessor_ = make_preprocessor(self.preset).fit(frame)
+        X = self.preprocessor_.transform(frame)
+        if not np.isfinite(X).all():
+            raise InputError(
+                "the features produce non-finite values after preprocessing; check for infinities."
+            )
+        if np.allclose(X.std(axis=0), 0.0):
+            raise InputError(
+                "every feature is constant across customers: there is nothing to segment."
+            )
+        candidates = self._candidates()
+        self.scores_: list[CandidateScore] = []
+        fitted: dict[int, tuple[np.ndarray, object]] = {}
+        for position, (name, k) in enumerate(candidates):
+            if progress:
+                progress(f"{name} k={k}" if k else name, position, len(candidates))
+            if k is not None and k >= len(X):
+                continue
+            score, labels, estimator = evaluate(name, k, X, self.seed, self.with_stability)
+            self.scores_.append(score)
+            if labels is not None:
+                fitted[len(self.scores_) - 1] = (labels, estimator)
+        chosen, self.selection_reason_ = select(self.scores_, self.rule)
+        self.chosen_ = chosen
+        raw_labels, self.estimator_ = fitted[self.scores_.index(chosen)]
+        self._finalize(X, raw_labels, features)
+        self.fit_seconds_ = round(time.perf_counter() - started, 3)
+        return self
+
+    def _finalize(self, X: np.ndarray, raw: np.ndarray, features: pd.DataFrame) -> None:
+        clusters = sorted(set(raw[raw >= 0].tolist()))
+        centroids = np.array([X[raw == c].mean(axis=0) for c in clusters])
+        if (raw < 0).any():  # noise joins the nearest segment centroid
+            noise = raw < 0
+            distances = ((X[noise, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+            raw = raw.copy()
+            raw[noise] = np.asarray(clusters)[distances.argmin(axis=1)]
+        sizes = {c: int((raw == c).sum()) for c in clusters}
+        # segment 0 is the largest; ties by the centroid's coordinates, so ids are deterministic
+        order = sorted(
+            clusters, key=lambda c: (-sizes[c], tuple(np.round(centroids[clusters.index(c)], 9)))
+        )
+        self.label_map_ = {int(raw_label): new for new, raw_label in enumerate(order)}
+        self.training_labels_ = np.array([self.label_map_[int(v)] for v in raw])
+        self.centroids_ = np.array(
+            [X[self.training_labels_ == s].mean(axis=0) for s in range(len(order))]
+        )
+        self.nearest_ = None
+        if not hasattr(self.estimator_, "predict"):
+            self.nearest_ = KNeighborsClassifier(n_neighbors=1).fit(X, self.training_labels_)
+        self.profiles_ = profile_segments(features, self.training_labels_)
+        self.names_ = name_segments(self.profiles_)
+        self.feature_names_ = list(model_input(features, self.preset).columns)
+        self.data_hash_ = data_hash(features)
+        self.training_size_ = len(features)
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Segment ids (0 = largest training segment) of ``features``, with the frozen model."""
+        frame = model_input(features, self.preset)
+        if list(frame.columns) != self.feature_names_:
+            raise InputError(
+                f"the model was trained on {', '.join(self.feature_names_)} but the data gives "
+                f"{', '.join(frame.columns)}; retrain it or use matching features."
+            )
+        X = self.preprocessor_.transform(frame)
+        if self.nearest_ is not None:
+            return self.nearest_.predict(X)
+        return np.array([self.label_map_[int(v)] for v in self.estimator_.predict(X)])
+
+    # --- outputs -----------------------------------------------------------------------
+    def segment_table(self, features: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
+        """customer_unique_id, segment_id, segment_name and the key features, sorted by id."""
+        key = ["recency_days", "frequency", "monetary", "avg_review_score", "late_share"]
+        table = pd.DataFrame({"customer_unique_id": features.index, "segment_id": labels})
+        table["segment_name"] = table["segment_id"].map(self.names_["segment_name"])
+        for column in key:
+            table[column] = features[column].to_numpy()
+        return table.sort_values("customer_unique_id", kind="stable").reset_index(drop=True)
+
+    def metadata(self, as_of: str | None) -> dict:
+        return {
+            "olistseg_version": __version__,
+            "as_of": as_of,
+            "preset": self.preset,
+            "features": self.feature_names_,
+            "algorithm": self.chosen_.algorithm,
+            "k": self.chosen_.n_clusters,
+            "metrics": self.chosen_.to_dict(),
+            "selection_reason": self.selection_reason_,
+            "rule": self.rule.to_dict(),
+            "seed": self.seed,
+            "training_customers": self.training_size_,
+            "data_sha256": self.data_hash_,
+            "segments": {
+                int(i): {"name": r.segment_name, "action": r.action}
+                for i, r in self.names_.iterrows()
+            },
+        }
+
+    def save(self, folder: str | Path, as_of: str | None = None) -> Path:
+        """Write ``model.joblib`` (preprocessing + model) and ``metadata.json`` atomically."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(folder / MODEL_FILE) as tmp:
+            joblib.dump(self, tmp)
+        write_json(folder / METADATA_FILE, self.metadata(as_of))
+        return folder
+
+    @staticmethod
+    def load(folder: str | Path) -> Segmenter:
+        """A saved Segmenter; :class:`InputError` when the folder holds none."""
+        path = Path(folder) / MODEL_FILE
+        if not path.is_file():
+            raise InputError(f"{folder}: no {MODEL_FILE} there; train one with `olistseg segment`.")
+        model = joblib.load(path)
+        if not isinstance(model, Segmenter):
+            raise InputError(f"{path}: not an olistseg model.")
+        metadata = json.loads((Path(folder) / METADATA_FILE).read_text(encoding="utf-8"))
+        if metadata.get("features") != model.feature_names_:
+            raise InputError(f"{folder}: metadata.json and the model disagree on the feature list.")
+        return model
