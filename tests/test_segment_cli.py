@@ -1,0 +1,86 @@
+"""`olistseg segment` and `olistseg score` from the command line, and a real-data run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from olistseg.segments.pipeline import segment
+
+from .conftest import connect
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "olistseg", *args], capture_output=True, text=True, timeout=900
+    )
+
+
+def test_segment_then_score(synthetic_warehouse: Path, tmp_path: Path):
+    out = tmp_path / "seg"
+    result = cli("segment", "--warehouse", str(synthetic_warehouse), "--out", str(out),
+                 "--algorithms", "kmeans,bisecting_kmeans", "--k-range", "3-5", "--features", "rfm")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "segments" in result.stdout and (out / "segments.csv").is_file()
+    with duckdb.connect(str(synthetic_warehouse), read_only=True) as con:
+        last = con.execute("SELECT max(order_purchase_timestamp) FROM orders").fetchone()[0]
+    scored = tmp_path / "scored.csv"
+    later = cli("score", "--model", str(out / "model"), "--warehouse", str(synthetic_warehouse),
+                "--as-of", str(last), "--out", str(scored))  # fmt: skip
+    assert later.returncode == 0, later.stderr
+    earlier = cli("-q", "score", "--model", str(out / "model"), "--warehouse", str(synthetic_warehouse),
+                  "--as-of", "2017-06-01", "--out", str(tmp_path / "early.csv"))  # fmt: skip
+    assert earlier.returncode == 0, earlier.stderr
+    assert len(pd.read_csv(tmp_path / "early.csv")) < len(pd.read_csv(scored))
+
+
+def test_segment_bad_options(synthetic_warehouse: Path, tmp_path: Path):
+    for args, message in [
+        (("--features", "nope"), "rfm, rfm_satisfaction, full"),
+        (("--algorithms", "kmeans,nope"), "unknown nope"),
+        (("--k-range", "1-3"), "2 <= LOW <= HIGH"),
+    ]:
+        result = cli(
+            "segment", "--warehouse", str(synthetic_warehouse), "--out", str(tmp_path / "x"), *args
+        )
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+    missing = cli(
+        "score",
+        "--model",
+        str(tmp_path / "none"),
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "s.csv"),
+    )
+    assert missing.returncode == 2 and "olistseg segment" in missing.stderr
+    early = cli(
+        "segment",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "x"),
+        "--as-of",
+        "2016-09-05",
+    )
+    assert early.returncode == 2 and "empty" in early.stderr
+
+
+@pytest.mark.realdata
+def test_real_tables_segment(real_warehouse: Path, tmp_path: Path):
+    with connect(real_warehouse) as con:
+        summary = segment(
+            con, tmp_path, algorithms=["kmeans"], k_range=range(4, 6), with_stability=False
+        )
+    table = pd.read_csv(tmp_path / "segments.csv")
+    assert len(table) == summary["customers"] == 93_350
+    profiles = json.loads((tmp_path / "profiles.json").read_text())["segments"]
+    assert sum(s["share_customers"] for s in profiles) == pytest.approx(1.0, abs=1e-5)  # rounded to 6 places
+    assert sum(s["share_revenue"] for s in profiles) == pytest.approx(1.0, abs=1e-5)
+    assert len({s["name"] for s in profiles}) == len(profiles) == summary["chosen"]["n_clusters"]
