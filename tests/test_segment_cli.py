@@ -81,6 +81,8 @@ def test_real_tables_segment(real_warehouse: Path, tmp_path: Path):
     table = pd.read_csv(tmp_path / "segments.csv")
     assert len(table) == summary["customers"] == 93_350
     profiles = json.loads((tmp_path / "profiles.json").read_text())["segments"]
-    assert sum(s["share_customers"] for s in profiles) == pytest.approx(1.0, abs=1e-5)  # rounded to 6 places
+    assert sum(s["share_customers"] for s in profiles) == pytest.approx(
+        1.0, abs=1e-5
+    )  # rounded to 6 places
     assert sum(s["share_revenue"] for s in profiles) == pytest.approx(1.0, abs=1e-5)
     assert len({s["name"] for s in profiles}) == len(profiles) == summary["chosen"]["n_clusters"]
