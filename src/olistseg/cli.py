@@ -490,7 +490,7 @@ def run(
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 42,
 ) -> None:
-    """The whole pipeline: (synthetic data), load, info, KPIs; writes ``run.json`` in ``--out``."""
+    """The whole pipeline: (synthetic data), load, info, KPIs, segments; writes ``run.json``."""
     from olistseg.data.synthetic import SyntheticConfig, write
 
     steps: dict[str, float] = {}
@@ -508,6 +508,9 @@ def run(
     t0 = time.perf_counter()
     kpi_summary = _run_kpi_step(warehouse, out / "kpi")
     steps["kpi"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    segment_summary = _run_segment_step(warehouse, out / "segments", seed)
+    steps["segment"] = round(time.perf_counter() - t0, 3)
     write_json(
         out / "run.json",
         {
@@ -521,6 +524,7 @@ def run(
                 "orders_last_purchase": report.orders_last_purchase,
             },
             "kpi": kpi_summary,
+            "segmentation": segment_summary,
             "step_seconds": steps,
         },
     )
@@ -544,6 +548,36 @@ def _run_kpi_step(warehouse: Path, folder: Path) -> dict:
         "as_of": as_of.isoformat(sep=" "),
         "question_rows": {name: results[name].row_count for name in REQUIRED_QUESTIONS},
         "files": [str(folder / "kpis.json"), str(folder / "dashboard.html")],
+    }
+
+
+def _run_segment_step(warehouse: Path, folder: Path, seed: int) -> dict:
+    """Segment with the default candidates; outputs as `olistseg segment --out folder`."""
+    from olistseg.segments.pipeline import segment
+    from olistseg.warehouse.info import connect
+
+    with connect(warehouse) as con, _progress() as progress:
+        task = progress.add_task("Segmenting", total=None)
+
+        def on_candidate(label: str, position: int, total: int) -> None:
+            progress.update(task, total=total, completed=position, description=f"Fitting {label}")
+
+        summary = segment(con, folder, seed=seed, progress=on_candidate)
+    _segments_table(summary)
+    chosen = summary["chosen"]
+    return {
+        "as_of": summary["as_of"],
+        "customers": summary["customers"],
+        "algorithm": chosen["algorithm"],
+        "k": chosen["n_clusters"],
+        "silhouette": chosen["silhouette"],
+        "stability_bootstrap": chosen["stability_bootstrap"],
+        "selection_reason": summary["selection_reason"],
+        "segments": [
+            {k: s[k] for k in ("segment_id", "name", "share_customers", "share_revenue", "action")}
+            for s in summary["segments"]
+        ],
+        "folder": str(folder),
     }
 
 
