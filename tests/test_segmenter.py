@@ -191,7 +191,7 @@ def test_segment_outputs_are_deterministic_and_score_matches(
     assert digests[0] == digests[1]
     out = tmp_path / "a"
     for name in ("features.parquet", "model/model.joblib", "model/metadata.json", "selection.json", "profiles.json",
-                 "charts/metrics_vs_k.png", "charts/profile_heatmap.html", "charts/projection.png", "charts/segment_sizes.png"):  # fmt: skip
+                 "charts/metrics_vs_k.png", "charts/profile_heatmap.html", "charts/projection.png", "charts/segment_sizes.png", "charts/tsne.png"):  # fmt: skip
         assert (out / name).is_file(), name
     selection = json.loads((out / "selection.json").read_text())
     assert len(selection["candidates"]) == 6 and "Eligible" in selection["rule_text"]

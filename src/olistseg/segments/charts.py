@@ -102,6 +102,28 @@ def projection(
     )
 
 
+def tsne_projection(
+    X: np.ndarray, labels: np.ndarray, names: pd.DataFrame, seed: int = 0, sample: int = 2_000
+) -> alt.Chart:
+    """t-SNE of a seeded sample of ``sample`` points (t-SNE is quadratic: a sample is enough)."""
+    from sklearn.manifold import TSNE
+
+    rng = np.random.default_rng(seed)
+    index = np.sort(rng.choice(len(X), size=min(sample, len(X)), replace=False))
+    perplexity = float(min(30, max(5, (len(index) - 1) // 4)))
+    coords = TSNE(
+        n_components=2, perplexity=perplexity, init="pca", random_state=seed
+    ).fit_transform(X[index])
+    frame = pd.DataFrame({"tsne1": coords[:, 0], "tsne2": coords[:, 1],
+                          "segment": names["segment_name"].reindex(labels[index]).to_numpy()})  # fmt: skip
+    return (
+        alt.Chart(frame, title=f"t-SNE of {len(index):,} sampled customers")
+        .mark_circle(size=10, opacity=0.6)
+        .encode(x=alt.X("tsne1:Q", title=None), y=alt.Y("tsne2:Q", title=None), color="segment:N")
+        .properties(width=420, height=320)
+    )
+
+
 def save_chart(chart: alt.Chart, folder: Path, name: str) -> list[Path]:
     """``name.png`` and ``name.html`` (self-contained) in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)

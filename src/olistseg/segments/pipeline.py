@@ -81,6 +81,11 @@ def segment(
         chart_dir,
         "projection",
     )
+    charts.save_chart(
+        charts.tsne_projection(X, segmenter.training_labels_, segmenter.names_, seed),
+        chart_dir,
+        "tsne",
+    )
     return {"as_of": as_of_text, "customers": len(features), "chosen": segmenter.chosen_.to_dict(),
             "selection_reason": segmenter.selection_reason_, "segments": profiles["segments"],
             "fit_seconds": segmenter.fit_seconds_}  # fmt: skip
