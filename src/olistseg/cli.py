@@ -85,6 +85,11 @@ DataOption = Annotated[
     Path, typer.Option("--data", help="Kaggle folder (.csv/.csv.gz), its .zip, or an olist.db.")
 ]
 WarehouseOption = Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")]
+# For commands that take either input: --data is loaded into a temporary warehouse.
+DataInput = Annotated[
+    Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
+]
+WarehouseInput = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")]
 
 
 @app.command("demo-data")
@@ -229,12 +234,8 @@ def _kpi_params(
 
 @app.command("kpi")
 def kpi(
-    data: Annotated[
-        Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
-    ] = None,
-    warehouse: Annotated[
-        Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")
-    ] = None,
+    data: DataInput = None,
+    warehouse: WarehouseInput = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Reference time; default: last purchase.")
     ] = None,
@@ -339,12 +340,8 @@ def _kpi_tables(as_of: dt.datetime, results: dict[str, KpiResult]) -> None:
 
 @app.command("dashboard")
 def dashboard(
-    data: Annotated[
-        Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
-    ] = None,
-    warehouse: Annotated[
-        Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")
-    ] = None,
+    data: DataInput = None,
+    warehouse: WarehouseInput = None,
     port: Annotated[int, typer.Option(help="Port to serve on (localhost).")] = 8501,
     address: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
 ) -> None:
@@ -372,12 +369,8 @@ def dashboard(
 @app.command("segment")
 def segment_command(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")],
-    data: Annotated[
-        Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
-    ] = None,
-    warehouse: Annotated[
-        Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")
-    ] = None,
+    data: DataInput = None,
+    warehouse: WarehouseInput = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Features as of; default: last purchase.")
     ] = None,
@@ -450,12 +443,8 @@ def score_command(
         Path, typer.Option("--model", help="A model folder written by `olistseg segment`.")
     ],
     out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
-    data: Annotated[
-        Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
-    ] = None,
-    warehouse: Annotated[
-        Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")
-    ] = None,
+    data: DataInput = None,
+    warehouse: WarehouseInput = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Score customers known at this time.")
     ] = None,

@@ -112,27 +112,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _execute(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, sql: str, bound: dict[str, Any] | None
+) -> KpiResult:
+    started = time.perf_counter()
+    cursor = con.execute(sql, bound)
+    columns = [d[0] for d in cursor.description]
+    rows = [[_plain(v) for v in row] for row in cursor.fetchall()]
+    return KpiResult(
+        model.name, model.title, model.question, model.definition, columns, rows,
+        seconds=round(time.perf_counter() - started, 4),
+    )  # fmt: skip
+
+
 def run_query(con: duckdb.DuckDBPyConnection, model: SqlModel, bound: dict[str, Any]) -> KpiResult:
-    """Execute one KPI with already-bound parameters."""
-    started = time.perf_counter()
-    cursor = con.execute(compose(model), bound)
-    columns = [d[0] for d in cursor.description]
-    rows = [[_plain(v) for v in row] for row in cursor.fetchall()]
-    return KpiResult(
-        model.name, model.title, model.question, model.definition, columns, rows,
-        seconds=round(time.perf_counter() - started, 4),
-    )  # fmt: skip
-
-
-def _run_body(con: duckdb.DuckDBPyConnection, model: SqlModel) -> KpiResult:
-    started = time.perf_counter()
-    cursor = con.execute(model.body)
-    columns = [d[0] for d in cursor.description]
-    rows = [[_plain(v) for v in row] for row in cursor.fetchall()]
-    return KpiResult(
-        model.name, model.title, model.question, model.definition, columns, rows,
-        seconds=round(time.perf_counter() - started, 4),
-    )  # fmt: skip
+    """Execute one KPI, composed with its staging models, with already-bound parameters."""
+    return _execute(con, model, compose(model), bound)
 
 
 def run_kpis(
@@ -166,7 +161,7 @@ def run_kpis(
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {name} AS {body}", bound if "$" in body else None
             )
-        return as_of, {m.name: _run_body(con, m) for m in models}
+        return as_of, {m.name: _execute(con, m, m.body, None) for m in models}
     finally:
         for name in reversed(needed):
             con.execute(f"DROP TABLE IF EXISTS temp.{name}")
