@@ -34,7 +34,6 @@ def customer_features(
     """
     as_of = as_of or default_as_of(con)
     sql = read_sql("features", "customer_features")
-    sql = sql[sql.index("WITH params") :]
     frame = con.execute(sql, {"as_of": as_of.strftime("%Y-%m-%d %H:%M:%S")}).df()
     frame = frame.set_index("customer_unique_id")
     for column in NUMERIC_FEATURES:
