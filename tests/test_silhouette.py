@@ -52,3 +52,23 @@ def test_clear_errors():
         silhouette_score(bad, np.arange(10) % 2)
     with pytest.raises(ValueError, match="one row per label"):
         silhouette_score(np.ones((10, 2)), np.arange(9) % 2)
+
+
+def test_a_repeated_partition_is_scored_once(monkeypatch):
+    from olistseg.models import evaluate
+
+    X, labels = make_blobs(300, 3, centers=3, random_state=1)
+    calls = []
+    monkeypatch.setattr(
+        evaluate, "silhouette_score", lambda X, y: calls.append(1) or sk_score(X, y)
+    )
+    first = evaluate.cluster_metrics(X, labels)
+    renamed = evaluate.cluster_metrics(
+        X, np.array([7, 3, 5])[labels]
+    )  # same partition, other names
+    other = evaluate.cluster_metrics(X, (labels + (np.arange(300) % 2)) % 3)
+    assert (
+        first["silhouette"] == renamed["silhouette"] == pytest.approx(sk_score(X, labels), abs=1e-6)
+    )
+    assert other["silhouette"] != first["silhouette"]
+    assert len(calls) == 2
