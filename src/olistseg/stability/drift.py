@@ -1,0 +1,68 @@
+"""Drift measures between two dates, as pure functions.
+
+* :func:`population_stability_index`: PSI of one feature, bins from the reference sample's
+  quantiles (the usual reading: < 0.1 stable, 0.1-0.2 moderate, > 0.2 significant shift);
+* :func:`align_labels`: Hungarian matching of two models' centroids, so that a segment keeps
+  its id (and name) across retrains;
+* :func:`migration_matrix`: how customers present at both dates moved between segments.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+PSI_FLOOR = 1e-4  # an empty bin would make the log infinite
+
+
+def population_stability_index(reference: np.ndarray, current: np.ndarray, bins: int = 10) -> float:
+    """PSI = sum over bins of (current% - reference%) * ln(current% / reference%).
+
+    Parameters
+    ----------
+    reference, current : 1-D arrays of one feature's values (NaN ignored).
+    bins : number of quantile bins of ``reference``; ties (e.g. a feature that is mostly 1)
+        merge bins, so a discrete feature gets one bin per distinct value.
+    """
+    reference = np.asarray(reference, dtype=float)
+    current = np.asarray(current, dtype=float)
+    reference, current = reference[~np.isnan(reference)], current[~np.isnan(current)]
+    if len(reference) == 0 or len(current) == 0:
+        raise ValueError("PSI needs values on both dates")
+    edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1]))
+    ref_share = np.bincount(
+        np.searchsorted(edges, reference, side="right"), minlength=len(edges) + 1
+    )
+    cur_share = np.bincount(np.searchsorted(edges, current, side="right"), minlength=len(edges) + 1)
+    ref_share = np.maximum(ref_share / len(reference), PSI_FLOOR)
+    cur_share = np.maximum(cur_share / len(current), PSI_FLOOR)
+    return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
+
+
+def align_labels(reference_centroids: np.ndarray, centroids: np.ndarray) -> dict[int, int]:
+    """Map each row of ``centroids`` to the row of ``reference_centroids`` it matches best.
+
+    Shapes (k_ref, n_features) and (k, n_features). Minimises the total Euclidean distance
+    (Hungarian algorithm). When k > k_ref the unmatched centroids get new ids k_ref, k_ref+1, ...
+    in order of their distance to the nearest reference centroid.
+    """
+    reference_centroids = np.asarray(reference_centroids, dtype=float)
+    centroids = np.asarray(centroids, dtype=float)
+    cost = np.linalg.norm(centroids[:, None, :] - reference_centroids[None, :, :], axis=2)
+    rows, cols = linear_sum_assignment(cost)
+    mapping = {int(r): int(c) for r, c in zip(rows, cols, strict=True)}
+    unmatched = sorted(set(range(len(centroids))) - set(mapping), key=lambda r: cost[r].min())
+    for offset, row in enumerate(unmatched):
+        mapping[row] = len(reference_centroids) + offset
+    return mapping
+
+
+def migration_matrix(before: pd.Series, after: pd.Series) -> pd.DataFrame:
+    """Share of the customers of each segment ``before`` (rows) found in each segment ``after``.
+
+    Both series are indexed by customer; only customers present in both count. Rows sum to 1.
+    """
+    shared = before.index.intersection(after.index)
+    table = pd.crosstab(before.loc[shared].rename("before"), after.loc[shared].rename("after"))
+    return table.div(table.sum(axis=1), axis=0)
