@@ -152,3 +152,18 @@ def test_real_customer_count(real_warehouse: Path):
     assert len(frame) == expected == 93_350
     assert frame.index.is_unique
     assert frame["frequency"].max() == 16
+
+
+def test_many_dates_in_one_pass_equal_each_date_alone(synthetic_warehouse: Path):
+    from olistseg.features.build import customer_features_at
+
+    dates = [dt.datetime(2017, 6, 30), dt.datetime(2017, 12, 31, 12), dt.datetime(2018, 6, 30)]
+    with duckdb.connect(str(synthetic_warehouse), read_only=True) as con:
+        together = customer_features_at(con, dates)
+        for date in dates:
+            alone = customer_features(con, date)
+            pd.testing.assert_frame_equal(
+                together.loc[pd.Timestamp(date)], alone, check_names=False
+            )
+    sizes = together.groupby(level="as_of").size()
+    assert list(sizes) == sorted(sizes)  # customers accumulate over time

@@ -24,6 +24,21 @@ NUMERIC_FEATURES = (
 CATEGORICAL_FEATURES = ("customer_state",)
 
 
+def customer_features_at(con: duckdb.DuckDBPyConnection, dates: list[dt.datetime]) -> pd.DataFrame:
+    """Features as of each of ``dates``, computed in one pass over the tables.
+
+    Returns a DataFrame indexed by (``as_of``, ``customer_unique_id``), sorted; each date's rows
+    equal :func:`customer_features` at that date.
+    """
+    if not dates:
+        raise ValueError("no dates given")
+    bound = [d.strftime("%Y-%m-%d %H:%M:%S") for d in dates]
+    frame = con.execute(read_sql("features", "customer_features"), {"as_of": bound}).df()
+    for column in NUMERIC_FEATURES:
+        frame[column] = frame[column].astype("float64")
+    return frame.set_index(["as_of", "customer_unique_id"])
+
+
 def customer_features(
     con: duckdb.DuckDBPyConnection, as_of: dt.datetime | None = None
 ) -> pd.DataFrame:
@@ -33,10 +48,6 @@ def customer_features(
     by it; days are fractional days, money is BRL, shares are fractions in [0, 1].
     """
     as_of = as_of or default_as_of(con)
-    sql = read_sql("features", "customer_features")
-    frame = con.execute(sql, {"as_of": as_of.strftime("%Y-%m-%d %H:%M:%S")}).df()
-    frame = frame.set_index("customer_unique_id")
-    for column in NUMERIC_FEATURES:
-        frame[column] = frame[column].astype("float64")
+    frame = customer_features_at(con, [as_of]).droplevel("as_of")
     frame.attrs["as_of"] = as_of.isoformat(sep=" ")
     return frame

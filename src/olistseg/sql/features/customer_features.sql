@@ -17,13 +17,15 @@
 --   avg_installments: mean installments over payment rows; share_credit_card / share_boleto /
 --   share_voucher: share of the payment value; freight_ratio: freight / (price + freight).
 --   customer_state: the state of the customer's latest order.
--- parameters: as_of
+--   Several dates in one pass: $as_of is a list of timestamps and every row carries its as_of,
+--   so a simulation over many dates reads the tables once.
+-- parameters: as_of (a list of 'YYYY-MM-DD HH:MM:SS' timestamps)
 -- dialects: duckdb
 WITH params AS (
-    SELECT CAST($as_of AS TIMESTAMP) AS as_of
+    SELECT DISTINCT CAST(unnest(CAST($as_of AS VARCHAR[])) AS TIMESTAMP) AS as_of
 ),
 known_orders AS (
-    SELECT o.order_id, c.customer_unique_id, c.customer_state, o.order_status,
+    SELECT p.as_of, o.order_id, c.customer_unique_id, c.customer_state, o.order_status,
            o.order_purchase_timestamp AS purchased_at,
            o.order_estimated_delivery_date AS estimated_at,
            CASE WHEN o.order_delivered_customer_date <= p.as_of
@@ -62,11 +64,11 @@ order_categories AS (
     WHERE p.product_category_name IS NOT NULL
 ),
 order_reviews_agg AS (
-    SELECT r.order_id, avg(r.review_score) AS score
+    SELECT p.as_of, r.order_id, avg(r.review_score) AS score
     FROM order_reviews AS r
     CROSS JOIN params AS p
     WHERE r.review_creation_date <= p.as_of
-    GROUP BY r.order_id
+    GROUP BY p.as_of, r.order_id
 ),
 per_order AS (
     SELECT k.*,
@@ -78,22 +80,23 @@ per_order AS (
     FROM known_orders AS k
     LEFT JOIN order_payments_agg AS pay USING (order_id)
     LEFT JOIN order_items_agg AS it USING (order_id)
-    LEFT JOIN order_reviews_agg AS rev USING (order_id)
+    LEFT JOIN order_reviews_agg AS rev USING (as_of, order_id)
 ),
 qualified AS (
-    SELECT DISTINCT customer_unique_id
+    SELECT DISTINCT as_of, customer_unique_id
     FROM per_order
     WHERE order_status = 'delivered' AND delivered_at IS NOT NULL
 ),
 customer_categories AS (
-    SELECT o.customer_unique_id, count(DISTINCT oc.product_category_name) AS n_categories
+    SELECT o.as_of, o.customer_unique_id, count(DISTINCT oc.product_category_name) AS n_categories
     FROM per_order AS o
     JOIN order_categories AS oc USING (order_id)
-    GROUP BY o.customer_unique_id
+    GROUP BY o.as_of, o.customer_unique_id
 )
 SELECT
+    o.as_of,
     o.customer_unique_id,
-    date_diff('second', max(o.purchased_at), any_value(p.as_of)) / 86400.0 AS recency_days,
+    date_diff('second', max(o.purchased_at), o.as_of) / 86400.0 AS recency_days,
     count(*) AS frequency,
     coalesce(sum(o.paid), 0) AS monetary,
     coalesce(sum(o.paid), 0) / count(*) AS avg_order_value,
@@ -111,10 +114,9 @@ SELECT
     coalesce(sum(o.paid_voucher) / nullif(sum(o.paid), 0), 0) AS share_voucher,
     coalesce(sum(o.freight) / nullif(sum(o.price) + sum(o.freight), 0), 0) AS freight_ratio,
     arg_max(o.customer_state, o.purchased_at) AS customer_state,
-    date_diff('second', min(o.purchased_at), any_value(p.as_of)) / 86400.0 AS tenure_days
+    date_diff('second', min(o.purchased_at), o.as_of) / 86400.0 AS tenure_days
 FROM per_order AS o
-CROSS JOIN params AS p
-LEFT JOIN customer_categories AS cc USING (customer_unique_id)
-WHERE o.customer_unique_id IN (SELECT customer_unique_id FROM qualified)
-GROUP BY o.customer_unique_id
-ORDER BY o.customer_unique_id
+SEMI JOIN qualified AS q USING (as_of, customer_unique_id)
+LEFT JOIN customer_categories AS cc USING (as_of, customer_unique_id)
+GROUP BY o.as_of, o.customer_unique_id
+ORDER BY o.as_of, o.customer_unique_id
