@@ -27,9 +27,12 @@ def connect(warehouse: str | Path, read_only: bool = True) -> duckdb.DuckDBPyCon
     if not path.is_file():
         raise InputError(f"{path}: no warehouse there. Build one with `olistseg load`.")
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
         raise InputError(f"{path}: not a readable DuckDB warehouse ({exc}).") from exc
+    # DuckDB's own progress bar would print over the Rich output of the CLI.
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def warehouse_info(con: duckdb.DuckDBPyConnection) -> tuple[list[TableInfo], int]:
