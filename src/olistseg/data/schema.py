@@ -9,7 +9,7 @@ prefixes are 5-character strings, never integers, so their leading zeros survive
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ID = "VARCHAR"
 TEXT = "VARCHAR"
@@ -61,7 +61,6 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = ()
     required: bool = True
     description: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def column_names(self) -> list[str]:

@@ -20,7 +20,7 @@ Everything is vectorised with numpy; memory grows linearly with the number of cu
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -128,7 +128,6 @@ class SyntheticConfig:
     group_separation: float = 1.0
     with_geolocation: bool = True
     file_format: str = "csv"  # csv | csv.gz | parquet
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -60,7 +60,6 @@ class KpiResult:
     columns: list[str]
     rows: list[list[Any]]
     seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
