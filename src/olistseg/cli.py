@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -69,8 +70,10 @@ def main(
     state.quiet, state.debug = quiet, debug
 
 
-def _progress() -> Progress:
-    return Progress(
+@contextlib.contextmanager
+def _progress(start: str, verb: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A transient progress bar; yields the ``(label, position, total)`` callback steps call."""
+    progress = Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -79,6 +82,13 @@ def _progress() -> Progress:
         console=console(),
         transient=True,
     )
+    with progress:
+        task = progress.add_task(start, total=None)
+
+        def step(label: str, position: int, total: int) -> None:
+            progress.update(task, total=total, completed=position, description=f"{verb} {label}")
+
+        yield step
 
 
 DataOption = Annotated[
@@ -146,12 +156,7 @@ def _load(
 ) -> LoadReport:
     from olistseg.warehouse.load import load, report_path
 
-    with _progress() as progress:
-        task = progress.add_task(f"Loading {data}", total=None)
-
-        def on_table(name: str, position: int, total: int) -> None:
-            progress.update(task, total=total, completed=position, description=f"Loading {name}")
-
+    with _progress(f"Loading {data}", "Loading") as on_table:
         report = load(
             data, warehouse, encoding=encoding, include_geolocation=geolocation, progress=on_table
         )
@@ -405,14 +410,7 @@ def segment_command(
         raise InputError(str(exc)) from exc
     with contextlib.ExitStack() as stack:
         path = _open_warehouse(data, warehouse, stack)
-        with connect(path) as con, _progress() as progress:
-            task = progress.add_task("Segmenting", total=None)
-
-            def on_candidate(label: str, position: int, total: int) -> None:
-                progress.update(
-                    task, total=total, completed=position, description=f"Fitting {label}"
-                )
-
+        with connect(path) as con, _progress("Segmenting", "Fitting") as on_candidate:
             summary = segment(con, out, parse_timestamp(as_of) if as_of else None, features, names,
                               ks, seed, stability, on_candidate)  # fmt: skip
     _segments_table(summary)
@@ -545,12 +543,7 @@ def _run_segment_step(warehouse: Path, folder: Path, seed: int) -> dict:
     from olistseg.segments.pipeline import segment
     from olistseg.warehouse.info import connect
 
-    with connect(warehouse) as con, _progress() as progress:
-        task = progress.add_task("Segmenting", total=None)
-
-        def on_candidate(label: str, position: int, total: int) -> None:
-            progress.update(task, total=total, completed=position, description=f"Fitting {label}")
-
+    with connect(warehouse) as con, _progress("Segmenting", "Fitting") as on_candidate:
         summary = segment(con, folder, seed=seed, progress=on_candidate)
     _segments_table(summary)
     chosen = summary["chosen"]
