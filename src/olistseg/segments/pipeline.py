@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import duckdb
@@ -130,6 +129,5 @@ def score(
     table = segmenter.segment_table(features, labels)
     write_text(out, table.to_csv(index=False, float_format="%.6f", lineterminator="\n"))
     counts = table["segment_name"].value_counts().to_dict()
-    metadata = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
-    return {"as_of": as_of.isoformat(sep=" "), "model_as_of": metadata.get("as_of"),
+    return {"as_of": as_of.isoformat(sep=" "), "model_as_of": segmenter.saved_metadata_.get("as_of"),
             "customers": len(table), "segments": {k: int(v) for k, v in counts.items()}}  # fmt: skip

@@ -200,4 +200,5 @@ class Segmenter:
         metadata = json.loads((Path(folder) / METADATA_FILE).read_text(encoding="utf-8"))
         if metadata.get("features") != model.feature_names_:
             raise InputError(f"{folder}: metadata.json and the model disagree on the feature list.")
+        model.saved_metadata_ = metadata
         return model
