@@ -38,6 +38,7 @@ def main() -> None:
         "data": "real Olist tables", "customers": summary["customers"], "targets": {"total_s": 90},
         "total_s": round(total, 2), "fit_seconds_sum": round(sum(c["fit_seconds"] for c in candidates), 2),
         "metric_seconds_sum": round(sum(c["metric_seconds"] for c in candidates), 2),
+        "silhouette_seconds_all_candidates": selection["silhouette_seconds"],
         "candidates": len(candidates), "chosen": summary["chosen"], "selection_reason": summary["selection_reason"],
         "segments": [{k: s[k] for k in ("segment_id", "name", "share_customers", "share_revenue", "action")}
                      for s in summary["segments"]],

@@ -8,7 +8,7 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import silhouette_samples as sk_samples
 from sklearn.metrics import silhouette_score as sk_score
 
-from olistseg.models.metrics import silhouette_samples, silhouette_score
+from olistseg.models.metrics import silhouette_samples, silhouette_score, silhouette_scores
 
 
 @pytest.mark.parametrize("n_features", [1, 2, 3, 8, 11, 20])
@@ -54,21 +54,38 @@ def test_clear_errors():
         silhouette_score(np.ones((10, 2)), np.arange(9) % 2)
 
 
-def test_a_repeated_partition_is_scored_once(monkeypatch):
-    from olistseg.models import evaluate
+def test_many_labelings_in_one_pass_equal_one_at_a_time():
+    X, truth = make_blobs(700, 4, centers=4, cluster_std=2.0, random_state=5)
+    rng = np.random.default_rng(0)
+    noisy = truth.copy()
+    noisy[rng.random(700) < 0.1] = -1  # density-style noise: left out of the score
+    labelings = [truth, (truth + (np.arange(700) % 3 == 0)) % 4, np.arange(700) % 6, noisy,
+                 np.array([9, 2, 5, 1])[truth]]  # fmt: skip
+    scores = silhouette_scores(X, labelings)
+    for labels, score in zip(labelings[:3], scores[:3], strict=True):
+        assert score == pytest.approx(sk_score(X, labels), rel=1e-9)
+    kept = noisy >= 0
+    assert scores[3] == pytest.approx(sk_score(X[kept], noisy[kept]), rel=1e-9)
+    assert scores[4] == pytest.approx(scores[0], rel=1e-12)  # same partition, other names
 
-    X, labels = make_blobs(300, 3, centers=3, random_state=1)
-    calls = []
-    monkeypatch.setattr(
-        evaluate, "silhouette_score", lambda X, y: calls.append(1) or sk_score(X, y)
-    )
-    first = evaluate.cluster_metrics(X, labels)
-    renamed = evaluate.cluster_metrics(
-        X, np.array([7, 3, 5])[labels]
-    )  # same partition, other names
-    other = evaluate.cluster_metrics(X, (labels + (np.arange(300) % 2)) % 3)
-    assert (
-        first["silhouette"] == renamed["silhouette"] == pytest.approx(sk_score(X, labels), abs=1e-6)
-    )
-    assert other["silhouette"] != first["silhouette"]
-    assert len(calls) == 2
+
+def test_undefined_labelings_score_none():
+    X, labels = make_blobs(50, 2, centers=2, random_state=0)
+    all_noise = np.full(50, -1)
+    one_cluster = np.zeros(50, dtype=int)
+    scores = silhouette_scores(X, [labels, all_noise, one_cluster, np.arange(50)])
+    assert scores[0] == pytest.approx(sk_score(X, labels), rel=1e-9)
+    assert scores[1:] == [None, None, None]
+    assert silhouette_scores(X, []) == []
+
+
+def test_kernel_works_without_a_writable_cache(tmp_path, monkeypatch):
+    from olistseg.models import metrics
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("OLISTSEG_KERNEL_DIR", str(blocked / "kernels"))
+    monkeypatch.setattr(metrics, "_KERNELS", {})
+    assert metrics._kernel_dir() is None
+    X, labels = make_blobs(40, 3, centers=2, random_state=2)
+    assert silhouette_score(X, labels) == pytest.approx(sk_score(X, labels), rel=1e-9)

@@ -7,15 +7,19 @@ Stability is measured two ways, both as Adjusted Rand Index (ARI):
   customers, at most ``STABILITY_SAMPLE``); each pair of refits is compared on the customers
   the two subsamples share; the score is the mean over pairs;
 * seeds: the candidate is fitted with ``n_seeds`` different seeds on one such subsample and
-  the fits are compared pairwise on it (deterministic algorithms score 1).
+  the fits are compared pairwise on it. Algorithms whose labels do not depend on the seed
+  (HDBSCAN on a subsample it takes whole, Ward) score 1 without refitting.
 
 For density methods the silhouette, Davies-Bouldin and Calinski-Harabasz are computed over the
 customers assigned to a cluster (noise excluded) and the noise share is reported beside them.
+
+The silhouette is exact and the most expensive metric (every pair of customers). When many
+candidates are scored on the same points, :func:`add_silhouettes` computes all of them in one
+pass over the pairs (:func:`olistseg.models.metrics.silhouette_scores`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
@@ -24,10 +28,10 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score
 from sklearn.mixture import GaussianMixture
 
-from olistseg.models.candidates import ALGORITHMS, fit_labels
-from olistseg.models.metrics import silhouette_score
+from olistseg.models.candidates import ALGORITHMS, DENSITY_SAMPLE, fit_labels
+from olistseg.models.metrics import silhouette_scores
 
-STABILITY_SAMPLE = 20_000
+STABILITY_SAMPLE = 10_000
 
 
 @dataclass
@@ -58,8 +62,11 @@ def _round(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def cluster_metrics(X: np.ndarray, labels: np.ndarray) -> dict:
-    """Silhouette (exact), Davies-Bouldin, Calinski-Harabasz, noise and smallest shares."""
+def cluster_metrics(X: np.ndarray, labels: np.ndarray, silhouette: bool = True) -> dict:
+    """Silhouette (exact), Davies-Bouldin, Calinski-Harabasz, noise and smallest shares.
+
+    With ``silhouette=False`` the silhouette is left for :func:`add_silhouettes`.
+    """
     clustered = labels >= 0
     noise_share = float(1.0 - clustered.mean())
     values, counts = np.unique(labels[clustered], return_counts=True)
@@ -67,34 +74,27 @@ def cluster_metrics(X: np.ndarray, labels: np.ndarray) -> dict:
            "smallest_share": _round(counts.min() / len(labels)) if len(values) else None}  # fmt: skip
     if 2 <= len(values) < clustered.sum():
         Xc, lc = X[clustered], labels[clustered]
-        out["silhouette"] = _round(_silhouette_of_partition(Xc, lc))
+        if silhouette:
+            out["silhouette"] = _round(silhouette_scores(X, [labels])[0])
         out["davies_bouldin"] = _round(davies_bouldin_score(Xc, lc))
         out["calinski_harabasz"] = _round(calinski_harabasz_score(Xc, lc), 3)
     return out
 
 
-_PARTITIONS: dict[str, float] = {}
+def add_silhouettes(
+    scores: list[CandidateScore], labelings: list[np.ndarray | None], X: np.ndarray
+) -> float:
+    """Set the exact silhouette of every candidate that has labels, in one pass; seconds taken.
 
-
-def _silhouette_of_partition(X: np.ndarray, labels: np.ndarray) -> float:
-    """Exact silhouette, computed once per distinct partition of the same points.
-
-    Different candidates often find the same partition (on Olist, gmm_full and gmm_diag with 5
-    segments); the silhouette depends only on the partition, so it is reused.
+    ``labelings[i]`` belongs to ``scores[i]`` (``None`` for a candidate that failed).
+    Density methods' noise (label -1) is left out, as in :func:`cluster_metrics`.
     """
-    _, canonical = np.unique(labels, return_inverse=True)
-    first_seen = np.unique(canonical, return_index=True)[1]
-    relabel = np.empty_like(first_seen)
-    relabel[np.argsort(first_seen)] = np.arange(len(first_seen))
-    digest = hashlib.sha256(np.ascontiguousarray(X).tobytes())
-    digest.update(str(X.shape).encode())
-    digest.update(relabel[canonical].astype(np.int32).tobytes())
-    key = digest.hexdigest()
-    if key not in _PARTITIONS:
-        if len(_PARTITIONS) > 256:
-            _PARTITIONS.clear()
-        _PARTITIONS[key] = silhouette_score(X, labels)
-    return _PARTITIONS[key]
+    started = time.perf_counter()
+    present = [i for i, labels in enumerate(labelings) if labels is not None]
+    values = silhouette_scores(X, [labelings[i] for i in present])
+    for index, value in zip(present, values, strict=True):
+        scores[index].silhouette = _round(value)
+    return round(time.perf_counter() - started, 3)
 
 
 def stability(
@@ -114,6 +114,8 @@ def stability(
         shared, pos_a, pos_b = np.intersect1d(ia, ib, return_indices=True)
         if len(shared) > 1:
             pair_scores.append(adjusted_rand_score(la[pos_a], lb[pos_b]))
+    if ALGORITHMS[algorithm].deterministic and size <= DENSITY_SAMPLE:
+        return float(np.mean(pair_scores)) if pair_scores else 0.0, 1.0
     index, first = refits[0]
     seed_fits = [first] + [
         fit_labels(factory(k or 0, seed + 1000 + s, size), X[index]) for s in range(n_seeds - 1)
@@ -123,9 +125,17 @@ def stability(
 
 
 def evaluate(
-    algorithm: str, k: int | None, X: np.ndarray, seed: int = 42, with_stability: bool = True
+    algorithm: str,
+    k: int | None,
+    X: np.ndarray,
+    seed: int = 42,
+    with_stability: bool = True,
+    with_silhouette: bool = True,
 ) -> tuple[CandidateScore, np.ndarray | None, object | None]:
-    """Fit one candidate and score it; returns the score, the labels and the fitted estimator."""
+    """Fit one candidate and score it; returns the score, the labels and the fitted estimator.
+
+    ``with_silhouette=False`` leaves the silhouette to :func:`add_silhouettes`.
+    """
     score = CandidateScore(algorithm, k)
     started = time.perf_counter()
     try:
@@ -136,7 +146,7 @@ def evaluate(
         return score, None, None
     score.fit_seconds = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
-    for key, value in cluster_metrics(X, labels).items():
+    for key, value in cluster_metrics(X, labels, with_silhouette).items():
         setattr(score, key, value)
     if isinstance(estimator, GaussianMixture):
         score.bic = _round(estimator.bic(X), 2)

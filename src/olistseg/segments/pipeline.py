@@ -61,6 +61,7 @@ def segment(
         "as_of": as_of_text, "preset": preset, "customers": len(features),
         "rule": segmenter.rule.to_dict(), "rule_text": _rule_text(segmenter),
         "selection_reason": segmenter.selection_reason_,
+        "silhouette_seconds": segmenter.silhouette_seconds_,
         "chosen": segmenter.chosen_.to_dict(), "candidates": candidates,
         "algorithm_notes": {n: ALGORITHMS[n].note for n in {c["algorithm"] for c in candidates} if ALGORITHMS[n].note},
     })  # fmt: skip

@@ -23,12 +23,13 @@ import joblib
 import numpy as np
 import pandas as pd
 from sklearn.neighbors import KNeighborsClassifier
+from threadpoolctl import threadpool_limits
 
 from olistseg import __version__
 from olistseg.atomic import atomic_path, write_json
 from olistseg.errors import InputError
 from olistseg.models.candidates import ALGORITHMS, DEFAULT_ALGORITHMS
-from olistseg.models.evaluate import CandidateScore, evaluate
+from olistseg.models.evaluate import CandidateScore, add_silhouettes, evaluate
 from olistseg.models.preprocessing import DEFAULT_PRESET, make_preprocessor, model_input
 from olistseg.models.selection import SelectionRule, select
 from olistseg.segments.naming import name_segments
@@ -90,6 +91,21 @@ class Segmenter:
             raise InputError(
                 "every feature is constant across customers: there is nothing to segment."
             )
+        # Candidates run one at a time and parallelise inside (OpenMP, numba kernels). Their
+        # BLAS calls are small; with BLAS threads on top, the two thread pools fight over the
+        # cores: on Olist (2 cores) the whole selection took twice as long.
+        with threadpool_limits(1, user_api="blas"):
+            self._fit_candidates(X, progress)
+        chosen, self.selection_reason_ = select(self.scores_, self.rule)
+        self.chosen_ = chosen
+        raw_labels, self.estimator_ = self._fitted[self.scores_.index(chosen)]
+        self._fitted = {}
+        self._finalize(X, raw_labels, features)
+        self.fit_seconds_ = round(time.perf_counter() - started, 3)
+        return self
+
+    def _fit_candidates(self, X: np.ndarray, progress: ProgressCallback | None) -> None:
+        """Fit and score every candidate; sets ``scores_`` and the labels/estimators by index."""
         candidates = self._candidates()
         self.scores_: list[CandidateScore] = []
         fitted: dict[int, tuple[np.ndarray, object]] = {}
@@ -98,16 +114,17 @@ class Segmenter:
                 progress(f"{name} k={k}" if k else name, position, len(candidates))
             if k is not None and k >= len(X):
                 continue
-            score, labels, estimator = evaluate(name, k, X, self.seed, self.with_stability)
+            score, labels, estimator = evaluate(
+                name, k, X, self.seed, self.with_stability, with_silhouette=False
+            )
             self.scores_.append(score)
             if labels is not None:
                 fitted[len(self.scores_) - 1] = (labels, estimator)
-        chosen, self.selection_reason_ = select(self.scores_, self.rule)
-        self.chosen_ = chosen
-        raw_labels, self.estimator_ = fitted[self.scores_.index(chosen)]
-        self._finalize(X, raw_labels, features)
-        self.fit_seconds_ = round(time.perf_counter() - started, 3)
-        return self
+        if progress:
+            progress("done; exact silhouettes of all candidates", len(candidates), len(candidates))
+        labelings = [fitted.get(i, (None,))[0] for i in range(len(self.scores_))]
+        self.silhouette_seconds_ = add_silhouettes(self.scores_, labelings, X)
+        self._fitted = fitted
 
     def _finalize(self, X: np.ndarray, raw: np.ndarray, features: pd.DataFrame) -> None:
         clusters = sorted(set(raw[raw >= 0].tolist()))
