@@ -43,7 +43,7 @@ def main() -> None:
         "segments": [{k: s[k] for k in ("segment_id", "name", "share_customers", "share_revenue", "action")}
                      for s in summary["segments"]],
         "per_candidate": [{k: c[k] for k in ("algorithm", "k", "n_clusters", "silhouette", "davies_bouldin",
-                                              "stability_bootstrap", "stability_seeds", "noise_share",
+                                              "stability_bootstrap", "stability_seeds", "stability_seeds_full", "noise_share",
                                               "smallest_share", "fit_seconds", "metric_seconds", "error")}
                           for c in candidates],
     })  # fmt: skip

@@ -466,6 +466,103 @@ def score_command(
     console().print(f"Written: {out}")
 
 
+@app.command("stability")
+def stability_command(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for stability.json, charts, contract.")
+    ],
+    data: DataInput = None,
+    warehouse: WarehouseInput = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="Take algorithm, k, features and seed from a saved model."),
+    ] = None,
+    algorithm: Annotated[
+        str, typer.Option(help="Algorithm when no --model is given.")
+    ] = "gmm_diag",
+    k: Annotated[int, typer.Option("--k", help="Segments when no --model is given.")] = 4,
+    threshold: Annotated[float, typer.Option(help="ARI a model must keep.")] = 0.8,
+    step: Annotated[str, typer.Option(help="Time between steps: 1w, 2w, 10d...")] = "1w",
+    origins: Annotated[int, typer.Option("--origins", help="Number of origins.")] = 12,
+    refit: Annotated[str, typer.Option(help="warm (from the current segments) or cold.")] = "warm",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="End of the simulation; default: last purchase.")
+    ] = None,
+) -> None:
+    """Simulate how long a segmentation stays valid; recommend a retrain cadence and contract."""
+    from olistseg.kpi.run import parse_timestamp
+    from olistseg.segments.segmenter import Segmenter
+    from olistseg.stability.report import run_stability
+    from olistseg.stability.simulation import SimulationConfig, parse_step
+    from olistseg.warehouse.info import connect
+
+    params = {"algorithm": algorithm, "k": k}
+    if model is not None:
+        saved = Segmenter.load(model)
+        params = {"algorithm": saved.chosen_.algorithm, "k": len(saved.names_),
+                  "preset": saved.preset, "seed": saved.seed}  # fmt: skip
+    if not 0.0 < threshold <= 1.0:
+        raise InputError(f"--threshold {threshold}: must be in (0, 1].")
+    if origins < 1:
+        raise InputError("--origins: at least 1.")
+    config = SimulationConfig(**params, threshold=threshold, step_days=parse_step(step),
+                              n_origins=origins, refit=refit)  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        path = _open_warehouse(data, warehouse, stack)
+        with connect(path) as con, _progress("Simulating", "Simulating") as on_origin:
+            result = run_stability(con, out, config, parse_timestamp(as_of) if as_of else None,
+                                   on_origin)  # fmt: skip
+    _cadence_table(result)
+    console().print(f"Outputs in [bold]{out}[/]: stability.json, maintenance.md, charts/")
+
+
+def _cadence_table(result: dict) -> None:
+    cadence = result["cadence"]
+    table = RichTable(title=f"Retrain every {cadence['weeks']} weeks: {cadence['reason']}",
+                      title_justify="left")  # fmt: skip
+    for column in ("weeks", "origins", "ARI median", "ARI p10", "max PSI (median)"):
+        table.add_column(column, justify="right")
+    for row in result["curve"][:: max(1, len(result["curve"]) // 12)]:
+        table.add_row(str(row["weeks"]), str(row["origins"]), f"{row['ari_median']:.3f}",
+                      f"{row['ari_p10']:.3f}", f"{row['psi_max_median']:.3f}")  # fmt: skip
+    console().print(table)
+    noise = result["baseline_noise"]
+    console().print(f"Baseline noise (other seeds, same date): median ARI {noise['median']}, "
+                    f"p10 {noise['p10']}; simulation took {result['timings']['total_s']} s.")  # fmt: skip
+
+
+@app.command("monitor")
+def monitor_command(
+    model: Annotated[
+        Path, typer.Option("--model", help="A model folder written by `olistseg segment`.")
+    ],
+    data: DataInput = None,
+    warehouse: WarehouseInput = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Check as of this time; default: last purchase.")
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="ARI the model must keep.")] = 0.8,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the check as JSON.")] = None,
+) -> None:
+    """The monthly check of a saved model: says "retrain" or "keep", with the reasons."""
+    from olistseg.atomic import write_json
+    from olistseg.kpi.run import parse_timestamp
+    from olistseg.stability.report import monitor
+    from olistseg.warehouse.info import connect
+
+    with contextlib.ExitStack() as stack:
+        path = _open_warehouse(data, warehouse, stack)
+        with connect(path) as con, console().status("Checking the model..."):
+            check = monitor(model, con, parse_timestamp(as_of) if as_of else None, threshold)
+    colour = "red" if check["decision"] == "retrain" else "green"
+    console().print(f"[bold {colour}]{check['decision'].upper()}[/] as of {check['as_of']} "
+                    f"(model trained as of {check['model_as_of']})")  # fmt: skip
+    for reason in check["reasons"]:
+        console().print(f"  - {reason}")
+    if out is not None:
+        write_json(out, check)
+
+
 @app.command("run")
 def run(
     data: Annotated[

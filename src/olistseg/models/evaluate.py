@@ -49,6 +49,9 @@ class CandidateScore:
     smallest_share: float | None = None
     stability_bootstrap: float | None = None
     stability_seeds: float | None = None
+    #: mean ARI of refits with other seeds on all customers; measured for the candidates the
+    #: selection rule checks (see olistseg.models.selection)
+    stability_seeds_full: float | None = None
     fit_seconds: float = 0.0
     metric_seconds: float = 0.0
     error: str | None = None
@@ -122,6 +125,20 @@ def stability(
     ]
     seed_scores = [adjusted_rand_score(a, b) for a, b in combinations(seed_fits, 2)]
     return float(np.mean(pair_scores)) if pair_scores else 0.0, float(np.mean(seed_scores))
+
+
+def reproducibility(
+    algorithm: str, k: int | None, X: np.ndarray, labels: np.ndarray, seed: int, n_seeds: int = 3
+) -> float:
+    """Mean ARI between ``labels`` and refits with ``n_seeds - 1`` other seeds on all of X."""
+    if ALGORITHMS[algorithm].deterministic:
+        return 1.0
+    factory = ALGORITHMS[algorithm].make
+    scores = [
+        adjusted_rand_score(labels, fit_labels(factory(k or 0, seed + 1000 + s, len(X)), X))
+        for s in range(1, n_seeds)
+    ]
+    return float(np.mean(scores))
 
 
 def evaluate(

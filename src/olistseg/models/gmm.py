@@ -100,8 +100,13 @@ def _weighted_kernel(
     return weighted
 
 
-def _pair_products(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """x_a * x_b for every a <= b: shape (n, d(d+1)/2), with the (a, b) index arrays."""
+def _pair_products(
+    X: np.ndarray, diagonal_only: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x_a * x_b for every a <= b (or a == b): shape (n, pairs), with the (a, b) index arrays."""
+    if diagonal_only:
+        rows = cols = np.arange(X.shape[1])
+        return X * X, rows, cols
     rows, cols = np.triu_indices(X.shape[1])
     return X[:, rows] * X[:, cols], rows, cols
 
@@ -173,7 +178,7 @@ class FastGaussianMixture(GaussianMixture):
         self._last_resp = None
         products = getattr(self, "_products", None)
         if products is None or products[0] is not X:
-            self._products = products = (X, *_pair_products(X))
+            self._products = products = (X, *_pair_products(X, self.covariance_type == "diag"))
         _, pairs, rows, cols = products
         nk = resp.sum(axis=0) + 10 * np.finfo(np.float64).eps
         means = (resp.T @ X) / nk[:, None]
@@ -181,7 +186,7 @@ class FastGaussianMixture(GaussianMixture):
         # standardised (means near 0), so the subtraction loses no significant digits.
         second = (resp.T @ pairs) / nk[:, None]
         k, d = means.shape
-        covariances = np.empty((k, d, d))
+        covariances = np.zeros((k, d, d))
         covariances[:, rows, cols] = second
         covariances[:, cols, rows] = second
         covariances -= means[:, :, None] * means[:, None, :]

@@ -29,7 +29,12 @@ from olistseg import __version__
 from olistseg.atomic import atomic_path, write_json
 from olistseg.errors import InputError
 from olistseg.models.candidates import ALGORITHMS, DEFAULT_ALGORITHMS
-from olistseg.models.evaluate import CandidateScore, add_silhouettes, evaluate
+from olistseg.models.evaluate import (
+    CandidateScore,
+    add_silhouettes,
+    evaluate,
+    reproducibility,
+)
 from olistseg.models.preprocessing import DEFAULT_PRESET, make_preprocessor, model_input
 from olistseg.models.selection import SelectionRule, select
 from olistseg.segments.naming import name_segments
@@ -96,7 +101,13 @@ class Segmenter:
         # cores: on Olist (2 cores) the whole selection took twice as long.
         with threadpool_limits(1, user_api="blas"):
             self._fit_candidates(X, progress)
-        chosen, self.selection_reason_ = select(self.scores_, self.rule)
+
+        def reproduce(candidate: CandidateScore) -> float:
+            labels = self._fitted[self.scores_.index(candidate)][0]
+            with threadpool_limits(1, user_api="blas"):
+                return reproducibility(candidate.algorithm, candidate.k, X, labels, self.seed)
+
+        chosen, self.selection_reason_ = select(self.scores_, self.rule, reproduce)
         self.chosen_ = chosen
         raw_labels, self.estimator_ = self._fitted[self.scores_.index(chosen)]
         self._fitted = {}

@@ -25,19 +25,33 @@ def population_stability_index(reference: np.ndarray, current: np.ndarray, bins:
     bins : number of quantile bins of ``reference``; ties (e.g. a feature that is mostly 1)
         merge bins, so a discrete feature gets one bin per distinct value.
     """
+    return psi_against(reference_bins(reference, bins), current)
+
+
+def reference_bins(reference: np.ndarray, bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """``(edges, shares)`` of the reference sample, computed once for many PSI comparisons."""
     reference = np.asarray(reference, dtype=float)
-    current = np.asarray(current, dtype=float)
-    reference, current = reference[~np.isnan(reference)], current[~np.isnan(current)]
-    if len(reference) == 0 or len(current) == 0:
+    reference = reference[~np.isnan(reference)]
+    if len(reference) == 0:
         raise ValueError("PSI needs values on both dates")
     edges = np.unique(np.quantile(reference, np.linspace(0, 1, bins + 1)[1:-1]))
-    ref_share = np.bincount(
-        np.searchsorted(edges, reference, side="right"), minlength=len(edges) + 1
-    )
-    cur_share = np.bincount(np.searchsorted(edges, current, side="right"), minlength=len(edges) + 1)
-    ref_share = np.maximum(ref_share / len(reference), PSI_FLOOR)
-    cur_share = np.maximum(cur_share / len(current), PSI_FLOOR)
+    return edges, _shares(edges, reference)
+
+
+def psi_against(bins: tuple[np.ndarray, np.ndarray], current: np.ndarray) -> float:
+    """PSI of ``current`` against reference ``bins`` from :func:`reference_bins`."""
+    edges, ref_share = bins
+    current = np.asarray(current, dtype=float)
+    current = current[~np.isnan(current)]
+    if len(current) == 0:
+        raise ValueError("PSI needs values on both dates")
+    cur_share = _shares(edges, current)
     return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
+
+
+def _shares(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+    counts = np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1)
+    return np.maximum(counts / len(values), PSI_FLOOR)
 
 
 def align_labels(reference_centroids: np.ndarray, centroids: np.ndarray) -> dict[int, int]:
