@@ -595,6 +595,11 @@ def run(
     t0 = time.perf_counter()
     segment_summary = _run_segment_step(warehouse, out / "segments", seed)
     steps["segment"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    stability_summary = _run_stability_step(
+        warehouse, out / "stability", out / "segments" / "model"
+    )
+    steps["stability"] = round(time.perf_counter() - t0, 3)
     write_json(
         out / "run.json",
         {
@@ -609,6 +614,7 @@ def run(
             },
             "kpi": kpi_summary,
             "segmentation": segment_summary,
+            "stability": stability_summary,
             "step_seconds": steps,
         },
     )
@@ -656,6 +662,38 @@ def _run_segment_step(warehouse: Path, folder: Path, seed: int) -> dict:
             {k: s[k] for k in ("segment_id", "name", "share_customers", "share_revenue", "action")}
             for s in summary["segments"]
         ],
+        "folder": str(folder),
+    }
+
+
+def _run_stability_step(warehouse: Path, folder: Path, model: Path) -> dict:
+    """The stability simulation for the segmentation's model; outputs as `olistseg stability`."""
+    from olistseg.models.candidates import ALGORITHMS
+    from olistseg.segments.segmenter import Segmenter
+    from olistseg.stability.report import run_stability
+    from olistseg.stability.simulation import SimulationConfig
+    from olistseg.warehouse.info import connect
+
+    saved = Segmenter.load(model)
+    algorithm = saved.chosen_.algorithm
+    if not ALGORITHMS[algorithm].uses_k:  # density methods: simulate k-means with as many segments
+        algorithm = "kmeans"
+    config = SimulationConfig(algorithm=algorithm, k=len(saved.names_),
+                              preset=saved.preset, seed=saved.seed)  # fmt: skip
+    with connect(warehouse) as con, _progress("Simulating", "Simulating") as on_origin:
+        result = run_stability(con, folder, config, progress=on_origin)
+    _cadence_table(result)
+    return {
+        "cadence_weeks": result["cadence"]["weeks"],
+        "cadence_days": result["cadence"]["days"],
+        "cadence_reason": result["cadence"]["reason"],
+        "threshold": result["cadence"]["threshold"],
+        "limited_by_horizon": result["cadence"]["limited_by_horizon"],
+        "baseline_noise_median": result["baseline_noise"]["median"],
+        "origins": len(result["origins"]),
+        "origins_left_out": len(result["origins_left_out"]),
+        "retrain_seconds": result["retrain_seconds"],
+        "simulation_seconds": result["timings"]["total_s"],
         "folder": str(folder),
     }
 

@@ -363,7 +363,7 @@ def simulate(
             **{k: round(v, 2) for k, v in timings.items()},
             "total_s": round(time.perf_counter() - started, 2),
             "dates": len(features),
-            "refits": len(refits),
+            "cold_fits": len(refits),
         },
     }
 

@@ -1,0 +1,136 @@
+"""``report.html``: the run's findings in one self-contained, printable, offline page.
+
+Charts are the PNGs the run wrote, embedded as data URIs; no external resource is referenced.
+Every figure comes from :func:`olistseg.deliverables.collect.run_numbers`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from olistseg import __version__
+from olistseg.deliverables.collect import kpi_answer
+from olistseg.deliverables.i18n import segment_action, segment_name, text
+from olistseg.kpi.catalog import REQUIRED_QUESTIONS
+
+CSS = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto;
+       max-width: 60rem; color: #1d2733; line-height: 1.45; padding: 0 1rem; }
+h1 { margin-bottom: 0; } .subtitle { color: #5b6b7b; margin-top: .2rem; }
+h2 { border-bottom: 2px solid #dde3ea; padding-bottom: .2rem; margin-top: 2.2rem; }
+table { border-collapse: collapse; margin: .6rem 0; font-size: .92rem; }
+th, td { border: 1px solid #dde3ea; padding: .25rem .55rem; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f2f5f8; }
+img { max-width: 100%; height: auto; margin: .5rem 0; }
+.card { border: 1px solid #dde3ea; border-radius: 6px; padding: .2rem 1rem 1rem; margin: 1rem 0; }
+.action { background: #eef6ee; padding: .4rem .7rem; border-radius: 4px; }
+footer { color: #5b6b7b; font-size: .85rem; margin-top: 3rem; }
+@media print { h2 { break-before: page; } .card, table, img { break-inside: avoid; } }
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _table(headers: list[str], rows: list[list[object]], numeric: set[int] | None = None) -> str:
+    numeric = numeric or set()
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td{' class=num' if i in numeric else ''}>{_e(c)}</td>"
+                         for i, c in enumerate(row)) + "</tr>"
+        for row in rows
+    )  # fmt: skip
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _img(path: Path, alt: str) -> str:
+    if not path.is_file():
+        return ""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def build_report(numbers: dict, lang: str = "en") -> str:
+    """The HTML page for the run's ``numbers`` in ``lang``."""
+    run, selection, profiles = numbers["run"], numbers["selection"], numbers["profiles"]
+    stability, contract = numbers["stability"], numbers["maintenance"]
+    seg, charts = run["segmentation"], numbers["charts"]
+    t = lambda key, **kw: text(lang, key, **kw)  # noqa: E731
+    late = run["kpi"]["question_rows"].get("late_recent_orders")
+    sellers = run["kpi"]["question_rows"].get("top_sellers")
+    parts = [
+        f"<h1>{_e(t('title'))}</h1>",
+        f"<p class=subtitle>{_e(t('subtitle', customers=seg['customers'], as_of=seg['as_of']))}</p>",
+        f"<h2>{_e(t('executive_summary'))}</h2><ul>",
+        f"<li>{_e(t('summary_segments', k=seg['k'], algorithm=seg['algorithm'], candidates=len(selection['candidates'])))}</li>",
+        f"<li>{_e(t('summary_cadence', weeks=run['stability']['cadence_weeks']))}</li>",
+        f"<li>{_e(t('summary_kpi', late=late, sellers=sellers))}</li></ul>",
+        _table([t("segment"), t("customers"), t("revenue"), t("action")],
+               [[segment_name(s, lang), _pct(s["share_customers"]), _pct(s["share_revenue"]),
+                 segment_action(s, lang)] for s in profiles["segments"]], {1, 2}),
+        f"<h2>{_e(t('data_quality'))}</h2>",
+        f"<p>{_e(t('period', first=run['load']['orders_first_purchase'], last=run['load']['orders_last_purchase']))}</p>",
+        _table([t("table"), t("rows_loaded")],
+               [[name, f"{rows:,}"] for name, rows in run["load"]["rows_loaded"].items()], {1}),
+        f"<p>{_e(t('rows_quarantined'))}: {run['load']['rows_quarantined']:,}</p>",
+        f"<h2>{_e(t('cx_findings'))}</h2>",
+    ]  # fmt: skip
+    for name in REQUIRED_QUESTIONS:
+        answer = kpi_answer(numbers, name)
+        parts.append(f"<h3>{_e(answer['title'])}</h3><p>{_e(answer['question'])}</p>")
+        parts.append(_table(answer["columns"], answer["rows"][:10]))
+    parts += [
+        f"<h2>{_e(t('method'))}</h2><p>{_e(t('method_text', as_of=seg['as_of']))}</p>",
+        f"<h2>{_e(t('choice_of_k'))}</h2>",
+        f"<h3>{_e(t('rule'))}</h3>",
+        _table(list(selection["rule"]), [list(selection["rule"].values())]),
+        _img(charts["segments"] / "metrics_vs_k.png", t("choice_of_k")),
+        f"<h3>{_e(t('candidates_table'))}</h3>",
+        _table([t("algorithm"), "k", t("silhouette"), "Davies-Bouldin", t("stability"), t("smallest")],
+               [[c["algorithm"], c["n_clusters"], c["silhouette"], c["davies_bouldin"],
+                 c["stability_bootstrap"], c["smallest_share"]] for c in selection["candidates"]],
+               {1, 2, 3, 4, 5}),
+        f"<h2>{_e(t('segments_overview'))}</h2>",
+        _img(charts["segments"] / "segment_sizes.png", t("segments_overview")),
+        _img(charts["segments"] / "profile_heatmap.png", t("profile")),
+    ]  # fmt: skip
+    for s in profiles["segments"]:
+        traits = sorted(s["features"].items(), key=lambda kv: -abs(kv[1]["z"] or 0.0))[:6]
+        parts.append(
+            f"<div class=card><h3>{_e(segment_name(s, lang))}</h3>"
+            f"<p>{_e(t('customers'))}: {s['size']:,} ({_pct(s['share_customers'])}) · "
+            f"{_e(t('revenue'))}: {_pct(s['share_revenue'])}</p>"
+            f"<p class=action><b>{_e(t('action'))}:</b> {_e(segment_action(s, lang))}</p>"
+            + _table([t("feature"), t("mean"), t("lift")],
+                     [[f, v["mean"], v["lift"]] for f, v in traits], {1, 2})
+            + "</div>"
+        )  # fmt: skip
+    cadence = stability["cadence"]
+    parts += [
+        f"<h2>{_e(t('stability_cadence'))}</h2>",
+        f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=cadence['reason']))}</p>",
+        f"<p>{_e(t('baseline_text', median=stability['baseline_noise']['median']))}</p>",
+        _img(charts["stability"] / "ari_curve.png", t("stability_curve")),
+        _img(charts["stability"] / "psi_heatmap.png", "PSI"),
+        _img(charts["stability"] / "migration.png", "migration"),
+        f"<h2>{_e(t('maintenance'))}</h2>",
+        f"<h3>{_e(t('triggers'))}</h3><ul>"
+        + "".join(f"<li>{_e(x)}</li>" for x in contract["triggers"]) + "</ul>",
+        f"<h3>{_e(t('calendar'))}</h3>",
+        _table([t("date"), t("task")], [[r["date"], r["task"]] for r in contract["calendar"]]),
+        f"<h2>{_e(t('appendix'))}</h2><p>{_e(t('definitions'))}</p>",
+        f"<footer>{_e(t('generated', version=__version__))}</footer>",
+    ]  # fmt: skip
+    body = "\n".join(p for p in parts if p)
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{_e(t('title'))}</title><style>{CSS}</style></head><body>\n{body}\n</body></html>\n"
+    )
