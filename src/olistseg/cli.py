@@ -7,7 +7,9 @@ unless ``--debug``).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -569,14 +571,33 @@ def run(
         Path | None, typer.Option("--data", help="Input data; default: generate synthetic data.")
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the deliverables: en or fr.")
+    ] = "en",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Reference date; default: last purchase.")
+    ] = None,
     customers: Annotated[
         int, typer.Option(help="Synthetic customers when --data is absent.")
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 42,
 ) -> None:
-    """The whole pipeline: (synthetic data), load, info, KPIs, segments; writes ``run.json``."""
-    from olistseg.data.synthetic import SyntheticConfig, write
+    """The whole pipeline: (synthetic data), load, KPIs, segments, stability, deliverables.
 
+    Everything is built in ``OUT.partial`` and swapped into ``OUT`` only when every step has
+    succeeded: a failed run leaves the previous outputs as they were.
+    """
+    from olistseg.data.synthetic import SyntheticConfig, write
+    from olistseg.deliverables.i18n import LANGUAGES
+    from olistseg.kpi.run import parse_timestamp
+
+    if lang not in LANGUAGES:
+        raise InputError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}.")
+    reference = parse_timestamp(as_of) if as_of else None
+    final, out = out, out.with_name(out.name + ".partial")
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
     steps: dict[str, float] = {}
     started = time.perf_counter()
     if data is None:
@@ -590,46 +611,80 @@ def run(
     steps["load"] = round(time.perf_counter() - t0, 3)
     _print_info(warehouse)
     t0 = time.perf_counter()
-    kpi_summary = _run_kpi_step(warehouse, out / "kpi")
+    kpi_summary = _run_kpi_step(warehouse, out / "kpi", reference)
     steps["kpi"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
-    segment_summary = _run_segment_step(warehouse, out / "segments", seed)
+    segment_summary = _run_segment_step(warehouse, out / "segments", seed, reference)
     steps["segment"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
     stability_summary = _run_stability_step(
-        warehouse, out / "stability", out / "segments" / "model"
+        warehouse, out / "stability", out / "segments" / "model", reference
     )
     steps["stability"] = round(time.perf_counter() - t0, 3)
-    write_json(
-        out / "run.json",
-        {
-            "olistseg_version": __version__,
-            "data": str(data),
-            "warehouse": str(warehouse),
-            "load": {
-                "rows_loaded": {t.table: t.rows_loaded for t in report.tables},
-                "rows_quarantined": report.rows_quarantined,
-                "orders_first_purchase": report.orders_first_purchase,
-                "orders_last_purchase": report.orders_last_purchase,
-            },
-            "kpi": kpi_summary,
-            "segmentation": segment_summary,
-            "stability": stability_summary,
-            "step_seconds": steps,
+    summary = {
+        "olistseg_version": __version__,
+        "data": str(data.resolve()) if data != out / "data" else "data (synthetic)",
+        "warehouse": "warehouse/olist.duckdb",
+        "lang": lang,
+        "load": {
+            "rows_loaded": {t.table: t.rows_loaded for t in report.tables},
+            "rows_quarantined": report.rows_quarantined,
+            "orders_first_purchase": report.orders_first_purchase,
+            "orders_last_purchase": report.orders_last_purchase,
         },
-    )
-    console().print(f"[green]Done[/] in {time.perf_counter() - started:.1f} s: {out / 'run.json'}")
+        "kpi": kpi_summary,
+        "segmentation": segment_summary,
+        "stability": stability_summary,
+        "step_seconds": steps,
+    }
+    write_json(out / "run.json", summary)  # the deliverables read their numbers from it
+    t0 = time.perf_counter()
+    summary["deliverables"] = _run_deliverables_step(out, lang)
+    steps["deliverables"] = round(time.perf_counter() - t0, 3)
+    steps["total"] = round(time.perf_counter() - started, 3)
+    write_json(out / "run.json", summary)
+    _swap_into_place(out, final)
+    console().print(f"[green]Done[/] in {steps['total']:.1f} s: {final / 'run.json'}")
 
 
-def _run_kpi_step(warehouse: Path, folder: Path) -> dict:
+def _swap_into_place(partial: Path, final: Path) -> None:
+    """Replace ``final`` by the finished ``partial`` folder (the old one is removed after)."""
+    previous = final.with_name(final.name + ".previous")
+    if previous.exists():
+        shutil.rmtree(previous)
+    if final.exists():
+        final.rename(previous)
+    partial.rename(final)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def _run_deliverables_step(out: Path, lang: str) -> dict:
+    """report.html, deck.pptx and notebook.ipynb, all from the run's outputs."""
+    from olistseg.deliverables.collect import run_numbers
+    from olistseg.deliverables.deck import build_deck
+    from olistseg.deliverables.notebook import execute_notebook
+    from olistseg.deliverables.report import build_report
+
+    numbers = run_numbers(out)
+    with console().status("Writing the report and the deck..."):
+        write_text(out / "report.html", build_report(numbers, lang))
+        build_deck(numbers, out / "deck.pptx", lang)
+    with console().status("Executing the notebook..."):
+        execute_notebook(out, out / "notebook.ipynb")
+    console().print("Deliverables: report.html, deck.pptx, notebook.ipynb")
+    return {"report": "report.html", "deck": "deck.pptx", "notebook": "notebook.ipynb"}
+
+
+def _run_kpi_step(warehouse: Path, folder: Path, as_of: dt.datetime | None = None) -> dict:
     """Answer every KPI; write ``kpis.json`` and the offline ``dashboard.html`` into ``folder``."""
     from olistseg.kpi import export
     from olistseg.kpi.catalog import REQUIRED_QUESTIONS
-    from olistseg.kpi.run import run_kpis
+    from olistseg.kpi.run import KpiParams, run_kpis
     from olistseg.warehouse.info import connect
 
     with console().status("Answering the KPI questions..."), connect(warehouse) as con:
-        as_of, results = run_kpis(con)
+        as_of, results = run_kpis(con, KpiParams(as_of=as_of))
     write_text(folder / "kpis.json", export.to_json(as_of, results))
     with console().status("Rendering the HTML dashboard..."):
         write_text(folder / "dashboard.html", export.to_html(as_of, results))
@@ -637,17 +692,19 @@ def _run_kpi_step(warehouse: Path, folder: Path) -> dict:
     return {
         "as_of": as_of.isoformat(sep=" "),
         "question_rows": {name: results[name].row_count for name in REQUIRED_QUESTIONS},
-        "files": [str(folder / "kpis.json"), str(folder / "dashboard.html")],
+        "files": ["kpi/kpis.json", "kpi/dashboard.html"],
     }
 
 
-def _run_segment_step(warehouse: Path, folder: Path, seed: int) -> dict:
+def _run_segment_step(
+    warehouse: Path, folder: Path, seed: int, as_of: dt.datetime | None = None
+) -> dict:
     """Segment with the default candidates; outputs as `olistseg segment --out folder`."""
     from olistseg.segments.pipeline import segment
     from olistseg.warehouse.info import connect
 
     with connect(warehouse) as con, _progress("Segmenting", "Fitting") as on_candidate:
-        summary = segment(con, folder, seed=seed, progress=on_candidate)
+        summary = segment(con, folder, as_of=as_of, seed=seed, progress=on_candidate)
     _segments_table(summary)
     chosen = summary["chosen"]
     return {
@@ -662,11 +719,13 @@ def _run_segment_step(warehouse: Path, folder: Path, seed: int) -> dict:
             {k: s[k] for k in ("segment_id", "name", "share_customers", "share_revenue", "action")}
             for s in summary["segments"]
         ],
-        "folder": str(folder),
+        "folder": folder.name,
     }
 
 
-def _run_stability_step(warehouse: Path, folder: Path, model: Path) -> dict:
+def _run_stability_step(
+    warehouse: Path, folder: Path, model: Path, end: dt.datetime | None = None
+) -> dict:
     """The stability simulation for the segmentation's model; outputs as `olistseg stability`."""
     from olistseg.models.candidates import ALGORITHMS
     from olistseg.segments.segmenter import Segmenter
@@ -681,7 +740,7 @@ def _run_stability_step(warehouse: Path, folder: Path, model: Path) -> dict:
     config = SimulationConfig(algorithm=algorithm, k=len(saved.names_),
                               preset=saved.preset, seed=saved.seed)  # fmt: skip
     with connect(warehouse) as con, _progress("Simulating", "Simulating") as on_origin:
-        result = run_stability(con, folder, config, progress=on_origin)
+        result = run_stability(con, folder, config, end, progress=on_origin)
     _cadence_table(result)
     return {
         "cadence_weeks": result["cadence"]["weeks"],
@@ -694,7 +753,7 @@ def _run_stability_step(warehouse: Path, folder: Path, model: Path) -> dict:
         "origins_left_out": len(result["origins_left_out"]),
         "retrain_seconds": result["retrain_seconds"],
         "simulation_seconds": result["timings"]["total_s"],
-        "folder": str(folder),
+        "folder": folder.name,
     }
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from olistseg.errors import InputError
 
 FILES = {
@@ -40,3 +42,26 @@ def run_numbers(out: Path) -> dict:
 def kpi_answer(numbers: dict, name: str) -> dict:
     """One KPI's result from ``kpis.json``: title, question, definition, columns, rows."""
     return numbers["kpis"]["kpis"][name]
+
+
+def kpi_aggregate(answer: dict) -> tuple[list[str], list[list[object]]]:
+    """A KPI answer fit for a deliverable: aggregates only, never a row of the dataset.
+
+    Answers listing orders, customers or sellers (a column ending in ``_id``) become their
+    count and the min / median / max of each numeric column; aggregate answers (e.g. per zip
+    prefix) are returned as they are.
+    """
+    columns, rows = answer["columns"], answer["rows"]
+    if not any(c.endswith("_id") for c in columns):
+        return columns, rows
+    frame = pd.DataFrame(rows, columns=columns)
+    numeric = [
+        c for c in columns if pd.api.types.is_numeric_dtype(frame[c]) and not c.endswith("_id")
+    ]
+    table = [["rows", len(frame), "", ""]]
+    for column in numeric:
+        values = frame[column].dropna()
+        if len(values):
+            table.append([column, round(float(values.min()), 2), round(float(values.median()), 2),
+                          round(float(values.max()), 2)])  # fmt: skip
+    return ["measure", "min / count", "median", "max"], table

@@ -142,9 +142,11 @@ QUALIFIERS = {"fr": {"recent": "récents", "long ago": "anciens", "higher spend"
 
 
 def text(lang: str, key: str, **values: object) -> str:
-    """One string of ``lang``, formatted with ``values``."""
+    """One string of ``lang``, formatted with ``values`` (whole numbers of weeks without .0)."""
     if lang not in TEXT:
         raise ValueError(f"language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    if isinstance(values.get("weeks"), float):
+        values["weeks"] = f"{values['weeks']:g}"
     return TEXT[lang][key].format(**values)
 
 

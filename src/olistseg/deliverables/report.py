@@ -11,7 +11,7 @@ import html
 from pathlib import Path
 
 from olistseg import __version__
-from olistseg.deliverables.collect import kpi_answer
+from olistseg.deliverables.collect import kpi_aggregate, kpi_answer
 from olistseg.deliverables.i18n import segment_action, segment_name, text
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS
 
@@ -86,7 +86,8 @@ def build_report(numbers: dict, lang: str = "en") -> str:
     for name in REQUIRED_QUESTIONS:
         answer = kpi_answer(numbers, name)
         parts.append(f"<h3>{_e(answer['title'])}</h3><p>{_e(answer['question'])}</p>")
-        parts.append(_table(answer["columns"], answer["rows"][:10]))
+        columns, rows = kpi_aggregate(answer)
+        parts.append(_table(columns, rows[:10]))
     parts += [
         f"<h2>{_e(t('method'))}</h2><p>{_e(t('method_text', as_of=seg['as_of']))}</p>",
         f"<h2>{_e(t('choice_of_k'))}</h2>",

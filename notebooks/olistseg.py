@@ -1,0 +1,207 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # olistseg: Customer Experience KPIs, segments and retrain cadence
+#
+# This notebook re-reads one `olistseg run` (its folder is `OLISTSEG_RUN`, default `out`) and
+# its DuckDB warehouse. Every number it shows comes from the run's outputs or from aggregate
+# queries on the warehouse: the report and the deck show the same figures. No raw row of the
+# dataset is printed, only aggregates and charts.
+
+# %%
+import json
+import os
+from pathlib import Path
+
+import altair as alt
+import duckdb
+import pandas as pd
+
+RUN = Path(os.environ.get("OLISTSEG_RUN", "out"))
+run = json.loads((RUN / "run.json").read_text())
+con = duckdb.connect(run["warehouse"], read_only=True)
+print(f"run folder: {RUN}; olistseg {run['olistseg_version']}; data: {Path(run['data']).name}")
+
+# %% [markdown]
+# ## 1. Data overview and quality
+# The loader types every column, quarantines rows that break a rule (with file, line, column and
+# reason) and counts them; nothing is dropped silently.
+
+# %%
+pd.DataFrame({"rows loaded": run["load"]["rows_loaded"]}).assign(
+    share=lambda d: (d["rows loaded"] / d["rows loaded"].sum()).round(3)
+)
+
+# %%
+print("rows quarantined:", run["load"]["rows_quarantined"])
+print(
+    "orders from", run["load"]["orders_first_purchase"], "to", run["load"]["orders_last_purchase"]
+)
+
+# %% [markdown]
+# ## 2. Exploratory analysis
+# Orders per month, review scores, delivery times, missing values, and the share of customers
+# who bought once: the facts that shape the features and the segments.
+
+# %%
+monthly = con.sql("""
+    select date_trunc('month', order_purchase_timestamp) as month, count(*) as orders
+    from orders group by 1 order by 1
+""").df()
+alt.Chart(monthly, title="Orders per month").mark_line(point=True).encode(x="month:T", y="orders:Q")
+
+# %%
+reviews = con.sql(
+    "select review_score, count(*) as reviews from order_reviews group by 1 order by 1"
+).df()
+alt.Chart(reviews, title="Review scores").mark_bar().encode(x="review_score:O", y="reviews:Q")
+
+# %%
+delivery = con.sql("""
+    select least(60, round(date_diff('hour', order_purchase_timestamp, order_delivered_customer_date) / 24.0)) as days,
+           count(*) as orders
+    from orders where order_delivered_customer_date is not null group by 1 order by 1
+""").df()
+alt.Chart(delivery, title="Days from purchase to delivery (capped at 60)").mark_bar().encode(
+    x="days:Q", y="orders:Q"
+)
+
+# %%
+missing = con.sql("""
+    select 'order_delivered_customer_date' as column_name, avg((order_delivered_customer_date is null)::int) as missing_share from orders
+    union all select 'order_approved_at', avg((order_approved_at is null)::int) from orders
+    union all select 'review_comment_message', avg((review_comment_message is null)::int) from order_reviews
+    union all select 'product_category_name', avg((product_category_name is null)::int) from products
+""").df()
+missing.round(4)
+
+# %%
+single = con.execute("""
+    select avg((orders = 1)::int) as single_purchase_share from (
+        select c.customer_unique_id, count(distinct o.order_id) as orders
+        from orders o join customers c using (customer_id) group by 1)
+""").fetchone()[0]
+print(f"customers who bought once: {single:.1%}")
+
+# %% [markdown]
+# ## 3. The KPI questions, their SQL and their answers
+# Each question is one SQL file in `src/olistseg/sql/kpi/`, with a header giving its definitions.
+# The answers below are the run's (`kpi/kpis.json`).
+
+# %%
+from olistseg.kpi.catalog import REQUIRED_QUESTIONS
+from olistseg.sql import read_sql
+
+kpis = json.loads((RUN / "kpi" / "kpis.json").read_text())["kpis"]
+for name in REQUIRED_QUESTIONS:
+    print(f"-- {name}: {kpis[name]['question']}")
+    print(read_sql("kpi", name).split("\n\n", 1)[0][:600], "\n")
+
+# %%
+from olistseg.deliverables.collect import kpi_aggregate
+
+# Answers that list orders or sellers are summarised (count, min / median / max): this notebook
+# shows aggregates only, never a row of the dataset.
+for name in REQUIRED_QUESTIONS:
+    result = kpis[name]
+    print(f"{result['title']}: {result['row_count']} rows")
+    columns, rows = kpi_aggregate(result)
+    display(pd.DataFrame(rows, columns=columns).head(10))  # noqa: F821
+
+# %% [markdown]
+# ## 4. Features, as of a date, without look-ahead
+# One row per `customer_unique_id` with a delivered order by `as_of`: recency, frequency,
+# monetary value, satisfaction, delivery experience, basket and payment. Only orders purchased,
+# deliveries made and reviews written by `as_of` count; payments, reviews and items are
+# aggregated per order before any join. A customer without a review gets the training median and
+# a `has_review` flag.
+
+# %%
+features = pd.read_parquet(RUN / "segments" / "features.parquet")
+print(len(features), "customers as of", run["segmentation"]["as_of"])
+features.describe().T.round(2)
+
+# %% [markdown]
+# ## 5. Model comparison
+# Every candidate (algorithm, k) with its exact silhouette, Davies-Bouldin, Calinski-Harabasz,
+# BIC, smallest segment and stability. The selection rule is printed with it.
+
+# %%
+selection = json.loads((RUN / "segments" / "selection.json").read_text())
+print(selection["rule_text"])
+print(
+    "chosen:",
+    selection["chosen"]["algorithm"],
+    selection["chosen"]["n_clusters"],
+    "-",
+    selection["selection_reason"],
+)
+pd.DataFrame(selection["candidates"])[
+    [
+        "algorithm",
+        "k",
+        "n_clusters",
+        "silhouette",
+        "davies_bouldin",
+        "calinski_harabasz",
+        "bic",
+        "smallest_share",
+        "stability_bootstrap",
+        "stability_seeds",
+        "stability_seeds_full",
+    ]
+]
+
+# %% [markdown]
+# ## 6. The segments and their profiles
+# Names and actions come from explicit rules on each segment's profile (z-scores against the
+# population).
+
+# %%
+profiles = json.loads((RUN / "segments" / "profiles.json").read_text())["segments"]
+pd.DataFrame(
+    [
+        {
+            k: s[k]
+            for k in ("segment_id", "name", "size", "share_customers", "share_revenue", "action")
+        }
+        for s in profiles
+    ]
+)
+
+# %%
+pd.DataFrame({s["name"]: {f: v["lift"] for f, v in s["features"].items()} for s in profiles}).round(
+    2
+)
+
+# %% [markdown]
+# ## 7. Stability over time and the retrain cadence
+# Frozen model against a refit at each weekly step, across origins (see the protocol in
+# `stability.json`). The cadence is the longest interval for which the 10th-percentile ARI stays
+# at or above the threshold.
+
+# %%
+stability = json.loads((RUN / "stability" / "stability.json").read_text())
+print(stability["cadence"]["reason"])
+print("baseline noise:", stability["baseline_noise"])
+curve = pd.DataFrame(stability["curve"])
+band = alt.Chart(curve).mark_area(opacity=0.3).encode(x="weeks:Q", y="ari_p10:Q", y2="ari_max:Q")
+band + alt.Chart(curve).mark_line(point=True).encode(
+    x="weeks:Q", y=alt.Y("ari_median:Q", scale=alt.Scale(domain=[0, 1]))
+)
+
+# %%
+maintenance = json.loads((RUN / "stability" / "maintenance.json").read_text())
+print(f"retrain every {maintenance['cadence_weeks']} weeks; triggers:")
+for trigger in maintenance["triggers"]:
+    print(" -", trigger)

@@ -1,0 +1,1 @@
+"""Deliverables built from one run's outputs: the HTML report, the deck, the notebook."""

@@ -1,0 +1,40 @@
+"""The analysis notebook: ``notebooks/olistseg.py`` (jupytext percent format) executed with
+nbclient against one run's folder, written as ``.ipynb`` with its outputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from olistseg.atomic import atomic_path
+from olistseg.errors import InputError
+
+SOURCE = Path(__file__).resolve().parents[3] / "notebooks" / "olistseg.py"
+
+
+def execute_notebook(
+    run_folder: Path, out: Path, source: Path = SOURCE, timeout: int = 600
+) -> Path:
+    """Execute the notebook on the run in ``run_folder``; fail on any cell error."""
+    import jupytext
+    import nbformat
+    from nbclient import NotebookClient
+
+    if not source.is_file():
+        raise InputError(
+            f"{source}: the notebook source is missing (it ships with the repository)."
+        )
+    notebook = jupytext.read(source)
+    previous = os.environ.get("OLISTSEG_RUN")
+    os.environ["OLISTSEG_RUN"] = str(Path(run_folder).resolve())
+    try:
+        NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(Path(run_folder).resolve())}}).execute()  # fmt: skip
+    finally:
+        if previous is None:
+            os.environ.pop("OLISTSEG_RUN", None)
+        else:
+            os.environ["OLISTSEG_RUN"] = previous
+    with atomic_path(out) as tmp:
+        nbformat.write(notebook, str(tmp))
+    return out

@@ -1,0 +1,154 @@
+"""`olistseg run`: report, deck and notebook from one run, with the same numbers; French output;
+a second run is idempotent and a failed step leaves the previous outputs intact."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from pptx import Presentation
+from typer.testing import CliRunner
+
+from olistseg import cli as cli_module
+from olistseg.deliverables.collect import run_numbers
+from olistseg.deliverables.deck import build_deck
+from olistseg.deliverables.i18n import TEXT, segment_name
+from olistseg.deliverables.report import build_report
+
+from .test_dashboard_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from .test_segment_cli import cli
+
+SECTION_KEYS = ("executive_summary", "data_quality", "cx_findings", "method", "choice_of_k",
+                "segments_overview", "stability_cadence", "maintenance", "appendix")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "out"
+    done = cli("run", "--out", str(out), "--customers", "3000", "--seed", "11")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+def test_run_writes_every_deliverable_from_run_json(run_out):
+    run = json.loads((run_out / "run.json").read_text())
+    for name in ("report.html", "deck.pptx", "notebook.ipynb", "kpi/kpis.json",
+                 "segments/segments.csv", "stability/stability.json", "stability/maintenance.md"):  # fmt: skip
+        assert (run_out / name).is_file(), name
+    assert set(run["step_seconds"]) >= {"load", "kpi", "segment", "stability", "deliverables"}
+    assert (
+        run["stability"]["cadence_weeks"]
+        == json.loads((run_out / "stability" / "stability.json").read_text())["cadence"]["weeks"]
+    )
+    assert not (run_out.parent / "out.partial").exists()
+
+
+def test_report_is_offline_complete_and_renders_in_chromium(run_out):
+    page_html = (run_out / "report.html").read_text()
+    assert "http://" not in page_html and "https://" not in page_html
+    for key in SECTION_KEYS:
+        assert f"<h2>{html.escape(TEXT['en'][key])}</h2>" in page_html
+    run = json.loads((run_out / "run.json").read_text())
+    for s in run["segmentation"]["segments"]:
+        assert html.escape(s["name"]) in page_html and f"{s['share_customers']:.1%}" in page_html
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run must install Debian's chromium")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: requests.append(r.url) if r.url.startswith("http") else None)
+        page.goto((run_out / "report.html").as_uri())
+        assert page.locator("img").count() >= 5
+        assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        browser.close()
+    assert not errors and not requests, (errors, requests)
+
+
+def test_deck_numbers_equal_run_json(run_out):
+    run = json.loads((run_out / "run.json").read_text())
+    deck = Presentation(str(run_out / "deck.pptx"))
+    slides = list(deck.slides)
+    assert 10 <= len(slides) <= 15
+    assert all(s.has_notes_slide and s.notes_slide.notes_text_frame.text.strip() for s in slides)
+    titles = {s.shapes.title.text: s for s in slides if s.shapes.title is not None}
+    for segment in run["segmentation"]["segments"]:
+        slide = next(s for t, s in titles.items() if segment["name"] in t.split(" / "))
+        body = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+        assert f"{segment['share_customers']:.1%}" in body
+        assert f"{segment['share_revenue']:.1%}" in body
+        assert segment["action"] in body
+    charts = [sh.chart for s in slides for sh in s.shapes if sh.has_chart]
+    assert len(charts) == 2  # segment sizes and the stability curve, both native
+    sizes = list(charts[0].plots[0].series[0].values)
+    expected = [round(s["share_customers"], 4) for s in run["segmentation"]["segments"]]
+    assert sizes == pytest.approx(expected)
+
+
+def test_notebook_executed_without_errors(run_out):
+    notebook = nbformat.read(str(run_out / "notebook.ipynb"), as_version=4)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert len(code) >= 15 and all(c.get("execution_count") for c in code)
+    assert not [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    markdown = " ".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "look-ahead" in markdown and "cadence" in markdown
+
+
+def test_french_report_and_deck(run_out, tmp_path):
+    numbers = run_numbers(run_out)
+    page_html = build_report(numbers, "fr")
+    for key in SECTION_KEYS:
+        assert f"<h2>{html.escape(TEXT['fr'][key])}</h2>" in page_html
+    headings = {html.unescape(h) for h in re.findall(r"<h[1-3]>(.*?)</h[1-3]>", page_html)}
+    english = {v for k, v in TEXT["en"].items() if k in SECTION_KEYS or k in ("title", "rule")}
+    assert not headings & english
+    for segment in numbers["profiles"]["segments"]:
+        assert html.escape(segment_name(segment, "fr")) in page_html
+    deck = Presentation(str(build_deck(numbers, tmp_path / "deck_fr.pptx", "fr")))
+    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
+    assert (
+        TEXT["fr"]["segments_overview"] in titles and TEXT["en"]["segments_overview"] not in titles
+    )
+
+
+def test_second_run_is_idempotent_and_a_failed_step_keeps_the_previous_outputs(
+    run_out, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    shutil.copytree(run_out, out)
+    before = (out / "report.html").read_bytes()
+
+    def broken(*args: object) -> dict:
+        raise RuntimeError("the deck printer is on fire")
+
+    monkeypatch.setattr(cli_module, "_run_deliverables_step", broken)
+    result = CliRunner().invoke(
+        cli_module.app, ["run", "--out", str(out), "--customers", "3000", "--seed", "11"]
+    )
+    assert result.exit_code != 0
+    assert (out / "report.html").read_bytes() == before  # untouched
+    assert (tmp_path / "out.partial").is_dir()  # the failed attempt, kept for inspection
+    monkeypatch.undo()
+    result = CliRunner().invoke(
+        cli_module.app, ["run", "--out", str(out), "--customers", "3000", "--seed", "11"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").read_bytes() == before  # same inputs and seed, same report
+    assert (out / "segments" / "segments.csv").read_bytes() == (
+        run_out / "segments" / "segments.csv"
+    ).read_bytes()
+    assert not (tmp_path / "out.partial").exists()
