@@ -647,6 +647,35 @@ def run(
     console().print(f"[green]Done[/] in {steps['total']:.1f} s: {final / 'run.json'}")
 
 
+@app.command("notebook")
+def notebook_command(
+    out: Annotated[Path, typer.Option("--out", help="The executed .ipynb to write.")],
+    run_folder: Annotated[
+        Path | None, typer.Option("--run", help="A folder written by `olistseg run`.")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Run the pipeline on this data first.")
+    ] = None,
+) -> None:
+    """Execute notebooks/olistseg.py (jupytext) with nbclient on a run's outputs."""
+    from olistseg.deliverables.notebook import execute_notebook
+
+    if run_folder is not None and data is not None:
+        raise InputError("give --run DIR or --data PATH, not both.")
+    with contextlib.ExitStack() as stack:
+        if data is not None:
+            run_folder = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "run"
+            run(data=data, out=run_folder, lang="en", as_of=None, customers=0, seed=42)
+        run_folder = run_folder or Path("out")
+        if not (run_folder / "run.json").is_file():
+            raise InputError(
+                f"{run_folder}: no run.json; run `olistseg run --out {run_folder}` first."
+            )
+        with console().status("Executing the notebook..."):
+            execute_notebook(run_folder, out)
+    console().print(f"Written: {out}")
+
+
 def _swap_into_place(partial: Path, final: Path) -> None:
     """Replace ``final`` by the finished ``partial`` folder (the old one is removed after)."""
     previous = final.with_name(final.name + ".previous")
