@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from pptx import Presentation
 from typer.testing import CliRunner
@@ -152,3 +153,35 @@ def test_second_run_is_idempotent_and_a_failed_step_keeps_the_previous_outputs(
         run_out / "segments" / "segments.csv"
     ).read_bytes()
     assert not (tmp_path / "out.partial").exists()
+
+
+def test_dashboard_segments_page(run_out, monkeypatch):
+    from importlib import resources
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("OLISTSEG_WAREHOUSE", str(run_out / "warehouse" / "olist.duckdb"))
+    monkeypatch.delenv("OLISTSEG_RUN", raising=False)
+    monkeypatch.setattr("sys.argv", ["app.py"])
+    app = AppTest.from_file(
+        str(resources.files("olistseg.dashboard").joinpath("app.py")), default_timeout=120
+    ).run()
+    app.radio(key="page").set_value("Segments").run()
+    assert not app.exception
+    run = json.loads((run_out / "run.json").read_text())
+    shown = app.dataframe[0].value
+    assert list(shown["segment"]) == [s["name"] for s in run["segmentation"]["segments"]]
+    assert list(shown["customers"]) == pytest.approx(
+        [s["share_customers"] for s in run["segmentation"]["segments"]]
+    )
+    cadence = {m.label: m.value for m in app.metric}["Retrain every (weeks)"]
+    assert float(cadence) == run["stability"]["cadence_weeks"]
+    segments = pd.read_csv(run_out / "segments" / "segments.csv")
+    customer = segments["customer_unique_id"].iloc[0]
+    app.text_input(key="customer").set_value(customer).run()
+    assert not app.exception
+    found = app.dataframe[-1].value
+    assert list(found["customer_unique_id"]) == [customer]
+    assert found["segment_name"].iloc[0] == segments["segment_name"].iloc[0]
+    app.text_input(key="customer").set_value("no-such-customer").run()
+    assert any("No such customer" in w.value for w in app.warning)

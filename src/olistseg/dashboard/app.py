@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -20,6 +21,7 @@ from olistseg.dashboard.model import (
     filter_choices,
     load_report,
     quarantine_summary,
+    run_outputs,
     tile_results,
 )
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS, compose, kpi_catalog
@@ -28,7 +30,7 @@ from olistseg.kpi.export import to_csv
 from olistseg.kpi.run import KpiParams, KpiResult, run_kpis
 
 ALL = "All"
-PAGES = ("Overview", "Questions", "Data quality")
+PAGES = ("Overview", "Questions", "Segments", "Data quality")
 
 
 def warehouse_path() -> str:
@@ -186,12 +188,72 @@ def data_quality(f: dict) -> None:
         st.dataframe(sample, hide_index=True, width="stretch")
 
 
+def run_folder() -> Path | None:
+    """The `olistseg run` folder: ``OLISTSEG_RUN``, else the one holding this warehouse."""
+    configured = os.environ.get("OLISTSEG_RUN")
+    folder = Path(configured) if configured else Path(warehouse_path()).resolve().parent.parent
+    return folder if (folder / "segments" / "segments.csv").is_file() else None
+
+
+@st.cache_data(show_spinner=False)
+def cached_run(folder: str) -> dict:
+    return run_outputs(Path(folder))
+
+
+def segments_page(f: dict) -> None:
+    st.header("Segments")
+    folder = run_folder()
+    if folder is None:
+        st.info("No segmentation next to this warehouse: run `olistseg run --out DIR` and open "
+                "DIR/warehouse/olist.duckdb, or set OLISTSEG_RUN to the run folder.")  # fmt: skip
+        return
+    outputs = cached_run(str(folder))
+    profiles, table = outputs["profiles"], outputs["segments"]
+    st.caption(f"Run {folder}: {outputs['chosen']}")
+    sizes = pd.DataFrame([{"segment": s["name"], "customers": s["share_customers"],
+                           "revenue": s["share_revenue"], "size": s["size"], "action": s["action"]}
+                          for s in profiles])  # fmt: skip
+    st.dataframe(sizes, hide_index=True, width="stretch")
+    st.vega_lite_chart(
+        sizes.melt(id_vars="segment", value_vars=["customers", "revenue"], var_name="share"),
+        {"mark": "bar", "encoding": {
+            "y": {"field": "segment", "type": "nominal", "title": None},
+            "x": {"field": "value", "type": "quantitative", "axis": {"format": "%"}},
+            "color": {"field": "share", "type": "nominal"}, "yOffset": {"field": "share"}}},
+        width="stretch",
+    )  # fmt: skip
+    st.subheader("Profiles against the population (lift)")
+    st.dataframe(outputs["lifts"], width="stretch")
+    stability = outputs["stability"]
+    if stability is not None:
+        st.subheader("Stability over time")
+        cadence = stability["cadence"]
+        st.metric("Retrain every (weeks)", f"{cadence['weeks']:g}", help=cadence["reason"])
+        curve = pd.DataFrame(stability["curve"])[["weeks", "ari_median", "ari_p10"]]
+        st.line_chart(curve.set_index("weeks"))
+    st.subheader("Look up a customer")
+    customer = st.text_input("customer_unique_id", key="customer")
+    if customer:
+        found = table[table["customer_unique_id"] == customer.strip()]
+        if found.empty:
+            st.warning("No such customer in this segmentation.")
+        else:
+            st.dataframe(found, hide_index=True, width="stretch")
+    st.subheader("Customers of a segment, for a campaign tool")
+    names = [s["name"] for s in profiles]
+    chosen = st.selectbox("Segment", names, key="segment_download")
+    members = table[table["segment_name"] == chosen]
+    st.download_button(f"Download {len(members):,} customers (CSV)", members.to_csv(index=False),
+                       file_name=f"segment_{names.index(chosen)}.csv", mime="text/csv",
+                       key="download_segment")  # fmt: skip
+
+
 def main() -> None:
     st.set_page_config(page_title="olistseg KPIs", layout="wide")
     filters = sidebar()
-    {"Overview": overview, "Questions": questions, "Data quality": data_quality}[filters["page"]](
-        filters
-    )
+    pages = {"Overview": overview, "Questions": questions, "Segments": segments_page,
+             "Data quality": data_quality}  # fmt: skip
+    pages[filters["page"]](filters)
 
 
 main()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -114,3 +115,25 @@ def quarantine_summary(
         "SELECT * FROM quarantine ORDER BY table_name, source_row LIMIT ?", [limit]
     ).df()
     return counts, sample
+
+
+def run_outputs(folder: Path) -> dict:
+    """What the Segments page shows, read from an `olistseg run` folder."""
+    profiles = json.loads((folder / "segments" / "profiles.json").read_text(encoding="utf-8"))
+    selection = json.loads((folder / "segments" / "selection.json").read_text(encoding="utf-8"))
+    stability_file = folder / "stability" / "stability.json"
+    segments = profiles["segments"]
+    lifts = pd.DataFrame(
+        {s["name"]: {f: v["lift"] for f, v in s["features"].items()} for s in segments}
+    ).round(2)
+    chosen = selection["chosen"]
+    return {
+        "profiles": segments,
+        "lifts": lifts,
+        "segments": pd.read_csv(folder / "segments" / "segments.csv"),
+        "chosen": f"{chosen['algorithm']} with {chosen['n_clusters']} segments "
+        f"(silhouette {chosen['silhouette']}), as of {selection['as_of']}",
+        "stability": json.loads(stability_file.read_text(encoding="utf-8"))
+        if stability_file.is_file()
+        else None,
+    }
