@@ -25,7 +25,15 @@ def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path):
     summary = json.loads((out / "run.json").read_text())
     assert summary["load"]["rows_quarantined"] == 0
     assert summary["load"]["rows_loaded"]["orders"] >= 2000
-    assert set(summary["step_seconds"]) == {"demo-data", "load", "kpi", "segment"}
+    assert set(summary["step_seconds"]) == {
+        "demo-data",
+        "load",
+        "kpi",
+        "segment",
+        "stability",
+        "deliverables",
+        "total",
+    }
     assert summary["segmentation"]["k"] == len(summary["segmentation"]["segments"])
     assert (out / "segments" / "segments.csv").is_file()
     assert set(summary["kpi"]["question_rows"]) == {
