@@ -76,7 +76,13 @@ def test_filter_changes_a_tile_in_the_browser(served: str):
         )
         started = time.monotonic()
         page.goto(served)
-        first_tile = page.locator('[data-testid="stMetricValue"]').first
+        # The Orders tile by its exact label: during a rerun the tiles' order on the page can
+        # briefly differ, so "the first metric" is not a stable handle.
+        first_tile = (
+            page.locator('[data-testid="stMetric"]')
+            .filter(has=page.get_by_text("Orders", exact=True))
+            .locator('[data-testid="stMetricValue"]')
+        )
         expect(first_tile).to_be_visible(timeout=60_000)
         first_render_s = time.monotonic() - started
         before = first_tile.inner_text()
