@@ -16,14 +16,10 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Inches, Pt
 
 from olistseg.atomic import atomic_path
-from olistseg.deliverables.i18n import segment_action, segment_name, text
+from olistseg.deliverables.i18n import percent, segment_action, segment_name, text
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS
 
 WIDE = (Inches(13.333), Inches(7.5))
-
-
-def _pct(value: float) -> str:
-    return f"{value:.1%}"
 
 
 class _Deck:
@@ -87,8 +83,8 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     sizes.add_series(t("customers"), [round(s["share_customers"], 4) for s in segments])
     sizes.add_series(t("revenue"), [round(s["share_revenue"], 4) for s in segments])
     overview = deck.chart_slide(t("segments_overview"), XL_CHART_TYPE.COLUMN_CLUSTERED, sizes,
-                                "\n".join(f"{segment_name(s, lang)}: {_pct(s['share_customers'])} / "
-                                          f"{_pct(s['share_revenue'])}" for s in segments))  # fmt: skip
+                                "\n".join(f"{segment_name(s, lang)}: {percent(s['share_customers'])} / "
+                                          f"{percent(s['share_revenue'])}" for s in segments))  # fmt: skip
     overview.shapes[-1].chart.value_axis.tick_labels.number_format = "0%"
     overview.shapes[-1].chart.value_axis.tick_labels.number_format_is_linked = False
     per_slide = 1 if len(segments) <= 7 else 2
@@ -97,8 +93,8 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
         bullets = []
         for s in group:
             bullets += [f"{segment_name(s, lang)}",
-                        f"{t('customers')}: {s['size']:,} ({_pct(s['share_customers'])})",
-                        f"{t('revenue')}: {_pct(s['share_revenue'])}",
+                        f"{t('customers')}: {s['size']:,} ({percent(s['share_customers'])})",
+                        f"{t('revenue')}: {percent(s['share_revenue'])}",
                         f"{t('action')}: {segment_action(s, lang)}"]  # fmt: skip
         deck.slide(" / ".join(segment_name(s, lang) for s in group), bullets,
                    "\n".join(f"{segment_name(s, lang)}: {s['rule']}" for s in group))  # fmt: skip

@@ -150,6 +150,11 @@ def text(lang: str, key: str, **values: object) -> str:
     return TEXT[lang][key].format(**values)
 
 
+def percent(share: float) -> str:
+    """A share as the deliverables print it (0.8083 -> "80.8%"), one format for all of them."""
+    return f"{share:.1%}"
+
+
 def segment_name(segment: dict, lang: str) -> str:
     """The segment's name in ``lang`` (English names come from the naming rules)."""
     if lang == "en" or segment.get("key") not in SEGMENTS.get(lang, {}):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from olistseg import __version__
 from olistseg.deliverables.collect import kpi_aggregate, kpi_answer
-from olistseg.deliverables.i18n import segment_action, segment_name, text
+from olistseg.deliverables.i18n import percent, segment_action, segment_name, text
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS
 
 CSS = """
@@ -54,10 +54,6 @@ def _img(path: Path, alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _pct(value: float) -> str:
-    return f"{value:.1%}"
-
-
 def build_report(numbers: dict, lang: str = "en") -> str:
     """The HTML page for the run's ``numbers`` in ``lang``."""
     run, selection, profiles = numbers["run"], numbers["selection"], numbers["profiles"]
@@ -74,7 +70,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         f"<li>{_e(t('summary_cadence', weeks=run['stability']['cadence_weeks']))}</li>",
         f"<li>{_e(t('summary_kpi', late=late, sellers=sellers))}</li></ul>",
         _table([t("segment"), t("customers"), t("revenue"), t("action")],
-               [[segment_name(s, lang), _pct(s["share_customers"]), _pct(s["share_revenue"]),
+               [[segment_name(s, lang), percent(s["share_customers"]), percent(s["share_revenue"]),
                  segment_action(s, lang)] for s in profiles["segments"]], {1, 2}),
         f"<h2>{_e(t('data_quality'))}</h2>",
         f"<p>{_e(t('period', first=run['load']['orders_first_purchase'], last=run['load']['orders_last_purchase']))}</p>",
@@ -107,8 +103,8 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         traits = sorted(s["features"].items(), key=lambda kv: -abs(kv[1]["z"] or 0.0))[:6]
         parts.append(
             f"<div class=card><h3>{_e(segment_name(s, lang))}</h3>"
-            f"<p>{_e(t('customers'))}: {s['size']:,} ({_pct(s['share_customers'])}) · "
-            f"{_e(t('revenue'))}: {_pct(s['share_revenue'])}</p>"
+            f"<p>{_e(t('customers'))}: {s['size']:,} ({percent(s['share_customers'])}) · "
+            f"{_e(t('revenue'))}: {percent(s['share_revenue'])}</p>"
             f"<p class=action><b>{_e(t('action'))}:</b> {_e(segment_action(s, lang))}</p>"
             + _table([t("feature"), t("mean"), t("lift")],
                      [[f, v["mean"], v["lift"]] for f, v in traits], {1, 2})

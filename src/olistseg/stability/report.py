@@ -29,6 +29,7 @@ from olistseg.stability.simulation import (
     FrozenModel,
     ProgressCallback,
     SimulationConfig,
+    numeric_columns,
     simulate,
 )
 
@@ -255,10 +256,9 @@ def monitor(
             model_input(before, segmenter.preset),
             model_input(now, segmenter.preset),
         )
-        for column in reference.columns:
-            if pd.api.types.is_numeric_dtype(reference[column]):
-                psi[column] = round(population_stability_index(
-                    reference[column].to_numpy(float), current[column].to_numpy(float)), 4)  # fmt: skip
+        for column in numeric_columns(reference):
+            psi[column] = round(population_stability_index(
+                reference[column].to_numpy(float), current[column].to_numpy(float)), 4)  # fmt: skip
         psi_reasons = [
             f"PSI of {c} is {v} (> {PSI_TRIGGER})" for c, v in psi.items() if v > PSI_TRIGGER
         ]

@@ -253,7 +253,8 @@ def _dates(end: dt.datetime, config: SimulationConfig) -> tuple[list[dt.datetime
     return origins, horizon
 
 
-def _numeric_columns(frame: pd.DataFrame) -> list[str]:
+def numeric_columns(frame: pd.DataFrame) -> list[str]:
+    """The numeric columns of a ``model_input`` frame: the ones PSI is measured on."""
     return [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
 
 
@@ -316,7 +317,7 @@ def simulate(
                                   m0.fingerprint_, baseline,
                                   min(baseline, default=1.0) >= config.threshold)  # fmt: skip
             bins = {c: reference_bins(reference[c].to_numpy(float))
-                    for c in _numeric_columns(reference)}  # fmt: skip
+                    for c in numeric_columns(reference)}  # fmt: skip
             t = 0
             while t <= horizon and origin + step * t <= end:
                 date = origin + step * t
