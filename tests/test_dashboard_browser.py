@@ -6,6 +6,7 @@ skipped, with that reason, where it is missing; in CI a missing browser fails th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,12 +33,41 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def served(synthetic_warehouse: Path):
+def require_chromium() -> None:
+    """Skip (with the reason) without Debian's chromium; in CI its absence is a failure."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("chromium is missing in CI: .ci/run must install Debian's chromium")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+
+
+@contextlib.contextmanager
+def browser_page(viewport: dict, allowed: tuple[str, ...]) -> Iterator[tuple]:
+    """A headless Chromium page: yields ``(page, console_errors, outside_requests)``.
+
+    ``outside_requests`` collects every URL that starts with none of the ``allowed`` prefixes.
+    """
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    console_errors: list[str] = []
+    outside: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=viewport)
+        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+        page.on(
+            "request", lambda r: outside.append(r.url) if not r.url.startswith(allowed) else None
+        )
+        try:
+            yield page, console_errors, outside
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def served(synthetic_warehouse: Path):
+    require_chromium()
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "olistseg", "dashboard", "--warehouse", str(synthetic_warehouse), "--port", str(port)],
@@ -59,21 +90,10 @@ def served(synthetic_warehouse: Path):
 
 
 def test_filter_changes_a_tile_in_the_browser(served: str):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    console_errors: list[str] = []
-    external: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-        page.on(
-            "request",
-            lambda r: (
-                external.append(r.url) if not r.url.startswith((served, "data:", "blob:")) else None
-            ),
-        )
+    viewport = {"width": 1400, "height": 1000}
+    with browser_page(viewport, (served, "data:", "blob:")) as (page, console_errors, external):
         started = time.monotonic()
         page.goto(served)
         # The Orders tile by its exact label: during a rerun the tiles' order on the page can
@@ -96,7 +116,6 @@ def test_filter_changes_a_tile_in_the_browser(served: str):
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / "dashboard_filtered.png"), full_page=True)
         assert page.locator('[data-testid="stException"]').count() == 0
-        browser.close()
     assert after != before
     assert int(after.replace(",", "")) < int(before.replace(",", ""))
     assert not external, f"the page fetched from outside localhost: {external[:5]}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -22,7 +21,7 @@ from olistseg.deliverables.deck import build_deck
 from olistseg.deliverables.i18n import TEXT, segment_name
 from olistseg.deliverables.report import build_report
 
-from .test_dashboard_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from .test_dashboard_browser import ARTIFACTS, browser_page, require_chromium
 from .test_segment_cli import cli
 
 SECTION_KEYS = ("executive_summary", "data_quality", "cx_findings", "method", "choice_of_k",
@@ -58,25 +57,13 @@ def test_report_is_offline_complete_and_renders_in_chromium(run_out):
     run = json.loads((run_out / "run.json").read_text())
     for s in run["segmentation"]["segments"]:
         assert html.escape(s["name"]) in page_html and f"{s['share_customers']:.1%}" in page_html
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: .ci/run must install Debian's chromium")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    errors: list[str] = []
-    requests: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("request", lambda r: requests.append(r.url) if r.url.startswith("http") else None)
+    require_chromium()
+    viewport = {"width": 1200, "height": 900}
+    with browser_page(viewport, ("file:", "data:", "blob:")) as (page, errors, requests):
         page.goto((run_out / "report.html").as_uri())
         assert page.locator("img").count() >= 5
         assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-        browser.close()
     assert not errors and not requests, (errors, requests)
 
 
