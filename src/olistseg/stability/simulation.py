@@ -34,9 +34,10 @@ feature (raw values, bins from T0's deciles), the centroid shift (the refitted m
 means against M0's, both in M0's preprocessed space, matched by the Hungarian algorithm), each
 segment's share change under M0, and the migration matrix of customers present at both dates.
 
-Features for each date are computed once and shared by every origin that needs them, and the
-refitted model at a date is the same for every origin (same data, algorithm, k and seed), so it
-is fitted once per date.
+Features for each date are computed once and shared by every origin that needs them. A cold
+refit at a date is the same for every origin (same data, algorithm, k and seed), so it is
+fitted once per date; a warm refit starts from the origin's M0, so it is fitted per (origin,
+step).
 """
 
 from __future__ import annotations
