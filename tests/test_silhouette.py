@@ -8,7 +8,13 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import silhouette_samples as sk_samples
 from sklearn.metrics import silhouette_score as sk_score
 
-from olistseg.models.metrics import silhouette_samples, silhouette_score, silhouette_scores
+from olistseg.models.metrics import (
+    estimate_silhouettes,
+    silhouette_samples,
+    silhouette_score,
+    silhouette_scores,
+    stratified_sample,
+)
 
 
 @pytest.mark.parametrize("n_features", [1, 2, 3, 8, 11, 20])
@@ -89,3 +95,24 @@ def test_kernel_works_without_a_writable_cache(tmp_path, monkeypatch):
     assert metrics._kernel_dir() is None
     X, labels = make_blobs(40, 3, centers=2, random_state=2)
     assert silhouette_score(X, labels) == pytest.approx(sk_score(X, labels), rel=1e-9)
+
+
+def test_stratified_sample_keeps_every_stratum_share_and_is_seeded():
+    strata = np.repeat([0, 1, 2, 3], [7_000, 2_000, 900, 100])
+    index = stratified_sample(strata, 1_000, seed=4)
+    assert len(index) == 1_000 and len(np.unique(index)) == 1_000
+    assert np.bincount(strata[index]).tolist() == [700, 200, 90, 10]
+    assert np.array_equal(index, stratified_sample(strata, 1_000, seed=4))
+    assert not np.array_equal(index, stratified_sample(strata, 1_000, seed=5))
+
+
+def test_silhouette_switches_to_a_stratified_sample_above_the_exact_limit():
+    X, labels = make_blobs(n_samples=12_000, centers=4, n_features=5, cluster_std=2.5,
+                           random_state=0)  # fmt: skip
+    exact = silhouette_score(X, labels)
+    (score,), info = estimate_silhouettes(X, [labels], max_exact=12_000)
+    assert info["method"] == "exact" and score == pytest.approx(exact, abs=1e-12)
+    (score,), info = estimate_silhouettes(X, [labels], max_exact=5_000, sample_size=3_000)
+    assert info == {"method": "stratified_sample", "population": 12_000, "sample_size": 3_000,
+                    "seed": 0, "strata": info["strata"]}  # fmt: skip
+    assert score == pytest.approx(exact, abs=0.01)

@@ -174,3 +174,35 @@ class TestRealism:
         assert abs(synthetic["log_price_skew"]) < 0.5  # log of a log-normal is symmetric
         assert synthetic["log_freight_mean"] == pytest.approx(real["log_freight_mean"], abs=0.15)
         assert synthetic["log_freight_sd"] == pytest.approx(real["log_freight_sd"], abs=0.1)
+
+
+def test_parquet_is_written_in_chunks_with_bounded_memory(tmp_path: Path):
+    """Chunk 0 is the unchunked dataset; the other chunks add their own customers and catalogue;
+    peak memory is that of one chunk, not of the whole dataset."""
+    config = SyntheticConfig(customers=9_000, seed=3, file_format="parquet", with_geolocation=False)
+
+    def traced_write(folder: Path, chunk: int) -> int:
+        tracemalloc.start()
+        write(config, folder, chunk_customers=chunk)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    chunked_peak = traced_write(tmp_path / "chunked", 3_000)
+    whole_peak = traced_write(tmp_path / "whole", 9_000)
+    assert chunked_peak < 0.6 * whole_peak
+    con = duckdb.connect()
+    customers = tmp_path / "chunked" / "olist_customers_dataset.parquet"
+    assert con.execute(
+        f"SELECT count(DISTINCT customer_unique_id) FROM '{customers}'"
+    ).fetchone() == (9_000,)
+    first = generate(SyntheticConfig(customers=3_000, seed=3, with_geolocation=False))
+    chunk_orders = con.execute(
+        f"SELECT order_id FROM '{tmp_path / 'chunked' / 'olist_orders_dataset.parquet'}' "
+        f"LIMIT {first['orders'].num_rows}"
+    ).fetchall()
+    assert [r[0] for r in chunk_orders] == first["orders"].column("order_id").to_pylist()
+    translations = tmp_path / "chunked" / "product_category_name_translation.parquet"
+    assert con.execute(f"SELECT count(*) FROM '{translations}'").fetchone()[0] == len(
+        first["category_translation"]
+    )

@@ -20,12 +20,13 @@ Everything is vectorised with numpy; memory grows linearly with the number of cu
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from olistseg.data.schema import TABLES_BY_NAME
 
@@ -467,44 +468,111 @@ def _select_in_kaggle_format(name: str) -> str:
     return ", ".join(columns)
 
 
-def write(config: SyntheticConfig, out: str | Path) -> dict[str, Path]:
-    """Generate the dataset and write it to ``out`` in the Kaggle layout; return the files."""
+#: Customers generated per chunk when writing Parquet: memory stays that of one chunk.
+CHUNK_CUSTOMERS = 1_000_000
+
+
+def _chunk_configs(config: SyntheticConfig, chunk_customers: int) -> list[SyntheticConfig]:
+    """The chunks a Parquet dataset is generated in; chunk 0 keeps the seed, so a dataset of
+    one chunk is the same as the unchunked one."""
+    sizes = [chunk_customers] * (config.customers // chunk_customers)
+    if config.customers % chunk_customers or not sizes:
+        sizes.append(config.customers % chunk_customers or config.customers)
+    return [
+        replace(config, customers=size, seed=config.seed + 1_000_003 * index,
+                with_geolocation=config.with_geolocation and index == 0)
+        for index, size in enumerate(sizes)
+    ]  # fmt: skip
+
+
+def write(
+    config: SyntheticConfig, out: str | Path, chunk_customers: int = CHUNK_CUSTOMERS
+) -> dict[str, Path]:
+    """Generate the dataset and write it to ``out`` in the Kaggle layout; return the files.
+
+    Parquet is written in chunks of ``chunk_customers`` customers, each chunk appended to the
+    files as row groups: 10 million customers need the memory of one million. Each chunk is
+    an independent region of the marketplace (its own customers, products and sellers, seed
+    ``seed + 1_000_003 * chunk``); the category translation is written once, the geolocation
+    table with the first chunk. CSV is written in one piece.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "_truth").mkdir(exist_ok=True)
-    tables = generate(config)
-    written: dict[str, Path] = {}
+    chunks = (
+        _chunk_configs(config, chunk_customers) if config.file_format == "parquet" else [config]
+    )
+    writers: dict[str, tuple[Path, Path, pq.ParquetWriter | None]] = {}
+    rows: dict[str, int] = {}
     con = duckdb.connect()
     try:
-        for name, arrow in tables.items():
-            if name == "_truth":
-                path, fmt = out / "_truth" / "customer_groups.csv", "csv"
-            else:
-                stem = TABLES_BY_NAME[name].kaggle_stem
-                fmt = config.file_format
-                path = out / f"{stem}.{fmt}"
-            con.register("_arrow", arrow)
-            options = (
-                "FORMAT parquet"
-                if fmt == "parquet"
-                else (
-                    "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', "
-                    "TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S'"
-                    + (", COMPRESSION gzip" if fmt == "csv.gz" else "")
-                )
-            )
-            tmp = path.with_name(path.name + ".tmp")
-            con.execute(
-                f"COPY (SELECT {_select_in_kaggle_format(name)} FROM _arrow) TO '{tmp}' ({options})"
-            )
-            tmp.replace(path)
-            con.unregister("_arrow")
-            written[name] = path
+        for index, chunk in enumerate(chunks):
+            for name, arrow in generate(chunk).items():
+                if index > 0 and name == "category_translation":
+                    continue
+                rows[name] = rows.get(name, 0) + arrow.num_rows
+                con.register("_arrow", arrow)
+                if config.file_format == "parquet":
+                    formatted = con.sql(
+                        f"SELECT {_select_in_kaggle_format(name)} FROM _arrow"
+                    ).to_arrow_table()
+                    _append_parquet(writers, out, name, formatted)
+                else:
+                    path = _kaggle_path(out, name, config.file_format)
+                    _copy_csv(con, name, path, config.file_format)
+                    writers[name] = (path, path, None)
+                con.unregister("_arrow")
+                del arrow
+        for path, tmp, writer in writers.values():
+            if writer is not None:
+                writer.close()
+                tmp.replace(path)
     finally:
         con.close()
+        for _path, tmp, writer in writers.values():
+            if writer is not None and tmp.exists():
+                writer.close()
+                tmp.unlink()
     meta = asdict(config) | {
         "groups": [asdict(g) for g in GROUPS],
-        "rows": {k: v.num_rows for k, v in tables.items()},
+        "rows": rows,
+        "chunks": len(chunks),
     }
     (out / "_truth" / "synthetic.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    return written
+    return {name: path for name, (path, _tmp, _writer) in writers.items()}
+
+
+def _kaggle_path(out: Path, name: str, fmt: str) -> Path:
+    if name == "_truth":
+        return (
+            out
+            / "_truth"
+            / ("customer_groups.parquet" if fmt == "parquet" else "customer_groups.csv")
+        )
+    return out / f"{TABLES_BY_NAME[name].kaggle_stem}.{fmt}"
+
+
+def _append_parquet(
+    writers: dict[str, tuple[Path, Path, pq.ParquetWriter | None]],
+    out: Path,
+    name: str,
+    table: pa.Table,
+) -> None:
+    """Append ``table`` to the Parquet file of ``name`` (opened on first use, as a temp file)."""
+    if name not in writers:
+        path = _kaggle_path(out, name, "parquet")
+        tmp = path.with_name(path.name + ".tmp")
+        writers[name] = (path, tmp, pq.ParquetWriter(tmp, table.schema, compression="zstd"))
+    writers[name][2].write_table(table.cast(writers[name][2].schema), row_group_size=1_000_000)
+
+
+def _copy_csv(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: str) -> None:
+    options = (
+        "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S'"
+        + (", COMPRESSION gzip" if fmt == "csv.gz" else "")
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    con.execute(
+        f"COPY (SELECT {_select_in_kaggle_format(name)} FROM _arrow) TO '{tmp}' ({options})"
+    )
+    tmp.replace(path)

@@ -29,7 +29,7 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies
 from sklearn.mixture import GaussianMixture
 
 from olistseg.models.candidates import ALGORITHMS, DENSITY_SAMPLE, fit_labels
-from olistseg.models.metrics import silhouette_scores
+from olistseg.models.metrics import estimate_silhouettes
 
 STABILITY_SAMPLE = 10_000
 
@@ -78,26 +78,29 @@ def cluster_metrics(X: np.ndarray, labels: np.ndarray, silhouette: bool = True) 
     if 2 <= len(values) < clustered.sum():
         Xc, lc = X[clustered], labels[clustered]
         if silhouette:
-            out["silhouette"] = _round(silhouette_scores(X, [labels])[0])
+            out["silhouette"] = _round(estimate_silhouettes(X, [labels])[0][0])
         out["davies_bouldin"] = _round(davies_bouldin_score(Xc, lc))
         out["calinski_harabasz"] = _round(calinski_harabasz_score(Xc, lc), 3)
     return out
 
 
 def add_silhouettes(
-    scores: list[CandidateScore], labelings: list[np.ndarray | None], X: np.ndarray
-) -> float:
-    """Set the exact silhouette of every candidate that has labels, in one pass; seconds taken.
+    scores: list[CandidateScore], labelings: list[np.ndarray | None], X: np.ndarray, seed: int = 0
+) -> tuple[float, dict]:
+    """Set the silhouette of every candidate that has labels, in one pass.
 
     ``labelings[i]`` belongs to ``scores[i]`` (``None`` for a candidate that failed).
-    Density methods' noise (label -1) is left out, as in :func:`cluster_metrics`.
+    Density methods' noise (label -1) is left out, as in :func:`cluster_metrics`. Exact up to
+    :data:`~olistseg.models.metrics.SILHOUETTE_EXACT_MAX` customers, on a stratified sample
+    above (see :func:`~olistseg.models.metrics.estimate_silhouettes`). Returns the seconds
+    taken and how the silhouettes were computed.
     """
     started = time.perf_counter()
     present = [i for i, labels in enumerate(labelings) if labels is not None]
-    values = silhouette_scores(X, [labelings[i] for i in present])
+    values, info = estimate_silhouettes(X, [labelings[i] for i in present], seed=seed)
     for index, value in zip(present, values, strict=True):
         scores[index].silhouette = _round(value)
-    return round(time.perf_counter() - started, 3)
+    return round(time.perf_counter() - started, 3), info
 
 
 def stability(

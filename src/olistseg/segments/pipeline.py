@@ -39,10 +39,18 @@ def segment(
     seed: int = 42,
     with_stability: bool = True,
     progress: ProgressCallback | None = None,
+    features: pd.DataFrame | None = None,
 ) -> dict:
-    """Fit and select a segmentation; write every output of ``olistseg segment`` into ``out``."""
-    as_of = as_of or default_as_of(con)
-    features = customer_features(con, as_of)
+    """Fit and select a segmentation; write every output of ``olistseg segment`` into ``out``.
+
+    ``features`` (computed as of ``as_of``) may be given instead of ``con``: the CLI closes the
+    warehouse before fitting, so DuckDB's buffers are not held while the model is fitted.
+    """
+    if features is None:
+        as_of = as_of or default_as_of(con)
+        features = customer_features(con, as_of)
+    elif as_of is None:
+        raise ValueError("give as_of with precomputed features")
     check_features(features)
     segmenter = Segmenter(preset=preset, k_range=k_range, seed=seed, with_stability=with_stability,
                           **({"algorithms": algorithms} if algorithms else {}))  # fmt: skip
@@ -62,6 +70,7 @@ def segment(
         "rule": segmenter.rule.to_dict(), "rule_text": _rule_text(segmenter),
         "selection_reason": segmenter.selection_reason_,
         "silhouette_seconds": segmenter.silhouette_seconds_,
+        "silhouette_method": segmenter.silhouette_method_,
         "chosen": segmenter.chosen_.to_dict(), "candidates": candidates,
         "algorithm_notes": {n: ALGORITHMS[n].note for n in {c["algorithm"] for c in candidates} if ALGORITHMS[n].note},
     })  # fmt: skip
@@ -88,6 +97,7 @@ def segment(
     )
     return {"as_of": as_of_text, "customers": len(features), "chosen": segmenter.chosen_.to_dict(),
             "selection_reason": segmenter.selection_reason_, "segments": profiles["segments"],
+            "silhouette_method": segmenter.silhouette_method_,
             "fit_seconds": segmenter.fit_seconds_}  # fmt: skip
 
 
@@ -120,17 +130,36 @@ def _profiles_payload(segmenter: Segmenter) -> dict:
     return {"segments": segments}
 
 
+def write_segment_table(table: pd.DataFrame, out: Path) -> None:
+    """Write a segment table atomically: Parquet when ``out`` ends in ``.parquet``, else CSV."""
+    if out.suffix == ".parquet":
+        with atomic_path(out) as tmp:
+            table.to_parquet(tmp, index=False)
+    else:
+        write_text(out, table.to_csv(index=False, float_format="%.6f", lineterminator="\n"))
+
+
 def score(
-    model_dir: Path, con: duckdb.DuckDBPyConnection, out: Path, as_of: dt.datetime | None = None
+    model_dir: Path,
+    con: duckdb.DuckDBPyConnection | None,
+    out: Path,
+    as_of: dt.datetime | None = None,
+    features: pd.DataFrame | None = None,
 ) -> dict:
-    """Assign every customer known at ``as_of`` to a segment with the saved model (no refit)."""
+    """Assign every customer known at ``as_of`` to a segment with the saved model (no refit).
+
+    As :func:`segment`, ``features`` computed as of ``as_of`` may replace ``con``.
+    """
     segmenter = Segmenter.load(model_dir)
-    as_of = as_of or default_as_of(con)
-    features = customer_features(con, as_of)
+    if features is None:
+        as_of = as_of or default_as_of(con)
+        features = customer_features(con, as_of)
+    elif as_of is None:
+        raise ValueError("give as_of with precomputed features")
     check_features(features)
     labels = segmenter.predict(features)
     table = segmenter.segment_table(features, labels)
-    write_text(out, table.to_csv(index=False, float_format="%.6f", lineterminator="\n"))
+    write_segment_table(table, out)
     counts = table["segment_name"].value_counts().to_dict()
     return {"as_of": as_of.isoformat(sep=" "), "model_as_of": segmenter.saved_metadata_.get("as_of"),
             "customers": len(table), "segments": {k: int(v) for k, v in counts.items()}}  # fmt: skip

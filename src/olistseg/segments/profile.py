@@ -16,11 +16,10 @@ def profile_segments(features: pd.DataFrame, segments: np.ndarray) -> pd.DataFra
     mean; NaN when the population mean is 0) and ``<f>_z`` (segment mean minus population mean,
     in population standard deviations).
     """
-    frame = features[list(NUMERIC_FEATURES)].copy()
-    frame["segment"] = segments
-    population_mean = frame[list(NUMERIC_FEATURES)].mean()
-    population_std = frame[list(NUMERIC_FEATURES)].std(ddof=0).replace(0, np.nan)
-    grouped = frame.groupby("segment")
+    frame = features[list(NUMERIC_FEATURES)]  # no copy: grouped by the labels array
+    population_mean = frame.mean()
+    population_std = frame.std(ddof=0).replace(0, np.nan)
+    grouped = frame.groupby(np.asarray(segments))
     out = pd.DataFrame({"size": grouped.size()})
     out["share_customers"] = out["size"] / len(frame)
     out["share_revenue"] = grouped["monetary"].sum() / max(frame["monetary"].sum(), 1e-12)

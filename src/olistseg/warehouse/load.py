@@ -25,6 +25,7 @@ from olistseg.atomic import atomic_path, write_json
 from olistseg.data.schema import TABLES, TABLES_BY_NAME, Table
 from olistseg.data.sources import Source, StagedTable, opened
 from olistseg.errors import InputError
+from olistseg.warehouse.info import limit_memory
 from olistseg.warehouse.validate import parse_expr, problem_exprs, quote_ident, quote_literal
 
 QUARANTINE_DDL = """
@@ -104,6 +105,7 @@ def load(
     with opened(data) as source, atomic_path(warehouse) as tmp:
         _check_required_tables(source, Path(data))
         con = duckdb.connect(str(tmp))
+        limit_memory(con)
         try:
             report = _build(con, source, encoding, include_geolocation, progress)
             report.warehouse = str(warehouse)
