@@ -29,6 +29,8 @@ from olistseg.errors import InputError
 if TYPE_CHECKING:
     import datetime as dt
 
+    import pandas as pd
+
     from olistseg.kpi.run import KpiParams, KpiResult
     from olistseg.warehouse.load import LoadReport
 
@@ -102,6 +104,29 @@ DataInput = Annotated[
     Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
 ]
 WarehouseInput = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")]
+# kpi, segment and score also run on Spark, whose --data may be a URL (s3a://, hdfs://...).
+EngineDataInput = Annotated[
+    str | None,
+    typer.Option("--data", help="Input data; with --engine spark a Parquet folder or URL."),
+]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="duckdb (one machine) or spark (PySpark, MLlib).")
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master", help="With --engine spark: local[*], spark://HOST:7077, yarn..."
+    ),
+]
+
+
+def _path(data: str | None) -> Path | None:
+    return None if data is None else Path(data)
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ("duckdb", "spark"):
+        raise InputError(f"--engine {engine!r}: choose duckdb or spark.")
 
 
 @app.command("demo-data")
@@ -241,7 +266,7 @@ def _kpi_params(
 
 @app.command("kpi")
 def kpi(
-    data: DataInput = None,
+    data: EngineDataInput = None,
     warehouse: WarehouseInput = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Reference time; default: last purchase.")
@@ -267,8 +292,10 @@ def kpi(
         str | None, typer.Option("--show-sql", help="Print the SQL of this KPI.")
     ] = None,
     dialect: Annotated[
-        str, typer.Option(help="With --show-sql: duckdb, sqlite or postgres.")
+        str, typer.Option(help="With --show-sql: duckdb, sqlite, postgres or spark.")
     ] = "duckdb",
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Answer the Customer Experience questions with the SQL catalogue."""
     from olistseg.kpi import export
@@ -282,11 +309,16 @@ def kpi(
             model = get(show_sql)
         except KeyError as exc:
             raise InputError(str(exc.args[0])) from exc
-        if dialect not in model.dialects and dialect != "duckdb":
+        if dialect not in model.dialects and dialect not in ("duckdb", "spark"):
             raise InputError(
                 f"{show_sql} uses functions {dialect} lacks (percentiles); it runs on "
                 f"{', '.join(model.dialects)}."
             )
+        if dialect == "spark":
+            from olistseg.spark.sql import to_spark
+
+            typer.echo(to_spark(compose(model)))
+            return
         try:
             typer.echo(transpile(compose(model), dialect))
         except ValueError as exc:
@@ -294,11 +326,18 @@ def kpi(
         return
     if output_format not in ("table", "json", "csv", "html"):
         raise InputError(f"--format {output_format!r}: choose table, json, csv or html.")
+    _check_engine(engine)
     params = _kpi_params(as_of, date_from, date_to, state, category)
-    with contextlib.ExitStack() as stack:
-        path = _open_warehouse(data, warehouse, stack)
-        with connect(path) as con:
-            as_of_used, results = run_kpis(con, params, only)
+    if engine == "spark":
+        from olistseg.spark.pipeline import spark_kpi
+
+        with console().status("Running the KPI catalogue on Spark..."):
+            as_of_used, results = spark_kpi(data, warehouse, spark_master, params, only)
+    else:
+        with contextlib.ExitStack() as stack:
+            path = _open_warehouse(_path(data), warehouse, stack)
+            with connect(path) as con:
+                as_of_used, results = run_kpis(con, params, only)
     if output_format == "table":
         _kpi_tables(as_of_used, results)
     elif output_format == "json":
@@ -376,7 +415,7 @@ def dashboard(
 @app.command("segment")
 def segment_command(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")],
-    data: DataInput = None,
+    data: EngineDataInput = None,
     warehouse: WarehouseInput = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Features as of; default: last purchase.")
@@ -390,16 +429,21 @@ def segment_command(
     k_range: Annotated[str, typer.Option("--k-range", help="LOW-HIGH segments to try.")] = "2-12",
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same segments.")] = 42,
     stability: Annotated[bool, typer.Option(help="Measure stability by refits (slower).")] = True,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Segment customers: compare clustering candidates, select, profile, name, save the model."""
-    from olistseg.kpi.run import parse_timestamp
     from olistseg.models.candidates import ALGORITHMS
     from olistseg.models.preprocessing import PRESETS
     from olistseg.segments.pipeline import parse_k_range, segment
-    from olistseg.warehouse.info import connect
 
     if features not in PRESETS:
         raise InputError(f"--features {features!r}: choose one of {', '.join(PRESETS)}.")
+    _check_engine(engine)
+    if engine == "spark":
+        _spark_segment(data, warehouse, spark_master, out, as_of, features, algorithms, k_range,
+                       seed)  # fmt: skip
+        return
     names = [a.strip() for a in algorithms.split(",")] if algorithms else None
     unknown = [a for a in names or [] if a not in ALGORITHMS]
     if unknown:
@@ -411,21 +455,73 @@ def segment_command(
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     with contextlib.ExitStack() as stack:
-        path = _open_warehouse(data, warehouse, stack)
-        with connect(path) as con, _progress("Segmenting", "Fitting") as on_candidate:
-            summary = segment(con, out, parse_timestamp(as_of) if as_of else None, features, names,
-                              ks, seed, stability, on_candidate)  # fmt: skip
+        path = _open_warehouse(_path(data), warehouse, stack)
+        frame, when = _features(path, as_of)
+        with _progress("Segmenting", "Fitting") as on_candidate:
+            summary = segment(None, out, when, features, names, ks, seed, stability, on_candidate,
+                              features=frame)  # fmt: skip
     _segments_table(summary)
     console().print(
         f"Outputs in [bold]{out}[/]: segments.csv, model/, selection.json, profiles.json, charts/"
     )
 
 
+def _spark_segment(
+    data: str | None, warehouse: Path | None, master: str | None, out: Path, as_of: str | None,
+    preset: str, algorithms: str | None, k_range: str, seed: int,
+) -> None:  # fmt: skip
+    from olistseg.kpi.run import parse_timestamp
+    from olistseg.segments.pipeline import parse_k_range
+    from olistseg.spark.segment import SPARK_ALGORITHMS
+
+    algorithm = (algorithms or "kmeans").strip()
+    if algorithm not in SPARK_ALGORITHMS:
+        raise InputError(f"--algorithms {algorithm!r}: --engine spark fits one of "
+                         f"{', '.join(SPARK_ALGORITHMS)}.")  # fmt: skip
+    try:
+        ks = parse_k_range("4" if k_range == "2-12" else k_range)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    if len(ks) != 1:
+        raise InputError("--engine spark fits one model: give one k (--k-range 4). Choose k with "
+                         "the DuckDB engine on a sample, then fit it on everything with Spark.")  # fmt: skip
+    from olistseg.spark.pipeline import spark_segment
+
+    with console().status(f"Fitting {algorithm} (k={ks[0]}) on Spark..."):
+        summary = spark_segment(data, warehouse, master, out,
+                                parse_timestamp(as_of) if as_of else None, preset, algorithm,
+                                ks[0], seed)  # fmt: skip
+    _segments_table(summary)
+    console().print(
+        f"Outputs in [bold]{out}[/]: segments.parquet, model/, selection.json, profiles.json"
+    )
+
+
+def _features(warehouse: Path, as_of: str | None) -> tuple[pd.DataFrame, dt.datetime]:
+    """The feature table as of ``as_of`` (default: last purchase), with the warehouse closed
+    again before any model work: DuckDB keeps its buffers while a connection is open."""
+    from olistseg.features.build import customer_features
+    from olistseg.kpi.run import default_as_of, parse_timestamp
+    from olistseg.warehouse.info import connect
+
+    with connect(warehouse) as con, console().status("Computing customer features..."):
+        when = parse_timestamp(as_of) if as_of else default_as_of(con)
+        return customer_features(con, when), when
+
+
+def _silhouette_note(summary: dict) -> str:
+    method = summary.get("silhouette_method") or {}
+    if method.get("method") != "stratified_sample":
+        return ""
+    return f" on a stratified sample of {method['sample_size']:,} of {method['population']:,}"
+
+
 def _segments_table(summary: dict) -> None:
     chosen = summary["chosen"]
     table = RichTable(
         title=f"{chosen['algorithm']} with {chosen['n_clusters']} segments "
-        f"(silhouette {chosen['silhouette']}, stability {chosen['stability_bootstrap']}; "
+        f"(silhouette {chosen['silhouette']}{_silhouette_note(summary)}, "
+        f"stability {chosen['stability_bootstrap']}; "
         f"{summary['selection_reason']})",
         title_justify="left",
     )
@@ -442,22 +538,33 @@ def score_command(
     model: Annotated[
         Path, typer.Option("--model", help="A model folder written by `olistseg segment`.")
     ],
-    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
-    data: DataInput = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="File to write: .csv, or .parquet for large outputs.")
+    ],
+    data: EngineDataInput = None,
     warehouse: WarehouseInput = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Score customers known at this time.")
     ] = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Assign every customer known at --as-of to a segment with a saved model (no refit)."""
     from olistseg.kpi.run import parse_timestamp
     from olistseg.segments.pipeline import score
-    from olistseg.warehouse.info import connect
 
-    with contextlib.ExitStack() as stack:
-        path = _open_warehouse(data, warehouse, stack)
-        with connect(path) as con:
-            summary = score(model, con, out, parse_timestamp(as_of) if as_of else None)
+    _check_engine(engine)
+    when = parse_timestamp(as_of) if as_of else None
+    if engine == "spark":
+        from olistseg.spark.pipeline import spark_score
+
+        with console().status("Scoring on Spark..."):
+            summary = spark_score(model, data, warehouse, spark_master, out, when)
+    else:
+        with contextlib.ExitStack() as stack:
+            path = _open_warehouse(_path(data), warehouse, stack)
+            frame, when = _features(path, as_of)
+            summary = score(model, None, out, when, features=frame)
     table = RichTable(title=f"{summary['customers']:,} customers scored as of {summary['as_of']} "
                             f"(model trained as of {summary['model_as_of']})", title_justify="left")  # fmt: skip
     table.add_column("segment")

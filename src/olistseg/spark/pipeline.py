@@ -1,0 +1,105 @@
+"""``olistseg kpi|segment|score --engine spark`` as functions: from tables to files."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from olistseg.atomic import write_json
+from olistseg.kpi.run import KpiParams, KpiResult
+from olistseg.spark.features import spark_customer_features
+from olistseg.spark.kpi import run_spark_kpis, spark_default_as_of
+from olistseg.spark.segment import SparkSegmenter
+from olistseg.spark.session import spark_session
+from olistseg.spark.tables import register_source
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+@contextlib.contextmanager
+def spark_tables(
+    data: str | None, warehouse: Path | None, master: str | None
+) -> Iterator[SparkSession]:
+    """A session with the nine tables registered; a warehouse's export lives as long as this."""
+    spark = spark_session(master)
+    export = register_source(spark, data, warehouse)
+    try:
+        yield spark
+    finally:
+        if export is not None:
+            export.cleanup()
+
+
+def spark_kpi(
+    data: str | None, warehouse: Path | None, master: str | None,
+    params: KpiParams, only: list[str] | None,
+) -> tuple[dt.datetime, dict[str, KpiResult]]:  # fmt: skip
+    with spark_tables(data, warehouse, master) as spark:
+        return run_spark_kpis(spark, params, only)
+
+
+def _write_parquet(frame: DataFrame, out: str) -> None:
+    """Write with Spark's own commit protocol: the folder appears complete or not at all."""
+    frame.write.mode("overwrite").parquet(out)
+
+
+def spark_segment(
+    data: str | None, warehouse: Path | None, master: str | None, out: Path,
+    as_of: dt.datetime | None, preset: str, algorithm: str, k: int, seed: int,
+) -> dict:  # fmt: skip
+    """Fit one MLlib model; write segments.parquet, model/, profiles.json, selection.json."""
+    with spark_tables(data, warehouse, master) as spark:
+        as_of = as_of or spark_default_as_of(spark)
+        features = spark_customer_features(spark, as_of).cache()
+        try:
+            segmenter = SparkSegmenter(algorithm, k, preset, seed).fit(features)
+            out.mkdir(parents=True, exist_ok=True)
+            as_of_text = as_of.isoformat(sep=" ")
+            segmenter.save(out / "model", as_of=as_of_text)
+            _write_parquet(segmenter.predict(features), str(out / "segments.parquet"))
+        finally:
+            features.unpersist()
+    segments = []
+    for segment_id, row in segmenter.profiles_.iterrows():
+        names = segmenter.names_.loc[segment_id]
+        segments.append({
+            "segment_id": int(segment_id), "name": names.segment_name, "key": names.segment_key,
+            "action": names.action, "size": int(row["size"]),
+            "share_customers": round(float(row["share_customers"]), 6),
+            "share_revenue": round(float(row["share_revenue"]), 6),
+        })  # fmt: skip
+    write_json(out / "profiles.json", {"segments": segments})
+    chosen = {"algorithm": algorithm, "k": k, "n_clusters": k,
+              "silhouette": None if segmenter.silhouette_ is None else round(segmenter.silhouette_, 6),
+              "stability_bootstrap": None}  # fmt: skip
+    summary = {"engine": "spark", "as_of": as_of_text, "customers": segmenter.training_size_,
+               "preset": preset, "chosen": chosen, "silhouette_method": segmenter.silhouette_method_,
+               "selection_reason": f"fixed: {algorithm} with k={k} (--engine spark fits one model)",
+               "segments": segments}  # fmt: skip
+    write_json(out / "selection.json", summary)
+    return summary
+
+
+def spark_score(
+    model_dir: Path, data: str | None, warehouse: Path | None, master: str | None,
+    out: Path, as_of: dt.datetime | None,
+) -> dict:  # fmt: skip
+    """Score every customer known at ``as_of`` with a saved Spark model; Parquet output."""
+    with spark_tables(data, warehouse, master) as spark:
+        segmenter = SparkSegmenter.load(model_dir)
+        as_of = as_of or spark_default_as_of(spark)
+        scored = segmenter.predict(spark_customer_features(spark, as_of)).cache()
+        try:
+            _write_parquet(scored, str(out))
+            counts = {r["segment_name"]: int(r["count"])
+                      for r in scored.groupBy("segment_name").count().collect()}  # fmt: skip
+        finally:
+            scored.unpersist()
+    return {"as_of": as_of.isoformat(sep=" "),
+            "model_as_of": segmenter.saved_metadata_.get("as_of"),
+            "customers": sum(counts.values()),
+            "segments": dict(sorted(counts.items(), key=lambda kv: -kv[1]))}  # fmt: skip

@@ -1,0 +1,310 @@
+"""Segmentation on Spark MLlib: the same preprocessing rules, KMeans / BisectingKMeans / GMM.
+
+>>> model = SparkSegmenter(algorithm="kmeans", k=4).fit(features)   # a Spark DataFrame
+>>> scored = model.predict(new_features)                              # + segment_id, segment_name
+>>> model.save("out/model"); SparkSegmenter.load(spark, "out/model")
+
+The preprocessing mirrors :func:`olistseg.models.preprocessing.make_preprocessor`, computed with
+Spark aggregates: missing values imputed by the exact training median (``percentile``, as
+numpy's median) or 0, ``log1p`` / signed ``log1p``, standardisation by the population standard
+deviation, the region one-hot encoded. Segment ids are ordered by size (0 = largest) and named
+by the same rules as the DuckDB engine. The silhouette is computed exactly on a stratified
+sample brought to the driver (:func:`olistseg.models.metrics.estimate_silhouettes`), so the two
+engines report the same metric.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from olistseg import __version__
+from olistseg.atomic import write_json
+from olistseg.errors import InputError
+from olistseg.features.build import NUMERIC_FEATURES
+from olistseg.models.metrics import SILHOUETTE_SAMPLE, estimate_silhouettes
+from olistseg.models.preprocessing import (
+    CATEGORICAL_COLUMNS,
+    LOG_COLUMNS,
+    SIGNED_LOG_COLUMNS,
+    STATE_REGION,
+    ZERO_IF_MISSING,
+    preset_columns,
+)
+from olistseg.segments.naming import name_segments
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+SPARK_ALGORITHMS = ("kmeans", "bisecting_kmeans", "gmm")
+KEY_COLUMNS = ("recency_days", "frequency", "monetary", "avg_review_score", "late_share")
+METADATA_FILE = "olistseg_spark.json"
+
+
+def _region(state: Column) -> Column:
+    from pyspark.sql import functions as F
+
+    mapping = F.create_map(*[F.lit(x) for pair in sorted(STATE_REGION.items()) for x in pair])
+    return F.coalesce(mapping[state], F.lit("unknown"))
+
+
+@dataclass
+class SparkPreprocessor:
+    """Training statistics of the preprocessing, frozen for scoring (JSON-serialisable)."""
+
+    preset: str
+    impute: dict[str, float] = field(default_factory=dict)
+    mean: dict[str, float] = field(default_factory=dict)
+    scale: dict[str, float] = field(default_factory=dict)
+    categories: dict[str, list[str]] = field(default_factory=dict)
+
+    def _transformed(self, frame: DataFrame, column: str) -> Column:
+        from pyspark.sql import functions as F
+
+        value = F.coalesce(F.col(column).cast("double"), F.lit(self.impute[column]))
+        if column in LOG_COLUMNS:
+            value = F.log1p(value)
+        elif column in SIGNED_LOG_COLUMNS:
+            value = F.signum(value) * F.log1p(F.abs(value))
+        return value
+
+    def fit(self, frame: DataFrame) -> SparkPreprocessor:
+        from pyspark.sql import functions as F
+
+        numeric = [c for c in preset_columns(self.preset) if c not in CATEGORICAL_COLUMNS]
+        medians = frame.agg(*[F.percentile(F.col(c).cast("double"), 0.5).alias(c)
+                              for c in numeric if c not in ZERO_IF_MISSING]).first()  # fmt: skip
+        for column in numeric:
+            self.impute[column] = 0.0 if column in ZERO_IF_MISSING else float(medians[column])
+        stats = frame.agg(*[
+            agg(self._transformed(frame, c)).alias(f"{name}_{c}")
+            for c in numeric for name, agg in (("mean", F.avg), ("std", F.stddev_pop))
+        ]).first()  # fmt: skip
+        for column in numeric:
+            self.mean[column] = float(stats[f"mean_{column}"])
+            std = float(stats[f"std_{column}"])
+            self.scale[column] = std if std > 0 else 1.0  # as StandardScaler
+        if "customer_region" in preset_columns(self.preset):
+            regions = frame.select(_region(F.col("customer_state")).alias("r")).distinct()
+            self.categories["customer_region"] = sorted(r[0] for r in regions.collect())
+        return self
+
+    def output_columns(self) -> list[str]:
+        names = []
+        for column in preset_columns(self.preset):
+            if column in CATEGORICAL_COLUMNS:
+                names += [f"{column}_{v}" for v in self.categories[column]]
+            else:
+                names.append(column)
+        return names
+
+    def transform(self, frame: DataFrame) -> DataFrame:
+        """``frame`` plus a ``features`` vector column (the model input)."""
+        from pyspark.ml.feature import VectorAssembler
+        from pyspark.sql import functions as F
+
+        columns = []
+        for column in preset_columns(self.preset):
+            if column in CATEGORICAL_COLUMNS:
+                region = _region(F.col("customer_state"))
+                columns += [F.when(region == v, 1.0).otherwise(0.0).alias(f"_x_{column}_{v}")
+                            for v in self.categories[column]]  # fmt: skip
+            else:
+                scaled = (self._transformed(frame, column) - self.mean[column]) / self.scale[column]
+                columns.append(scaled.alias(f"_x_{column}"))
+        with_x = frame.select("*", *columns)
+        inputs = [c for c in with_x.columns if c.startswith("_x_")]
+        assembled = VectorAssembler(inputCols=inputs, outputCol="features").transform(with_x)
+        return assembled.drop(*inputs)
+
+
+def _estimator(algorithm: str, k: int, seed: int) -> Any:
+    from pyspark.ml.clustering import BisectingKMeans, GaussianMixture, KMeans
+
+    if algorithm == "kmeans":
+        return KMeans(k=k, seed=seed, maxIter=100, tol=1e-6, predictionCol="raw_segment")
+    if algorithm == "bisecting_kmeans":
+        return BisectingKMeans(k=k, seed=seed, maxIter=50, predictionCol="raw_segment")
+    if algorithm == "gmm":
+        return GaussianMixture(k=k, seed=seed, maxIter=200, tol=1e-6, predictionCol="raw_segment")
+    raise InputError(f"--algorithms {algorithm!r}: with --engine spark choose one of "
+                     f"{', '.join(SPARK_ALGORITHMS)}.")  # fmt: skip
+
+
+def _model_class(algorithm: str) -> Any:
+    from pyspark.ml.clustering import BisectingKMeansModel, GaussianMixtureModel, KMeansModel
+
+    return {"kmeans": KMeansModel, "bisecting_kmeans": BisectingKMeansModel,
+            "gmm": GaussianMixtureModel}[algorithm]  # fmt: skip
+
+
+def spark_profiles(frame: DataFrame) -> pd.DataFrame:
+    """:func:`olistseg.segments.profile.profile_segments` computed with Spark aggregates.
+
+    ``frame`` holds the numeric features and ``segment_id``; only the aggregates reach the driver.
+    """
+    from pyspark.sql import functions as F
+
+    population = frame.agg(
+        F.count("*").alias("n"), F.sum("monetary").alias("revenue"),
+        *[F.avg(c).alias(f"mean_{c}") for c in NUMERIC_FEATURES],
+        *[F.stddev_pop(c).alias(f"std_{c}") for c in NUMERIC_FEATURES],
+    ).first()  # fmt: skip
+    grouped = (
+        frame.groupBy("segment_id")
+        .agg(
+            F.count("*").alias("size"),
+            F.sum("monetary").alias("revenue"),
+            *[F.avg(c).alias(f"{c}_mean") for c in NUMERIC_FEATURES],
+            *[
+                F.percentile(F.col(c).cast("double"), 0.5).alias(f"{c}_median")
+                for c in NUMERIC_FEATURES
+            ],
+        )
+        .toPandas()
+        .set_index("segment_id")
+        .sort_index()
+    )
+    out = pd.DataFrame({"size": grouped["size"].astype("int64")})
+    out["share_customers"] = out["size"] / population["n"]
+    out["share_revenue"] = grouped["revenue"] / max(float(population["revenue"] or 0), 1e-12)
+    for column in NUMERIC_FEATURES:
+        mean = (
+            float(population[f"mean_{column}"])
+            if population[f"mean_{column}"] is not None
+            else np.nan
+        )
+        std = population[f"std_{column}"]
+        std = float(std) if std else np.nan
+        out[f"{column}_mean"] = grouped[f"{column}_mean"].astype("float64")
+        out[f"{column}_median"] = grouped[f"{column}_median"].astype("float64")
+        out[f"{column}_lift"] = out[f"{column}_mean"] / mean if mean else np.nan
+        out[f"{column}_z"] = (out[f"{column}_mean"] - mean) / std
+    out.index.name = None
+    return out
+
+
+@dataclass
+class SparkSegmenter:
+    """One MLlib clustering at a fixed ``k`` on the preset's preprocessed features."""
+
+    algorithm: str = "kmeans"
+    k: int = 4
+    preset: str = "rfm_satisfaction"
+    seed: int = 42
+
+    def fit(self, features: DataFrame) -> SparkSegmenter:
+        """Fit on ``features`` (a Spark DataFrame of customer features); sets the fitted state."""
+        from pyspark.sql import functions as F
+
+        if self.algorithm not in SPARK_ALGORITHMS:
+            _estimator(self.algorithm, self.k, self.seed)  # raises the clear error
+        self.preprocessor_ = SparkPreprocessor(self.preset).fit(features)
+        X = self.preprocessor_.transform(features).cache()
+        try:
+            self.model_ = _estimator(self.algorithm, self.k, self.seed).fit(X)
+            raw = self.model_.transform(X).select("raw_segment", "features")
+            sizes = {r[0]: r[1] for r in raw.groupBy("raw_segment").count().collect()}
+            centroids = self._centroids(raw, "raw_segment")
+        finally:
+            X.unpersist()
+        # segment 0 is the largest; ties by centroid coordinates, so ids are deterministic
+        order = sorted(sizes, key=lambda c: (-sizes[c], tuple(np.round(centroids[c], 9))))
+        self.label_map_ = {int(raw_label): new for new, raw_label in enumerate(order)}
+        labelled = self._label(self.model_.transform(self.preprocessor_.transform(features)))
+        self.profiles_ = spark_profiles(labelled.select("segment_id", *NUMERIC_FEATURES))
+        self.names_ = name_segments(self.profiles_)
+        self.training_size_ = int(sum(sizes.values()))
+        self.silhouette_, self.silhouette_method_ = self._silhouette(labelled)
+        del F
+        return self
+
+    @staticmethod
+    def _centroids(frame: DataFrame, label: str) -> dict[int, np.ndarray]:
+        from pyspark.ml.stat import Summarizer
+
+        rows = frame.groupBy(label).agg(Summarizer.mean(frame["features"]).alias("m")).collect()
+        return {int(r[0]): r[1].toArray() for r in rows}
+
+    def _label(self, predicted: DataFrame) -> DataFrame:
+        from pyspark.sql import functions as F
+
+        mapping = F.create_map(*[F.lit(x) for pair in self.label_map_.items() for x in pair])
+        return predicted.withColumn("segment_id", mapping[F.col("raw_segment")].cast("int"))
+
+    def _silhouette(self, labelled: DataFrame) -> tuple[float | None, dict]:
+        """Exact silhouette on a stratified sample of at most SILHOUETTE_SAMPLE customers."""
+        from pyspark.sql import functions as F
+
+        n = self.training_size_
+        fraction = min(1.0, SILHOUETTE_SAMPLE / max(n, 1))
+        fractions = {int(s): fraction for s in self.label_map_.values()}
+        sample = labelled.select("segment_id", "features")
+        if fraction < 1.0:
+            sample = sample.sampleBy("segment_id", fractions, seed=self.seed)
+        rows = sample.orderBy(F.rand(self.seed)).collect()
+        X = np.array([r["features"].toArray() for r in rows])
+        labels = np.array([r["segment_id"] for r in rows])
+        scores, info = estimate_silhouettes(X, [labels], max_exact=len(X) + 1)
+        info = {"method": "exact" if fraction >= 1.0 else "stratified_sample",
+                "population": n, "sample_size": len(X), "seed": self.seed,
+                "strata": "segments, Spark sampleBy with equal fractions"}  # fmt: skip
+        return scores[0], info
+
+    def predict(self, features: DataFrame) -> DataFrame:
+        """``customer_unique_id``, ``segment_id``, ``segment_name`` and the key features."""
+        from pyspark.sql import functions as F
+
+        predicted = self._label(self.model_.transform(self.preprocessor_.transform(features)))
+        names = F.create_map(*[F.lit(x) for i, row in self.names_.iterrows()
+                               for x in (int(i), row["segment_name"])])  # fmt: skip
+        return predicted.select(
+            "customer_unique_id", "segment_id", names[F.col("segment_id")].alias("segment_name"),
+            *KEY_COLUMNS,
+        ).orderBy("customer_unique_id")  # fmt: skip
+
+    def metadata(self, as_of: str | None) -> dict:
+        return {
+            "olistseg_version": __version__, "engine": "spark", "as_of": as_of,
+            "algorithm": self.algorithm, "k": self.k, "preset": self.preset, "seed": self.seed,
+            "training_customers": self.training_size_, "silhouette": self.silhouette_,
+            "silhouette_method": self.silhouette_method_,
+            "label_map": {str(k): v for k, v in self.label_map_.items()},
+            "preprocessor": self.preprocessor_.__dict__,
+            "segments": {int(i): {"name": r.segment_name, "action": r.action, "key": r.segment_key,
+                                  "rule": r.rule} for i, r in self.names_.iterrows()},
+        }  # fmt: skip
+
+    def save(self, folder: str | Path, as_of: str | None = None) -> Path:
+        """MLlib model under ``folder/mllib`` and the rest in ``olistseg_spark.json``."""
+        folder = str(folder).rstrip("/")
+        self.model_.write().overwrite().save(f"{folder}/mllib")
+        if "://" not in folder:
+            write_json(Path(folder) / METADATA_FILE, self.metadata(as_of))
+        return Path(folder)
+
+    @staticmethod
+    def load(folder: str | Path) -> SparkSegmenter:
+        path = Path(folder) / METADATA_FILE
+        if not path.is_file():
+            raise InputError(
+                f"{folder}: no {METADATA_FILE} there; train one with `olistseg segment --engine spark`."
+            )
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        model = SparkSegmenter(meta["algorithm"], meta["k"], meta["preset"], meta["seed"])
+        model.model_ = _model_class(meta["algorithm"]).load(str(Path(folder) / "mllib"))
+        model.preprocessor_ = SparkPreprocessor(**meta["preprocessor"])
+        model.label_map_ = {int(k): v for k, v in meta["label_map"].items()}
+        model.names_ = pd.DataFrame.from_dict(
+            {int(i): {"segment_name": s["name"], "action": s["action"], "segment_key": s["key"],
+                      "rule": s["rule"]} for i, s in meta["segments"].items()}, orient="index",
+        )  # fmt: skip
+        model.training_size_ = meta["training_customers"]
+        model.silhouette_, model.silhouette_method_ = meta["silhouette"], meta["silhouette_method"]
+        model.saved_metadata_ = meta
+        return model

@@ -1,0 +1,57 @@
+"""A SparkSession configured for olistseg: UTC, no UI, no network beyond the cluster."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from olistseg.errors import InputError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+#: Local mode on every core of this machine: what tests and a laptop use.
+DEFAULT_MASTER = "local[*]"
+
+
+def spark_session(
+    master: str | None = None, app_name: str = "olistseg", shuffle_partitions: int | None = None
+) -> SparkSession:
+    """Get or create the session; ``master`` as for spark-submit (``local[*]``, ``spark://h:7077``,
+    ``yarn``, ``k8s://...``). Under spark-submit, ``master=None`` keeps the submitted one.
+
+    Timestamps are read and compared in UTC without time zone (as DuckDB does), the web UI is
+    off, and local mode uses few shuffle partitions (the default 200 is tuned for clusters).
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - pyspark is a dependency
+        raise InputError("--engine spark needs PySpark: pip install 'olistseg[spark]'.") from exc
+    builder = SparkSession.builder.appName(app_name)
+    master = master or os.environ.get("OLISTSEG_SPARK_MASTER")
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # running under spark-submit
+    if master or not submitted:
+        builder = builder.master(master or DEFAULT_MASTER)
+    local = (master or DEFAULT_MASTER).startswith("local")
+    partitions = shuffle_partitions or (8 if local else 200)
+    builder = (
+        builder.config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(partitions))
+        .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+        .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
+    )
+    if local:
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
+        )
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # Java missing or the master unreachable
+        raise InputError(
+            f"could not start Spark (master {master or DEFAULT_MASTER}): {exc}. "
+            "Spark needs a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)."
+        ) from exc
+    session.sparkContext.setLogLevel("ERROR")
+    return session

@@ -1,0 +1,203 @@
+"""The Spark engine (local mode) against the DuckDB engine on the same synthetic Parquet data.
+
+CI installs a Java runtime (``.ci/run``) and PySpark comes from PyPI, so these run there; on a
+machine without Java they skip and say so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
+from typer.testing import CliRunner
+
+from olistseg.cli import app
+from olistseg.data.synthetic import SyntheticConfig, write
+from olistseg.errors import InputError
+from olistseg.features.build import NUMERIC_FEATURES, customer_features
+from olistseg.kpi.catalog import compose, kpi_catalog
+from olistseg.kpi.run import KpiParams, run_kpis
+from olistseg.models.preprocessing import make_preprocessor, model_input
+from olistseg.sql import read_sql
+from olistseg.warehouse.info import connect
+from olistseg.warehouse.load import load
+
+pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[dev]')")
+if shutil.which("java") is None:
+    pytest.skip("no Java runtime: Spark needs one (CI installs openjdk-17-jre-headless)",
+                allow_module_level=True)  # fmt: skip
+
+from olistseg.spark.features import spark_customer_features
+from olistseg.spark.kpi import run_spark_kpis
+from olistseg.spark.segment import SparkPreprocessor, SparkSegmenter
+from olistseg.spark.session import spark_session
+from olistseg.spark.sql import to_spark
+from olistseg.spark.tables import register_source
+
+
+@pytest.fixture(scope="module")
+def parquet_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """6,000 synthetic customers as Parquet, written in 3 chunks (the 10M path's writer)."""
+    folder = tmp_path_factory.mktemp("spark_data")
+    write(SyntheticConfig(customers=6_000, seed=11, file_format="parquet"), folder,
+          chunk_customers=2_000)  # fmt: skip
+    return folder
+
+
+@pytest.fixture(scope="module")
+def duck(parquet_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    warehouse = tmp_path_factory.mktemp("spark_wh") / "olist.duckdb"
+    load(parquet_data, warehouse)
+    with connect(warehouse) as con:
+        yield con
+
+
+@pytest.fixture(scope="module")
+def spark(parquet_data: Path):
+    session = spark_session("local[2]")
+    register_source(session, data=str(parquet_data))
+    return session
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is b
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def test_every_sql_file_transpiles_to_spark_without_duckdb_parameters() -> None:
+    for model in kpi_catalog().values():
+        sql = to_spark(compose(model))
+        assert "$" not in sql and "quantile_cont" not in sql.lower(), model.name
+    assert ":as_of" in to_spark(read_sql("features", "customer_features"))
+
+
+def test_kpi_answers_are_identical_on_spark_and_duckdb(spark, duck) -> None:
+    params = KpiParams(date_from=None, state=None)
+    as_of, duck_results = run_kpis(duck, params)
+    spark_as_of, spark_results = run_spark_kpis(spark, params)
+    assert spark_as_of == as_of
+    assert set(spark_results) == set(duck_results)
+    compared = 0
+    for name, expected in duck_results.items():
+        got = spark_results[name]
+        assert got.columns == expected.columns, name
+        assert len(got.rows) == len(expected.rows), name
+        for row_expected, row_got in zip(expected.rows, got.rows, strict=True):
+            assert all(_same(a, b) for a, b in zip(row_expected, row_got, strict=True)), (
+                name, row_expected, row_got,
+            )  # fmt: skip
+            compared += 1
+    assert compared > 1_000  # the answers are not empty
+
+
+def test_kpi_filters_give_identical_answers(spark, duck) -> None:
+    params = KpiParams(state="SP", category="health_beauty")
+    only = ["orders_gmv", "late_rate_by_state", "delivery_time", "review_score_mix"]
+    _, expected = run_kpis(duck, params, only)
+    _, got = run_spark_kpis(spark, params, only)
+    for name in only:
+        assert len(got[name].rows) == len(expected[name].rows) > 0
+        for a_row, b_row in zip(expected[name].rows, got[name].rows, strict=True):
+            assert all(_same(a, b) for a, b in zip(a_row, b_row, strict=True)), name
+
+
+def test_spark_features_equal_duckdb_features_to_1e9(spark, duck) -> None:
+    expected = customer_features(duck)
+    got = spark_customer_features(spark).toPandas().set_index("customer_unique_id").sort_index()
+    assert list(got.index) == list(expected.index)
+    assert (got["customer_state"] == expected["customer_state"]).all()
+    for column in NUMERIC_FEATURES:
+        a = expected[column].to_numpy(dtype=float)
+        b = got[column].to_numpy(dtype=float)
+        assert (np.isnan(a) == np.isnan(b)).all(), column
+        kept = ~np.isnan(a)
+        np.testing.assert_allclose(b[kept], a[kept], rtol=1e-9, atol=1e-9, err_msg=column)
+
+
+def test_spark_preprocessing_equals_scikit_learn(spark, duck) -> None:
+    features = customer_features(duck)
+    pipeline = make_preprocessor("rfm_satisfaction").fit(model_input(features, "rfm_satisfaction"))
+    prep = SparkPreprocessor("rfm_satisfaction").fit(spark_customer_features(spark))
+    transformers = dict(pipeline.named_steps["columns"].named_transformers_)
+    for column in prep.mean:
+        steps = transformers[column].named_steps
+        imputer, scaler = steps["simpleimputer"], steps["standardscaler"]
+        assert math.isclose(prep.impute[column], float(imputer.statistics_[0]), rel_tol=1e-12)
+        assert math.isclose(prep.mean[column], float(scaler.mean_[0]), rel_tol=1e-9, abs_tol=1e-12)
+        assert math.isclose(prep.scale[column], float(scaler.scale_[0]), rel_tol=1e-9)
+
+
+def test_spark_kmeans_agrees_with_scikit_learn(spark, duck) -> None:
+    """ARI between the MLlib and scikit-learn k-means segmentations of the same customers."""
+    features = customer_features(duck)
+    X = make_preprocessor("rfm_satisfaction").fit_transform(
+        model_input(features, "rfm_satisfaction")
+    )
+    sk_labels = KMeans(4, n_init=10, random_state=0).fit_predict(X)
+    model = SparkSegmenter("kmeans", 4, "rfm_satisfaction", seed=0).fit(
+        spark_customer_features(spark)
+    )
+    scored = model.predict(spark_customer_features(spark)).toPandas()
+    scored = scored.set_index("customer_unique_id").loc[features.index]
+    ari = adjusted_rand_score(sk_labels, scored["segment_id"])
+    assert ari >= 0.9, ari
+    sizes = scored["segment_id"].value_counts().sort_index().to_numpy()
+    assert (np.diff(sizes) <= 0).all()  # segment 0 is the largest
+    assert model.silhouette_method_["method"] == "exact"
+
+
+@pytest.mark.parametrize("algorithm", ["bisecting_kmeans", "gmm"])
+def test_other_mllib_algorithms_fit_and_name_segments(spark, algorithm: str) -> None:
+    model = SparkSegmenter(algorithm, 3, "rfm", seed=1).fit(spark_customer_features(spark))
+    assert len(model.names_) == 3 and model.names_["segment_name"].is_unique
+    assert model.profiles_["size"].sum() == model.training_size_
+    assert -1.0 <= model.silhouette_ <= 1.0
+
+
+def test_cli_segment_and_score_on_spark_write_parquet(parquet_data: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "seg"
+    result = runner.invoke(app, ["segment", "--engine", "spark", "--spark-master", "local[2]",
+                                 "--data", str(parquet_data), "--out", str(out),
+                                 "--algorithms", "kmeans", "--k-range", "4"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    selection = json.loads((out / "selection.json").read_text())
+    assert selection["engine"] == "spark" and selection["chosen"]["k"] == 4
+    segments = pd.read_parquet(out / "segments.parquet")
+    assert segments["customer_unique_id"].is_unique and set(segments["segment_id"]) == {0, 1, 2, 3}
+    scores = tmp_path / "scores.parquet"
+    result = runner.invoke(app, ["score", "--engine", "spark", "--spark-master", "local[2]",
+                                 "--data", str(parquet_data), "--model", str(out / "model"),
+                                 "--out", str(scores)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    scored = pd.read_parquet(scores).set_index("customer_unique_id").sort_index()
+    trained = segments.set_index("customer_unique_id").sort_index()
+    # Same as_of, same frozen model: every customer gets the segment it was trained into.
+    assert (scored["segment_id"] == trained["segment_id"]).all()
+    assert (scored["segment_name"] == trained["segment_name"]).all()
+
+
+def test_cli_spark_needs_one_k_and_a_known_algorithm(parquet_data: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["segment", "--engine", "spark", "--data", str(parquet_data), "--out", str(tmp_path)]
+    result = runner.invoke(app, [*base, "--k-range", "3-5"])
+    assert isinstance(result.exception, InputError) and "one k" in str(result.exception)
+    result = runner.invoke(app, [*base, "--algorithms", "dbscan", "--k-range", "4"])
+    assert isinstance(result.exception, InputError)
+    assert "kmeans, bisecting_kmeans, gmm" in str(result.exception)
+
+
+def test_cli_show_sql_in_the_spark_dialect() -> None:
+    result = CliRunner().invoke(app, ["kpi", "--show-sql", "delivery_time", "--dialect", "spark"])
+    assert result.exit_code == 0
+    assert "percentile(" in result.output.lower() and ":as_of" in result.output
