@@ -86,3 +86,22 @@ def test_real_tables_segment(real_warehouse: Path, tmp_path: Path):
     )  # rounded to 6 places
     assert sum(s["share_revenue"] for s in profiles) == pytest.approx(1.0, abs=1e-5)
     assert len({s["name"] for s in profiles}) == len(profiles) == summary["chosen"]["n_clusters"]
+
+
+def test_segment_table_csv_is_what_pandas_writes(tmp_path):
+    """DuckDB writes segments.csv (fast at 10M rows); the bytes are pandas' to_csv's."""
+    import numpy as np
+    import pandas as pd
+
+    from olistseg.segments.pipeline import write_segment_table
+
+    table = pd.DataFrame({
+        "customer_unique_id": ["a1", "b,2", "c3"], "segment_id": [0, 1, 1],
+        "segment_name": ['Core "x"', "Let down, late", "Loyal"],
+        "recency_days": [1.5, np.nan, -0.25], "monetary": [123.456789012, 1e-7, 0.0],
+    })  # fmt: skip
+    write_segment_table(table, tmp_path / "segments.csv")
+    expected = table.to_csv(index=False, float_format="%.6f", lineterminator="\n")
+    assert (tmp_path / "segments.csv").read_text() == expected
+    write_segment_table(table, tmp_path / "segments.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "segments.parquet"), table)

@@ -539,7 +539,11 @@ def score_command(
         Path, typer.Option("--model", help="A model folder written by `olistseg segment`.")
     ],
     out: Annotated[
-        Path, typer.Option("--out", help="File to write: .csv, or .parquet for large outputs.")
+        str,
+        typer.Option(
+            "--out",
+            help="File to write: .csv or .parquet (with --engine spark: Parquet, a URL too).",
+        ),
     ],
     data: EngineDataInput = None,
     warehouse: WarehouseInput = None,
@@ -564,7 +568,7 @@ def score_command(
         with contextlib.ExitStack() as stack:
             path = _open_warehouse(_path(data), warehouse, stack)
             frame, when = _features(path, as_of)
-            summary = score(model, None, out, when, features=frame)
+            summary = score(model, None, Path(out), when, features=frame)
     table = RichTable(title=f"{summary['customers']:,} customers scored as of {summary['as_of']} "
                             f"(model trained as of {summary['model_as_of']})", title_justify="left")  # fmt: skip
     table.add_column("segment")

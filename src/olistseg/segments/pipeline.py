@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from olistseg.atomic import atomic_path, write_json, write_text
+from olistseg.atomic import atomic_path, write_json
 from olistseg.features.build import customer_features
 from olistseg.kpi.run import default_as_of
 from olistseg.models.candidates import ALGORITHMS
@@ -60,9 +60,7 @@ def segment(
     with atomic_path(out / "features.parquet") as tmp:
         features.to_parquet(tmp)
     table = segmenter.segment_table(features, segmenter.training_labels_)
-    write_text(
-        out / "segments.csv", table.to_csv(index=False, float_format="%.6f", lineterminator="\n")
-    )
+    write_segment_table(table, out / "segments.csv")
     segmenter.save(out / "model", as_of=as_of_text)
     candidates = [c.to_dict() for c in segmenter.scores_]
     write_json(out / "selection.json", {
@@ -131,12 +129,32 @@ def _profiles_payload(segmenter: Segmenter) -> dict:
 
 
 def write_segment_table(table: pd.DataFrame, out: Path) -> None:
-    """Write a segment table atomically: Parquet when ``out`` ends in ``.parquet``, else CSV."""
-    if out.suffix == ".parquet":
-        with atomic_path(out) as tmp:
+    """Write a segment table atomically: Parquet when ``out`` ends in ``.parquet``, else CSV.
+
+    The CSV is written by DuckDB (floats as ``%.6f``, missing values empty, quotes only where
+    needed, as pandas' ``to_csv`` would): 10 million rows in seconds instead of minutes.
+    """
+    with atomic_path(out) as tmp:
+        if out.suffix == ".parquet":
             table.to_parquet(tmp, index=False)
-    else:
-        write_text(out, table.to_csv(index=False, float_format="%.6f", lineterminator="\n"))
+            return
+        columns = []
+        for name, dtype in table.dtypes.items():
+            ident = '"' + str(name).replace('"', '""') + '"'
+            if pd.api.types.is_float_dtype(dtype):
+                columns.append(f"printf('%.6f', {ident}) AS {ident}")
+            else:
+                columns.append(ident)
+        con = duckdb.connect()
+        try:
+            con.register("segment_table", table)
+            target = str(tmp).replace("'", "''")
+            con.execute(
+                f"COPY (SELECT {', '.join(columns)} FROM segment_table) TO '{target}' "
+                "(FORMAT csv, HEADER true, QUOTE '\"', NEW_LINE '\\n')"
+            )
+        finally:
+            con.close()
 
 
 def score(

@@ -86,7 +86,7 @@ def spark_segment(
 
 def spark_score(
     model_dir: Path, data: str | None, warehouse: Path | None, master: str | None,
-    out: Path, as_of: dt.datetime | None,
+    out: str, as_of: dt.datetime | None,
 ) -> dict:  # fmt: skip
     """Score every customer known at ``as_of`` with a saved Spark model; Parquet output."""
     with spark_tables(data, warehouse, master) as spark:
@@ -94,7 +94,7 @@ def spark_score(
         as_of = as_of or spark_default_as_of(spark)
         scored = segmenter.predict(spark_customer_features(spark, as_of)).cache()
         try:
-            _write_parquet(scored, str(out))
+            _write_parquet(scored, out)
             counts = {r["segment_name"]: int(r["count"])
                       for r in scored.groupBy("segment_name").count().collect()}  # fmt: skip
         finally:

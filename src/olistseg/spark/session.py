@@ -33,6 +33,8 @@ def spark_session(
     if master or not submitted:
         builder = builder.master(master or DEFAULT_MASTER)
     local = (master or DEFAULT_MASTER).startswith("local")
+    if local:  # loopback only: no warning about the host name, nothing listens outside
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     partitions = shuffle_partitions or (8 if local else 200)
     builder = (
         builder.config("spark.sql.session.timeZone", "UTC")

@@ -19,6 +19,9 @@
 --   customer_state: the state of the customer's latest order.
 --   Several dates in one pass: $as_of is a list of timestamps and every row carries its as_of,
 --   so a simulation over many dates reads the tables once.
+--   Written for bounded memory (10 million customers in DuckDB's default 25% of RAM): one
+--   GROUP BY per level, payments and items in one per-order GROUP BY (one join, not two), no
+--   DISTINCT aggregate, no self-join; "qualified" is an aggregate flag.
 -- parameters: as_of (a list of 'YYYY-MM-DD HH:MM:SS' timestamps)
 -- dialects: duckdb
 WITH params AS (
@@ -36,26 +39,30 @@ known_orders AS (
     WHERE o.order_purchase_timestamp <= p.as_of
       AND o.order_status NOT IN ('canceled', 'unavailable')
 ),
-order_payments_agg AS (
+order_facts AS (
+    -- Payments (per payment row) and items (per line) aggregated per order in one GROUP BY:
+    -- one join instead of two keeps 10 million orders within the memory limit.
     SELECT order_id,
-           sum(payment_value) AS paid,
-           avg(payment_installments) AS installments,
-           sum(payment_value) FILTER (WHERE payment_type = 'credit_card') AS paid_credit_card,
-           sum(payment_value) FILTER (WHERE payment_type = 'boleto') AS paid_boleto,
-           sum(payment_value) FILTER (WHERE payment_type = 'voucher') AS paid_voucher,
-           count(*) AS payment_rows
-    FROM order_payments
-    WHERE order_id IN (SELECT order_id FROM known_orders)
+           sum(paid) AS paid,
+           avg(installments) AS installments,
+           sum(paid_credit_card) AS paid_credit_card,
+           sum(paid_boleto) AS paid_boleto,
+           sum(paid_voucher) AS paid_voucher,
+           count(item_line) AS n_items,
+           sum(price) AS price,
+           sum(freight) AS freight
+    FROM (
+        SELECT order_id, payment_value AS paid, payment_installments AS installments,
+               CASE WHEN payment_type = 'credit_card' THEN payment_value END AS paid_credit_card,
+               CASE WHEN payment_type = 'boleto' THEN payment_value END AS paid_boleto,
+               CASE WHEN payment_type = 'voucher' THEN payment_value END AS paid_voucher,
+               NULL AS item_line, NULL AS price, NULL AS freight
+        FROM order_payments
+        UNION ALL
+        SELECT order_id, NULL, NULL, NULL, NULL, NULL, 1, price, freight_value
+        FROM order_items
+    ) AS payment_and_item_rows
     GROUP BY order_id
-),
-order_items_agg AS (
-    SELECT i.order_id,
-           count(*) AS n_items,
-           sum(i.price) AS price,
-           sum(i.freight_value) AS freight
-    FROM order_items AS i
-    WHERE i.order_id IN (SELECT order_id FROM known_orders)
-    GROUP BY i.order_id
 ),
 order_categories AS (
     SELECT DISTINCT i.order_id, p.product_category_name
@@ -72,51 +79,58 @@ order_reviews_agg AS (
 ),
 per_order AS (
     SELECT k.*,
-           pay.paid, pay.installments, pay.paid_credit_card, pay.paid_boleto, pay.paid_voucher,
-           coalesce(it.n_items, 0) AS n_items, it.price, it.freight,
+           f.paid, f.installments, f.paid_credit_card, f.paid_boleto, f.paid_voucher,
+           coalesce(f.n_items, 0) AS n_items, f.price, f.freight,
            rev.score,
            date_diff('second', k.purchased_at, k.delivered_at) / 86400.0 AS delivery_days,
            date_diff('second', k.estimated_at, k.delivered_at) / 86400.0 AS delay_days
     FROM known_orders AS k
-    LEFT JOIN order_payments_agg AS pay USING (order_id)
-    LEFT JOIN order_items_agg AS it USING (order_id)
+    LEFT JOIN order_facts AS f USING (order_id)
     LEFT JOIN order_reviews_agg AS rev USING (as_of, order_id)
 ),
-qualified AS (
-    SELECT DISTINCT as_of, customer_unique_id
-    FROM per_order
-    WHERE order_status = 'delivered' AND delivered_at IS NOT NULL
-),
 customer_categories AS (
-    SELECT o.as_of, o.customer_unique_id, count(DISTINCT oc.product_category_name) AS n_categories
+    SELECT as_of, customer_unique_id, count(*) AS n_categories
+    FROM (
+        SELECT DISTINCT k.as_of, k.customer_unique_id, oc.product_category_name
+        FROM known_orders AS k
+        JOIN order_categories AS oc USING (order_id)
+    ) AS distinct_categories
+    GROUP BY as_of, customer_unique_id
+),
+per_customer AS (
+    SELECT
+        o.as_of,
+        o.customer_unique_id,
+        date_diff('second', max(o.purchased_at), o.as_of) / 86400.0 AS recency_days,
+        count(*) AS frequency,
+        coalesce(sum(o.paid), 0) AS monetary,
+        coalesce(sum(o.paid), 0) / count(*) AS avg_order_value,
+        sum(o.n_items) AS n_items,
+        avg(o.score) AS avg_review_score,
+        avg(CASE WHEN o.score <= 2 THEN 1.0 WHEN o.score IS NOT NULL THEN 0.0 END) AS share_low_reviews,
+        CASE WHEN count(o.score) > 0 THEN 1 ELSE 0 END AS has_review,
+        avg(o.delivery_days) AS avg_delivery_days,
+        avg(o.delay_days) AS avg_delay_days,
+        avg(CASE WHEN o.delay_days > 0 THEN 1.0 WHEN o.delay_days IS NOT NULL THEN 0.0 END) AS late_share,
+        avg(o.installments) AS avg_installments,
+        coalesce(sum(o.paid_credit_card) / nullif(sum(o.paid), 0), 0) AS share_credit_card,
+        coalesce(sum(o.paid_boleto) / nullif(sum(o.paid), 0), 0) AS share_boleto,
+        coalesce(sum(o.paid_voucher) / nullif(sum(o.paid), 0), 0) AS share_voucher,
+        coalesce(sum(o.freight) / nullif(sum(o.price) + sum(o.freight), 0), 0) AS freight_ratio,
+        arg_max(o.customer_state, o.purchased_at) AS customer_state,
+        date_diff('second', min(o.purchased_at), o.as_of) / 86400.0 AS tenure_days,
+        max(CASE WHEN o.order_status = 'delivered' AND o.delivered_at IS NOT NULL THEN 1 ELSE 0 END)
+            AS qualified
     FROM per_order AS o
-    JOIN order_categories AS oc USING (order_id)
     GROUP BY o.as_of, o.customer_unique_id
 )
 SELECT
-    o.as_of,
-    o.customer_unique_id,
-    date_diff('second', max(o.purchased_at), o.as_of) / 86400.0 AS recency_days,
-    count(*) AS frequency,
-    coalesce(sum(o.paid), 0) AS monetary,
-    coalesce(sum(o.paid), 0) / count(*) AS avg_order_value,
-    sum(o.n_items) AS n_items,
-    coalesce(any_value(cc.n_categories), 0) AS n_categories,
-    avg(o.score) AS avg_review_score,
-    avg(CASE WHEN o.score <= 2 THEN 1.0 WHEN o.score IS NOT NULL THEN 0.0 END) AS share_low_reviews,
-    CASE WHEN count(o.score) > 0 THEN 1 ELSE 0 END AS has_review,
-    avg(o.delivery_days) AS avg_delivery_days,
-    avg(o.delay_days) AS avg_delay_days,
-    avg(CASE WHEN o.delay_days > 0 THEN 1.0 WHEN o.delay_days IS NOT NULL THEN 0.0 END) AS late_share,
-    avg(o.installments) AS avg_installments,
-    coalesce(sum(o.paid_credit_card) / nullif(sum(o.paid), 0), 0) AS share_credit_card,
-    coalesce(sum(o.paid_boleto) / nullif(sum(o.paid), 0), 0) AS share_boleto,
-    coalesce(sum(o.paid_voucher) / nullif(sum(o.paid), 0), 0) AS share_voucher,
-    coalesce(sum(o.freight) / nullif(sum(o.price) + sum(o.freight), 0), 0) AS freight_ratio,
-    arg_max(o.customer_state, o.purchased_at) AS customer_state,
-    date_diff('second', min(o.purchased_at), o.as_of) / 86400.0 AS tenure_days
-FROM per_order AS o
-SEMI JOIN qualified AS q USING (as_of, customer_unique_id)
+    a.as_of, a.customer_unique_id, a.recency_days, a.frequency, a.monetary, a.avg_order_value,
+    a.n_items, coalesce(cc.n_categories, 0) AS n_categories, a.avg_review_score,
+    a.share_low_reviews, a.has_review, a.avg_delivery_days, a.avg_delay_days, a.late_share,
+    a.avg_installments, a.share_credit_card, a.share_boleto, a.share_voucher, a.freight_ratio,
+    a.customer_state, a.tenure_days
+FROM per_customer AS a
 LEFT JOIN customer_categories AS cc USING (as_of, customer_unique_id)
-GROUP BY o.as_of, o.customer_unique_id
-ORDER BY o.as_of, o.customer_unique_id
+WHERE a.qualified = 1
+ORDER BY a.as_of, a.customer_unique_id
