@@ -23,14 +23,14 @@ def label(size: str) -> str:
 
 
 def growth(sizes: dict, synthetic: list[str], stage: str) -> str:
-    """Exponent b of time ~ customers^b from the smallest to the largest synthetic size where
-    the stage ran (1 = linear)."""
+    """Exponent b of time ~ customers^b between the two largest synthetic sizes where the stage
+    ran (1 = linear); the smaller sizes are dominated by fixed costs (start-up, charts)."""
     ran = [s for s in synthetic if stage in sizes[s]["stages"]]
     if len(ran) < 2:
         return "—"
-    small, large = sizes[ran[0]]["stages"][stage], sizes[ran[-1]]["stages"][stage]
+    small, large = sizes[ran[-2]]["stages"][stage], sizes[ran[-1]]["stages"][stage]
     ratio = large["median_s"] / small["median_s"]
-    return f"{math.log(ratio) / math.log(int(ran[-1]) / int(ran[0])):.2f}"
+    return f"{math.log(ratio) / math.log(int(ran[-1]) / int(ran[-2])):.2f}"
 
 
 def cell(figure: dict | None) -> str:
@@ -42,7 +42,7 @@ def cell(figure: dict | None) -> str:
 def table(sizes: dict) -> str:
     synthetic = sorted((s for s in sizes if s != "real"), key=int)
     order = (["real"] if "real" in sizes else []) + synthetic
-    lines = ["| stage | " + " | ".join(label(s) for s in order) + " | growth exponent |",
+    lines = ["| stage | " + " | ".join(label(s) for s in order) + " | growth exponent (1M to 10M) |",
              "|---" * (len(order) + 2) + "|"]  # fmt: skip
     for stage in (*STAGES, "selection", "stability"):
         cells = [cell(sizes[size]["stages"].get(stage)) for size in order]

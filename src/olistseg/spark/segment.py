@@ -200,8 +200,6 @@ class SparkSegmenter:
 
     def fit(self, features: DataFrame) -> SparkSegmenter:
         """Fit on ``features`` (a Spark DataFrame of customer features); sets the fitted state."""
-        from pyspark.sql import functions as F
-
         if self.algorithm not in SPARK_ALGORITHMS:
             _estimator(self.algorithm, self.k, self.seed)  # raises the clear error
         self.preprocessor_ = SparkPreprocessor(self.preset).fit(features)
@@ -221,7 +219,6 @@ class SparkSegmenter:
         self.names_ = name_segments(self.profiles_)
         self.training_size_ = int(sum(sizes.values()))
         self.silhouette_, self.silhouette_method_ = self._silhouette(labelled)
-        del F
         return self
 
     @staticmethod

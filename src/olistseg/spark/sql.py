@@ -20,10 +20,6 @@ import sqlglot
 from sqlglot import exp
 
 
-def _double(value: float) -> exp.Expression:
-    return exp.cast(exp.Literal.number(repr(float(value))), exp.DataType.build("DOUBLE"))
-
-
 def _split(value: float) -> tuple[float, float]:
     """Veltkamp split of a double into two 26-bit halves (``hi + lo == value`` exactly)."""
     c = 134217729.0 * value
@@ -41,24 +37,18 @@ def _round_as_duckdb(node: exp.Round) -> exp.Expression:
     """
     decimals = int(node.args["decimals"].name)
     scale = 10.0**decimals
-    scale_hi, scale_lo = _split(scale)
-    x = node.this
-
-    def xs() -> exp.Expression:
-        return exp.Paren(this=x.copy())
-
-    sql = lambda e: e.sql(dialect="spark")  # noqa: E731
-    h = f"({sql(xs())} * {sql(_double(scale))})"
-    c = f"({sql(_double(134217729.0))} * {sql(xs())})"
-    x_hi = f"({c} - ({c} - {sql(xs())}))"
-    x_lo = f"({sql(xs())} - {x_hi})"
-    err = (f"((({x_hi} * {sql(_double(scale_hi))} - {h}) + {x_hi} * {sql(_double(scale_lo))} "
-           f"+ {x_lo} * {sql(_double(scale_hi))}) + {x_lo} * {sql(_double(scale_lo))})")  # fmt: skip
-    f = f"FLOOR({h})"
-    rounded = (f"(CASE WHEN {h} - {f} > 0.5D THEN {f} + 1 WHEN {h} - {f} < 0.5D THEN {f} "
-               f"WHEN {err} < 0 THEN {f} WHEN {err} > 0 THEN {f} + 1 "
-               f"WHEN {h} >= 0 THEN {f} + 1 ELSE {f} END)")  # fmt: skip
-    return sqlglot.parse_one(f"({rounded} / {sql(_double(scale))})", read="spark")
+    scale_hi, scale_lo = (repr(part) + "D" for part in _split(scale))
+    x = f"({node.this.sql(dialect='spark')})"
+    h = f"({x} * {scale!r}D)"
+    c = f"(134217729.0D * {x})"  # Veltkamp split of x, as _split does
+    x_hi = f"({c} - ({c} - {x}))"
+    x_lo = f"({x} - {x_hi})"
+    err = f"((({x_hi} * {scale_hi} - {h}) + {x_hi} * {scale_lo} + {x_lo} * {scale_hi}) + {x_lo} * {scale_lo})"
+    floor = f"FLOOR({h})"
+    rounded = (f"CASE WHEN {h} - {floor} > 0.5D THEN {floor} + 1 WHEN {h} - {floor} < 0.5D THEN {floor} "
+               f"WHEN {err} < 0 THEN {floor} WHEN {err} > 0 THEN {floor} + 1 "
+               f"WHEN {h} >= 0 THEN {floor} + 1 ELSE {floor} END")  # fmt: skip
+    return sqlglot.parse_one(f"(({rounded}) / {scale!r}D)", read="spark")
 
 
 def _round_rewrite(node: exp.Expression) -> exp.Expression:
