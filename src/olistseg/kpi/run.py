@@ -100,7 +100,7 @@ def default_as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime:
     return value
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """JSON-friendly scalars: decimals as floats, timestamps as ISO text."""
     if isinstance(value, decimal.Decimal):
         return float(value)
@@ -117,7 +117,7 @@ def _execute(
     started = time.perf_counter()
     cursor = con.execute(sql, bound)
     columns = [d[0] for d in cursor.description]
-    rows = [[_plain(v) for v in row] for row in cursor.fetchall()]
+    rows = [[plain_value(v) for v in row] for row in cursor.fetchall()]
     return KpiResult(
         model.name, model.title, model.question, model.definition, columns, rows,
         seconds=round(time.perf_counter() - started, 4),
@@ -127,6 +127,17 @@ def _execute(
 def run_query(con: duckdb.DuckDBPyConnection, model: SqlModel, bound: dict[str, Any]) -> KpiResult:
     """Execute one KPI, composed with its staging models, with already-bound parameters."""
     return _execute(con, model, compose(model), bound)
+
+
+def selected_models(only: list[str] | None = None) -> list[SqlModel]:
+    """The KPIs named in ``only`` (default: the whole catalogue), or :class:`InputError`."""
+    models = []
+    for name in only or list(kpi_catalog()):
+        try:
+            models.append(get(name))
+        except KeyError as exc:
+            raise InputError(str(exc.args[0])) from exc
+    return models
 
 
 def run_kpis(
@@ -143,12 +154,7 @@ def run_kpis(
     """
     params = params or KpiParams()
     as_of = params.as_of or default_as_of(con)
-    models = []
-    for name in only or list(kpi_catalog()):
-        try:
-            models.append(get(name))
-        except KeyError as exc:
-            raise InputError(str(exc.args[0])) from exc
+    models = selected_models(only)
     bound = params.bound(as_of)
     if not materialize:
         return as_of, {m.name: run_query(con, m, bound) for m in models}

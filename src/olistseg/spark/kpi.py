@@ -7,8 +7,8 @@ import time
 from typing import TYPE_CHECKING
 
 from olistseg.errors import InputError
-from olistseg.kpi.catalog import dependency_order, get, kpi_catalog, staging_models
-from olistseg.kpi.run import KpiParams, KpiResult, _plain
+from olistseg.kpi.catalog import dependency_order, staging_models
+from olistseg.kpi.run import KpiParams, KpiResult, plain_value, selected_models
 from olistseg.spark.sql import parameters, to_spark
 
 if TYPE_CHECKING:
@@ -36,12 +36,7 @@ def run_spark_kpis(
     """
     params = params or KpiParams()
     as_of = params.as_of or spark_default_as_of(spark)
-    models = []
-    for name in only or list(kpi_catalog()):
-        try:
-            models.append(get(name))
-        except KeyError as exc:
-            raise InputError(str(exc.args[0])) from exc
+    models = selected_models(only)
     bound = params.bound(as_of)
     staging = staging_models()
     needed = dependency_order(" ".join(m.body for m in models))
@@ -56,7 +51,7 @@ def run_spark_kpis(
         for model in models:
             started = time.perf_counter()
             frame = spark.sql(to_spark(model.body))
-            rows = [[_plain(v) for v in row] for row in frame.collect()]
+            rows = [[plain_value(v) for v in row] for row in frame.collect()]
             results[model.name] = KpiResult(
                 model.name, model.title, model.question, model.definition, list(frame.columns),
                 rows, seconds=round(time.perf_counter() - started, 4),

@@ -143,6 +143,25 @@ def _model_class(algorithm: str) -> Any:
             "gmm": GaussianMixtureModel}[algorithm]  # fmt: skip
 
 
+def _cost(model: Any) -> float:
+    """Lower is better: within-segment sum of squares, or minus the log-likelihood."""
+    summary = model.summary
+    if hasattr(summary, "logLikelihood"):
+        return -float(summary.logLikelihood)
+    return float(summary.trainingCost)
+
+
+def _best_of(algorithm: str, k: int, seed: int, n_init: int, X: DataFrame) -> tuple[Any, list]:
+    """The best of ``n_init`` fits (seeds ``seed`` ...), and every fit's cost."""
+    best, costs = None, []
+    for attempt in range(max(1, n_init)):
+        model = _estimator(algorithm, k, seed + attempt).fit(X)
+        costs.append(round(_cost(model), 6))
+        if best is None or costs[-1] < best[0]:
+            best = (costs[-1], model)
+    return best[1], costs
+
+
 def spark_profiles(frame: DataFrame) -> pd.DataFrame:
     """:func:`olistseg.segments.profile.profile_segments` computed with Spark aggregates.
 
@@ -197,6 +216,11 @@ class SparkSegmenter:
     k: int = 4
     preset: str = "rfm_satisfaction"
     seed: int = 42
+    #: Fits with seeds seed, seed+1, ...; the best one is kept (lowest within-segment sum of
+    #: squares, or highest likelihood for the mixture), as scikit-learn's n_init. One MLlib
+    #: k-means|| fit lands in a worse local optimum often enough (1 seed in 4 on the test data,
+    #: ARI 0.49 against the best) that a single fit is not a safe default.
+    n_init: int = 5
 
     def fit(self, features: DataFrame) -> SparkSegmenter:
         """Fit on ``features`` (a Spark DataFrame of customer features); sets the fitted state."""
@@ -205,7 +229,8 @@ class SparkSegmenter:
         self.preprocessor_ = SparkPreprocessor(self.preset).fit(features)
         X = self.preprocessor_.transform(features).cache()
         try:
-            self.model_ = _estimator(self.algorithm, self.k, self.seed).fit(X)
+            self.model_, self.fit_costs_ = _best_of(self.algorithm, self.k, self.seed,
+                                                    self.n_init, X)  # fmt: skip
             raw = self.model_.transform(X).select("raw_segment", "features")
             sizes = {r[0]: r[1] for r in raw.groupBy("raw_segment").count().collect()}
             centroids = self._centroids(raw, "raw_segment")
@@ -269,6 +294,7 @@ class SparkSegmenter:
         return {
             "olistseg_version": __version__, "engine": "spark", "as_of": as_of,
             "algorithm": self.algorithm, "k": self.k, "preset": self.preset, "seed": self.seed,
+            "n_init": self.n_init, "fit_costs": getattr(self, "fit_costs_", None),
             "training_customers": self.training_size_, "silhouette": self.silhouette_,
             "silhouette_method": self.silhouette_method_,
             "label_map": {str(k): v for k, v in self.label_map_.items()},
@@ -293,7 +319,8 @@ class SparkSegmenter:
                 f"{folder}: no {METADATA_FILE} there; train one with `olistseg segment --engine spark`."
             )
         meta = json.loads(path.read_text(encoding="utf-8"))
-        model = SparkSegmenter(meta["algorithm"], meta["k"], meta["preset"], meta["seed"])
+        model = SparkSegmenter(meta["algorithm"], meta["k"], meta["preset"], meta["seed"],
+                               meta.get("n_init", 1))  # fmt: skip
         model.model_ = _model_class(meta["algorithm"]).load(str(Path(folder) / "mllib"))
         model.preprocessor_ = SparkPreprocessor(**meta["preprocessor"])
         model.label_map_ = {int(k): v for k, v in meta["label_map"].items()}
