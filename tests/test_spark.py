@@ -57,9 +57,14 @@ def parquet_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def duck(parquet_data: Path, tmp_path_factory: pytest.TempPathFactory):
-    warehouse = tmp_path_factory.mktemp("spark_wh") / "olist.duckdb"
-    load(parquet_data, warehouse)
+def warehouse(parquet_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("spark_wh") / "olist.duckdb"
+    load(parquet_data, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def duck(warehouse: Path):
     with connect(warehouse) as con:
         yield con
 
@@ -129,6 +134,21 @@ def test_spark_features_equal_duckdb_features_to_1e9(spark, duck) -> None:
         np.testing.assert_allclose(b[kept], a[kept], rtol=1e-9, atol=1e-9, err_msg=column)
 
 
+def test_a_validated_warehouse_is_handed_to_spark(warehouse: Path, duck, parquet_data) -> None:
+    """--warehouse: the loader's validated tables, exported to Parquet, give the same features."""
+    session = spark_session("local[2]")
+    export = register_source(session, warehouse=warehouse)
+    try:
+        got = spark_customer_features(session).toPandas().set_index("customer_unique_id")
+        expected = customer_features(duck)
+        assert sorted(got.index) == list(expected.index)
+        np.testing.assert_allclose(got.loc[expected.index, "monetary"], expected["monetary"],
+                                   rtol=1e-9)  # fmt: skip
+    finally:
+        register_source(session, data=str(parquet_data))  # the other tests' views again
+        export.cleanup()
+
+
 def test_spark_preprocessing_equals_scikit_learn(spark, duck) -> None:
     features = customer_features(duck)
     pipeline = make_preprocessor("rfm_satisfaction").fit(model_input(features, "rfm_satisfaction"))
@@ -166,7 +186,9 @@ def test_other_mllib_algorithms_fit_and_name_segments(spark, algorithm: str) -> 
     model = SparkSegmenter(algorithm, 3, "rfm", seed=1, n_init=1).fit(
         spark_customer_features(spark)
     )
-    assert len(model.names_) == 3 and model.names_["segment_name"].is_unique
+    # A mixture component can end up with no customer (seen in CI): fewer segments, never more.
+    assert 2 <= len(model.names_) == len(model.label_map_) <= 3
+    assert model.names_["segment_name"].is_unique
     assert model.profiles_["size"].sum() == model.training_size_
     assert -1.0 <= model.silhouette_ <= 1.0
 

@@ -73,12 +73,15 @@ def spark_segment(
             "share_revenue": round(float(row["share_revenue"]), 6),
         })  # fmt: skip
     write_json(out / "profiles.json", {"segments": segments})
-    chosen = {"algorithm": algorithm, "k": k, "n_clusters": k,
+    n_segments = len(segmenter.label_map_)
+    chosen = {"algorithm": algorithm, "k": k, "n_clusters": n_segments,
               "silhouette": None if segmenter.silhouette_ is None else round(segmenter.silhouette_, 6),
               "stability_bootstrap": None}  # fmt: skip
     summary = {"engine": "spark", "as_of": as_of_text, "customers": segmenter.training_size_,
                "preset": preset, "chosen": chosen, "silhouette_method": segmenter.silhouette_method_,
-               "selection_reason": f"fixed: {algorithm} with k={k} (--engine spark fits one model)",
+               "selection_reason": f"fixed: {algorithm} with k={k} (--engine spark fits one model)"
+               + (f"; only {n_segments} of the {k} components received customers"
+                  if n_segments < k else ""),
                "segments": segments}  # fmt: skip
     write_json(out / "selection.json", summary)
     return summary
