@@ -193,6 +193,23 @@ def test_other_mllib_algorithms_fit_and_name_segments(spark, algorithm: str) -> 
     assert -1.0 <= model.silhouette_ <= 1.0
 
 
+def test_a_label_no_training_customer_had_goes_to_the_nearest_segment(spark) -> None:
+    """An empty mixture component at training: new customers predicted into it still get the
+    segment whose centroid is nearest, never a missing id."""
+    from pyspark.ml.linalg import Vectors
+
+    model = SparkSegmenter()
+    model.label_map_ = {0: 1, 2: 0}  # raw label 1 received nobody at training
+    model.segment_centroids_ = [[10.0, 0.0], [0.0, 0.0]]
+    frame = spark.createDataFrame(
+        [(0, Vectors.dense([9.0, 0.0])), (1, Vectors.dense([8.0, 1.0])),
+         (1, Vectors.dense([1.0, 1.0])), (2, Vectors.dense([0.0, 0.0]))],
+        ["raw_segment", "features"],
+    )  # fmt: skip
+    labelled = [row["segment_id"] for row in model._label(frame).collect()]
+    assert labelled == [1, 0, 1, 0]
+
+
 def test_cli_segment_and_score_on_spark_write_parquet(parquet_data: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "seg"

@@ -239,6 +239,7 @@ class SparkSegmenter:
         # segment 0 is the largest; ties by centroid coordinates, so ids are deterministic
         order = sorted(sizes, key=lambda c: (-sizes[c], tuple(np.round(centroids[c], 9))))
         self.label_map_ = {int(raw_label): new for new, raw_label in enumerate(order)}
+        self.segment_centroids_ = [centroids[raw_label].tolist() for raw_label in order]
         labelled = self._label(self.model_.transform(self.preprocessor_.transform(features)))
         self.profiles_ = spark_profiles(labelled.select("segment_id", *NUMERIC_FEATURES))
         self.names_ = name_segments(self.profiles_)
@@ -254,10 +255,25 @@ class SparkSegmenter:
         return {int(r[0]): r[1].toArray() for r in rows}
 
     def _label(self, predicted: DataFrame) -> DataFrame:
+        """Segment ids from the model's labels. A label no training customer received (an empty
+        mixture component) goes to the nearest segment centroid, so every customer gets one."""
+        from pyspark.ml.functions import vector_to_array
         from pyspark.sql import functions as F
 
         mapping = F.create_map(*[F.lit(x) for pair in self.label_map_.items() for x in pair])
-        return predicted.withColumn("segment_id", mapping[F.col("raw_segment")].cast("int"))
+        mapped = mapping[F.col("raw_segment")]
+        centroids = getattr(self, "segment_centroids_", None)
+        if centroids:
+            values = vector_to_array(F.col("features"))
+            distances = [
+                sum(((values[i] - F.lit(c)) ** 2 for i, c in enumerate(centroid)), F.lit(0.0))
+                for centroid in centroids
+            ]
+            closest = F.least(*distances) if len(distances) > 1 else distances[0]
+            nearest = F.coalesce(*[F.when(d == closest, F.lit(segment))
+                                   for segment, d in enumerate(distances)])  # fmt: skip
+            mapped = F.coalesce(mapped, nearest)
+        return predicted.withColumn("segment_id", mapped.cast("int"))
 
     def _silhouette(self, labelled: DataFrame) -> tuple[float | None, dict]:
         """Exact silhouette on a stratified sample of at most SILHOUETTE_SAMPLE customers."""
@@ -298,6 +314,7 @@ class SparkSegmenter:
             "training_customers": self.training_size_, "silhouette": self.silhouette_,
             "silhouette_method": self.silhouette_method_,
             "label_map": {str(k): v for k, v in self.label_map_.items()},
+            "segment_centroids": self.segment_centroids_,
             "preprocessor": self.preprocessor_.__dict__,
             "segments": {int(i): {"name": r.segment_name, "action": r.action, "key": r.segment_key,
                                   "rule": r.rule} for i, r in self.names_.iterrows()},
@@ -324,6 +341,7 @@ class SparkSegmenter:
         model.model_ = _model_class(meta["algorithm"]).load(str(Path(folder) / "mllib"))
         model.preprocessor_ = SparkPreprocessor(**meta["preprocessor"])
         model.label_map_ = {int(k): v for k, v in meta["label_map"].items()}
+        model.segment_centroids_ = meta.get("segment_centroids")
         model.names_ = pd.DataFrame.from_dict(
             {int(i): {"segment_name": s["name"], "action": s["action"], "segment_key": s["key"],
                       "rule": s["rule"]} for i, s in meta["segments"].items()}, orient="index",
