@@ -19,6 +19,7 @@ Everything is vectorised with numpy; memory grows linearly with the number of cu
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from olistseg.atomic import atomic_path
 from olistseg.data.schema import TABLES_BY_NAME
 
 DAY = 86_400  # seconds
@@ -502,44 +504,41 @@ def write(
     chunks = (
         _chunk_configs(config, chunk_customers) if config.file_format == "parquet" else [config]
     )
-    writers: dict[str, tuple[Path, Path, pq.ParquetWriter | None]] = {}
+    written: dict[str, Path] = {}
+    writers: dict[str, pq.ParquetWriter] = {}
     rows: dict[str, int] = {}
-    con = duckdb.connect()
-    try:
+    # Each file goes through atomic_path; its Parquet writer is closed before the rename
+    # (ExitStack unwinds in reverse) and, on an error, the temporary files are removed.
+    with contextlib.ExitStack() as files, contextlib.closing(duckdb.connect()) as con:
         for index, chunk in enumerate(chunks):
             for name, arrow in generate(chunk).items():
                 if index > 0 and name == "category_translation":
                     continue
                 rows[name] = rows.get(name, 0) + arrow.num_rows
                 con.register("_arrow", arrow)
+                if name not in written:
+                    written[name] = _kaggle_path(out, name, config.file_format)
                 if config.file_format == "parquet":
                     formatted = con.sql(
                         f"SELECT {_select_in_kaggle_format(name)} FROM _arrow"
                     ).to_arrow_table()
-                    _append_parquet(writers, out, name, formatted)
+                    if name not in writers:
+                        tmp = files.enter_context(atomic_path(written[name]))
+                        writers[name] = pq.ParquetWriter(tmp, formatted.schema, compression="zstd")
+                        files.callback(writers[name].close)
+                    writer = writers[name]
+                    writer.write_table(formatted.cast(writer.schema), row_group_size=1_000_000)
                 else:
-                    path = _kaggle_path(out, name, config.file_format)
-                    _copy_csv(con, name, path, config.file_format)
-                    writers[name] = (path, path, None)
+                    _copy_csv(con, name, written[name], config.file_format)
                 con.unregister("_arrow")
                 del arrow
-        for path, tmp, writer in writers.values():
-            if writer is not None:
-                writer.close()
-                tmp.replace(path)
-    finally:
-        con.close()
-        for _path, tmp, writer in writers.values():
-            if writer is not None and tmp.exists():
-                writer.close()
-                tmp.unlink()
     meta = asdict(config) | {
         "groups": [asdict(g) for g in GROUPS],
         "rows": rows,
         "chunks": len(chunks),
     }
     (out / "_truth" / "synthetic.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    return {name: path for name, (path, _tmp, _writer) in writers.items()}
+    return written
 
 
 def _kaggle_path(out: Path, name: str, fmt: str) -> Path:
@@ -552,27 +551,12 @@ def _kaggle_path(out: Path, name: str, fmt: str) -> Path:
     return out / f"{TABLES_BY_NAME[name].kaggle_stem}.{fmt}"
 
 
-def _append_parquet(
-    writers: dict[str, tuple[Path, Path, pq.ParquetWriter | None]],
-    out: Path,
-    name: str,
-    table: pa.Table,
-) -> None:
-    """Append ``table`` to the Parquet file of ``name`` (opened on first use, as a temp file)."""
-    if name not in writers:
-        path = _kaggle_path(out, name, "parquet")
-        tmp = path.with_name(path.name + ".tmp")
-        writers[name] = (path, tmp, pq.ParquetWriter(tmp, table.schema, compression="zstd"))
-    writers[name][2].write_table(table.cast(writers[name][2].schema), row_group_size=1_000_000)
-
-
 def _copy_csv(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: str) -> None:
     options = (
         "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S'"
         + (", COMPRESSION gzip" if fmt == "csv.gz" else "")
     )
-    tmp = path.with_name(path.name + ".tmp")
-    con.execute(
-        f"COPY (SELECT {_select_in_kaggle_format(name)} FROM _arrow) TO '{tmp}' ({options})"
-    )
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        con.execute(
+            f"COPY (SELECT {_select_in_kaggle_format(name)} FROM _arrow) TO '{tmp}' ({options})"
+        )
