@@ -62,6 +62,7 @@ from olistseg.features.build import customer_features
 from olistseg.kpi.run import default_as_of
 from olistseg.models.candidates import ALGORITHMS, fit_labels
 from olistseg.models.preprocessing import DEFAULT_PRESET, make_preprocessor, model_input
+from olistseg.segments.segmenter import map_labels
 from olistseg.stability.drift import align_labels, psi_against, reference_bins
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -193,10 +194,7 @@ class FrozenModel:
         return self
 
     def _map(self, raw: np.ndarray, X: np.ndarray, centroids: np.ndarray | None) -> np.ndarray:
-        lookup = np.full(max(self.label_map_) + 2, -1)
-        for raw_label, label in self.label_map_.items():
-            lookup[raw_label] = label
-        labels = lookup[np.where(raw >= 0, raw, -1)]
+        labels = map_labels(raw, self.label_map_)
         if centroids is not None and (labels < 0).any():  # noise joins the nearest centroid
             noise = labels < 0
             distances = ((X[noise, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
