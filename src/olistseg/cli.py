@@ -120,6 +120,13 @@ SparkMasterOption = Annotated[
 ]
 
 
+def _timestamp(text: str | None, option: str = "--as-of") -> dt.datetime | None:
+    """The datetime an option gives (YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS'), None when absent."""
+    from olistseg.kpi.run import parse_timestamp
+
+    return parse_timestamp(text, option) if text else None
+
+
 def _path(data: str | None) -> Path | None:
     return None if data is None else Path(data)
 
@@ -254,12 +261,12 @@ def _kpi_params(
     state: str | None,
     category: str | None,
 ) -> KpiParams:
-    from olistseg.kpi.run import KpiParams, parse_timestamp
+    from olistseg.kpi.run import KpiParams
 
     return KpiParams(
-        as_of=parse_timestamp(as_of) if as_of else None,
-        date_from=parse_timestamp(date_from, "--date-from") if date_from else None,
-        date_to=parse_timestamp(date_to, "--date-to") if date_to else None,
+        as_of=_timestamp(as_of),
+        date_from=_timestamp(date_from, "--date-from"),
+        date_to=_timestamp(date_to, "--date-to"),
         state=state, category=category,
     )  # fmt: skip
 
@@ -456,7 +463,7 @@ def segment_command(
         raise InputError(str(exc)) from exc
     with contextlib.ExitStack() as stack:
         path = _open_warehouse(_path(data), warehouse, stack)
-        frame, when = _features(path, as_of)
+        frame, when = _features(path, _timestamp(as_of))
         with _progress("Segmenting", "Fitting") as on_candidate:
             summary = segment(None, out, when, features, names, ks, seed, stability, on_candidate,
                               features=frame)  # fmt: skip
@@ -470,7 +477,6 @@ def _spark_segment(
     data: str | None, warehouse: Path | None, master: str | None, out: Path, as_of: str | None,
     preset: str, algorithms: str | None, k_range: str, seed: int,
 ) -> None:  # fmt: skip
-    from olistseg.kpi.run import parse_timestamp
     from olistseg.segments.pipeline import parse_k_range
     from olistseg.spark.segment import SPARK_ALGORITHMS
 
@@ -489,7 +495,7 @@ def _spark_segment(
 
     with console().status(f"Fitting {algorithm} (k={ks[0]}) on Spark..."):
         summary = spark_segment(data, warehouse, master, out,
-                                parse_timestamp(as_of) if as_of else None, preset, algorithm,
+                                _timestamp(as_of), preset, algorithm,
                                 ks[0], seed)  # fmt: skip
     _segments_table(summary)
     console().print(
@@ -497,16 +503,14 @@ def _spark_segment(
     )
 
 
-def _features(warehouse: Path, as_of: str | None) -> tuple[pd.DataFrame, dt.datetime]:
+def _features(warehouse: Path, as_of: dt.datetime | None) -> tuple[pd.DataFrame, dt.datetime]:
     """The feature table as of ``as_of`` (default: last purchase), with the warehouse closed
     again before any model work: DuckDB keeps its buffers while a connection is open."""
-    from olistseg.features.build import customer_features
-    from olistseg.kpi.run import default_as_of, parse_timestamp
+    from olistseg.segments.pipeline import features_as_of
     from olistseg.warehouse.info import connect
 
     with connect(warehouse) as con, console().status("Computing customer features..."):
-        when = parse_timestamp(as_of) if as_of else default_as_of(con)
-        return customer_features(con, when), when
+        return features_as_of(con, as_of)
 
 
 def _silhouette_note(summary: dict) -> str:
@@ -554,11 +558,10 @@ def score_command(
     spark_master: SparkMasterOption = None,
 ) -> None:
     """Assign every customer known at --as-of to a segment with a saved model (no refit)."""
-    from olistseg.kpi.run import parse_timestamp
     from olistseg.segments.pipeline import score
 
     _check_engine(engine)
-    when = parse_timestamp(as_of) if as_of else None
+    when = _timestamp(as_of)
     if engine == "spark":
         from olistseg.spark.pipeline import spark_score
 
@@ -567,7 +570,7 @@ def score_command(
     else:
         with contextlib.ExitStack() as stack:
             path = _open_warehouse(_path(data), warehouse, stack)
-            frame, when = _features(path, as_of)
+            frame, when = _features(path, when)
             summary = score(model, None, Path(out), when, features=frame)
     table = RichTable(title=f"{summary['customers']:,} customers scored as of {summary['as_of']} "
                             f"(model trained as of {summary['model_as_of']})", title_justify="left")  # fmt: skip
@@ -603,7 +606,6 @@ def stability_command(
     ] = None,
 ) -> None:
     """Simulate how long a segmentation stays valid; recommend a retrain cadence and contract."""
-    from olistseg.kpi.run import parse_timestamp
     from olistseg.segments.segmenter import Segmenter
     from olistseg.stability.report import run_stability
     from olistseg.stability.simulation import SimulationConfig, parse_step
@@ -623,7 +625,7 @@ def stability_command(
     with contextlib.ExitStack() as stack:
         path = _open_warehouse(data, warehouse, stack)
         with connect(path) as con, _progress("Simulating", "Simulating") as on_origin:
-            result = run_stability(con, out, config, parse_timestamp(as_of) if as_of else None,
+            result = run_stability(con, out, config, _timestamp(as_of),
                                    on_origin)  # fmt: skip
     _cadence_table(result)
     console().print(f"Outputs in [bold]{out}[/]: stability.json, maintenance.md, charts/")
@@ -659,14 +661,13 @@ def monitor_command(
 ) -> None:
     """The monthly check of a saved model: says "retrain" or "keep", with the reasons."""
     from olistseg.atomic import write_json
-    from olistseg.kpi.run import parse_timestamp
     from olistseg.stability.report import monitor
     from olistseg.warehouse.info import connect
 
     with contextlib.ExitStack() as stack:
         path = _open_warehouse(data, warehouse, stack)
         with connect(path) as con, console().status("Checking the model..."):
-            check = monitor(model, con, parse_timestamp(as_of) if as_of else None, threshold)
+            check = monitor(model, con, _timestamp(as_of), threshold)
     colour = "red" if check["decision"] == "retrain" else "green"
     console().print(f"[bold {colour}]{check['decision'].upper()}[/] as of {check['as_of']} "
                     f"(model trained as of {check['model_as_of']})")  # fmt: skip
@@ -700,11 +701,10 @@ def run(
     """
     from olistseg.data.synthetic import SyntheticConfig, write
     from olistseg.deliverables.i18n import LANGUAGES
-    from olistseg.kpi.run import parse_timestamp
 
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}.")
-    reference = parse_timestamp(as_of) if as_of else None
+    reference = _timestamp(as_of)
     final, out = out, out.with_name(out.name + ".partial")
     if out.exists():
         shutil.rmtree(out)

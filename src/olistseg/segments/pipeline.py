@@ -29,6 +29,14 @@ def parse_k_range(text: str) -> range:
     return range(low_k, high_k + 1)
 
 
+def features_as_of(
+    con: duckdb.DuckDBPyConnection, as_of: dt.datetime | None = None
+) -> tuple[pd.DataFrame, dt.datetime]:
+    """The customer features as of ``as_of`` (default: the last purchase), and that date."""
+    as_of = as_of or default_as_of(con)
+    return customer_features(con, as_of), as_of
+
+
 def segment(
     con: duckdb.DuckDBPyConnection,
     out: Path,
@@ -47,8 +55,7 @@ def segment(
     warehouse before fitting, so DuckDB's buffers are not held while the model is fitted.
     """
     if features is None:
-        as_of = as_of or default_as_of(con)
-        features = customer_features(con, as_of)
+        features, as_of = features_as_of(con, as_of)
     elif as_of is None:
         raise ValueError("give as_of with precomputed features")
     check_features(features)
@@ -170,8 +177,7 @@ def score(
     """
     segmenter = Segmenter.load(model_dir)
     if features is None:
-        as_of = as_of or default_as_of(con)
-        features = customer_features(con, as_of)
+        features, as_of = features_as_of(con, as_of)
     elif as_of is None:
         raise ValueError("give as_of with precomputed features")
     check_features(features)
