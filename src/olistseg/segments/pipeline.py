@@ -79,7 +79,7 @@ def segment(
         "chosen": segmenter.chosen_.to_dict(), "candidates": candidates,
         "algorithm_notes": {n: ALGORITHMS[n].note for n in {c["algorithm"] for c in candidates} if ALGORITHMS[n].note},
     })  # fmt: skip
-    profiles = _profiles_payload(segmenter)
+    profiles = profiles_payload(segmenter)
     write_json(out / "profiles.json", profiles)
     X = segmenter.preprocessor_.transform(model_input(features, segmenter.preset))
     chart_dir = out / "charts"
@@ -116,7 +116,11 @@ def _rule_text(segmenter: Segmenter) -> str:
             "stability condition relaxes first, then the number of segments.")  # fmt: skip
 
 
-def _profiles_payload(segmenter: Segmenter) -> dict:
+def profiles_payload(segmenter: Segmenter) -> dict:
+    """``profiles.json``: each segment's name, action, rule, size, shares and feature stats.
+
+    Reads only ``profiles_`` and ``names_``, which the Spark engine's segmenter has too.
+    """
     segments = []
     for segment_id, row in segmenter.profiles_.iterrows():
         names = segmenter.names_.loc[segment_id]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from olistseg.atomic import write_json
 from olistseg.kpi.run import KpiParams, KpiResult
+from olistseg.segments.pipeline import profiles_payload
 from olistseg.spark.features import spark_customer_features
 from olistseg.spark.kpi import run_spark_kpis, spark_default_as_of
 from olistseg.spark.segment import SparkSegmenter
@@ -63,15 +64,7 @@ def spark_segment(
             _write_parquet(segmenter.predict(features), str(out / "segments.parquet"))
         finally:
             features.unpersist()
-    segments = []
-    for segment_id, row in segmenter.profiles_.iterrows():
-        names = segmenter.names_.loc[segment_id]
-        segments.append({
-            "segment_id": int(segment_id), "name": names.segment_name, "key": names.segment_key,
-            "action": names.action, "size": int(row["size"]),
-            "share_customers": round(float(row["share_customers"]), 6),
-            "share_revenue": round(float(row["share_revenue"]), 6),
-        })  # fmt: skip
+    segments = profiles_payload(segmenter)["segments"]
     write_json(out / "profiles.json", {"segments": segments})
     n_segments = len(segmenter.label_map_)
     chosen = {"algorithm": algorithm, "k": k, "n_clusters": n_segments,
