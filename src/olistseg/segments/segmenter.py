@@ -74,6 +74,36 @@ def map_labels(raw: np.ndarray, label_map: dict[int, int]) -> np.ndarray:
     return lookup[np.where((raw >= 0) & (raw <= top), raw, -1)]
 
 
+def order_segments(X: np.ndarray, raw: np.ndarray) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
+    """Segment ids from an estimator's labels: the one rule the Segmenter and the stability
+    simulation's models share.
+
+    ``X`` (n_samples, n_features) is the model input, ``raw`` (n_samples,) the estimator's
+    labels (-1 for a density method's noise). Noise joins the nearest cluster centroid; then
+    segment 0 is the largest, ties broken by the centroid's coordinates, so ids are
+    deterministic. Returns ``(label_map, labels, centroids)``: estimator label -> segment id,
+    each sample's segment id (n_samples,), and each segment's mean (k, n_features).
+    """
+    raw = np.asarray(raw)
+    clusters = sorted(set(raw[raw >= 0].tolist()))
+    if not clusters:
+        raise ValueError("the estimator put every sample in noise: no segment to order")
+    centroids = np.array([X[raw == c].mean(axis=0) for c in clusters])
+    if (raw < 0).any():
+        noise = raw < 0
+        distances = ((X[noise, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+        raw = raw.copy()
+        raw[noise] = np.asarray(clusters)[distances.argmin(axis=1)]
+    sizes = {c: int((raw == c).sum()) for c in clusters}
+    order = sorted(
+        clusters, key=lambda c: (-sizes[c], tuple(np.round(centroids[clusters.index(c)], 9)))
+    )
+    label_map = {int(raw_label): new for new, raw_label in enumerate(order)}
+    labels = map_labels(raw, label_map)
+    means = np.array([X[labels == s].mean(axis=0) for s in range(len(order))])
+    return label_map, labels, means
+
+
 def check_features(features: pd.DataFrame) -> None:
     """Refuse inputs no segmentation can be made of, with a message that says why."""
     if len(features) == 0:
@@ -164,23 +194,7 @@ class Segmenter:
         self._fitted = fitted
 
     def _finalize(self, X: np.ndarray, raw: np.ndarray, features: pd.DataFrame) -> None:
-        clusters = sorted(set(raw[raw >= 0].tolist()))
-        centroids = np.array([X[raw == c].mean(axis=0) for c in clusters])
-        if (raw < 0).any():  # noise joins the nearest segment centroid
-            noise = raw < 0
-            distances = ((X[noise, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
-            raw = raw.copy()
-            raw[noise] = np.asarray(clusters)[distances.argmin(axis=1)]
-        sizes = {c: int((raw == c).sum()) for c in clusters}
-        # segment 0 is the largest; ties by the centroid's coordinates, so ids are deterministic
-        order = sorted(
-            clusters, key=lambda c: (-sizes[c], tuple(np.round(centroids[clusters.index(c)], 9)))
-        )
-        self.label_map_ = {int(raw_label): new for new, raw_label in enumerate(order)}
-        self.training_labels_ = self._relabel(raw)
-        self.centroids_ = np.array(
-            [X[self.training_labels_ == s].mean(axis=0) for s in range(len(order))]
-        )
+        self.label_map_, self.training_labels_, self.centroids_ = order_segments(X, raw)
         self.nearest_ = None
         if not hasattr(self.estimator_, "predict"):
             self.nearest_ = KNeighborsClassifier(n_neighbors=1).fit(X, self.training_labels_)

@@ -62,7 +62,7 @@ from olistseg.features.build import customer_features
 from olistseg.kpi.run import default_as_of
 from olistseg.models.candidates import ALGORITHMS, fit_labels
 from olistseg.models.preprocessing import DEFAULT_PRESET, make_preprocessor, model_input
-from olistseg.segments.segmenter import map_labels
+from olistseg.segments.segmenter import map_labels, order_segments
 from olistseg.stability.drift import align_labels, psi_against, reference_bins
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -183,12 +183,7 @@ class FrozenModel:
             if best is None or _objective(estimator) < _objective(best[0]):
                 best = (estimator, labels)
         self.estimator_, raw = best
-        values, counts = np.unique(raw[raw >= 0], return_counts=True)
-        order = values[np.lexsort((values, -counts))]
-        self.label_map_ = {int(v): i for i, v in enumerate(order)}
-        self.labels_ = self._map(raw, X, None)
-        self.centroids_ = np.array([X[self.labels_ == s].mean(axis=0) for s in range(len(order))])
-        self.labels_ = self._map(raw, X, self.centroids_)
+        self.label_map_, self.labels_, self.centroids_ = order_segments(X, raw)
         self.fingerprint_ = preprocessing_fingerprint(self.preprocessor_)
         self.index_ = features.index
         return self
