@@ -62,5 +62,32 @@ def synthetic_warehouse(synthetic_data: Path, tmp_path_factory: pytest.TempPathF
     return warehouse
 
 
+#: The arguments of the one full pipeline run the suite shares (``run_out``).
+RUN_CUSTOMERS, RUN_SEED = 3_000, 11
+#: run.json keys that hold measured times, not results.
+TIMING_KEYS = ("step_seconds", "simulation_seconds", "retrain_seconds")
+
+
+def without_timings(payload: object) -> object:
+    """``payload`` (run.json) with every timing key removed, at any depth."""
+    if isinstance(payload, dict):
+        return {k: without_timings(v) for k, v in payload.items() if k not in TIMING_KEYS}
+    if isinstance(payload, list):
+        return [without_timings(v) for v in payload]
+    return payload
+
+
+@pytest.fixture(scope="session")
+def run_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One whole pipeline run (synthetic data) through the Python API, shared by every test
+    that only reads a run's outputs."""
+    from olistseg.pipeline import run
+
+    out = tmp_path_factory.mktemp("run") / "out"
+    result = run(out=out, customers=RUN_CUSTOMERS, seed=RUN_SEED)
+    assert result.out == out.resolve()
+    return out
+
+
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(warehouse), read_only=True)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .conftest import RUN_CUSTOMERS, RUN_SEED, without_timings
+
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -18,13 +20,21 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
-def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path):
+def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path, run_out: Path):
     out = tmp_path / "out"
-    result = run_cli("run", "--out", str(out), "--customers", "2000")
+    result = run_cli(
+        "run", "--out", str(out), "--customers", str(RUN_CUSTOMERS), "--seed", str(RUN_SEED)
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads((out / "run.json").read_text())
+    # The Python API (the session's run_out) and the CLI give the same run.json, timings aside.
+    api_summary = json.loads((run_out / "run.json").read_text())
+    assert json.dumps(without_timings(summary), indent=1) == json.dumps(
+        without_timings(api_summary), indent=1
+    )
+    assert "total" in api_summary["step_seconds"]
     assert summary["load"]["rows_quarantined"] == 0
-    assert summary["load"]["rows_loaded"]["orders"] >= 2000
+    assert summary["load"]["rows_loaded"]["orders"] >= RUN_CUSTOMERS
     assert set(summary["step_seconds"]) == {
         "demo-data",
         "load",

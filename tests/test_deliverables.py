@@ -7,7 +7,6 @@ import html
 import json
 import re
 import shutil
-from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -16,24 +15,16 @@ from pptx import Presentation
 from typer.testing import CliRunner
 
 from olistseg import cli as cli_module
+from olistseg import pipeline
 from olistseg.deliverables.collect import run_numbers
 from olistseg.deliverables.deck import build_deck
 from olistseg.deliverables.i18n import TEXT, segment_name
 from olistseg.deliverables.report import build_report
 
 from .test_dashboard_browser import ARTIFACTS, browser_page, require_chromium
-from .test_segment_cli import cli
 
 SECTION_KEYS = ("executive_summary", "data_quality", "cx_findings", "method", "choice_of_k",
                 "segments_overview", "stability_cadence", "maintenance", "appendix")  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def run_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("run") / "out"
-    done = cli("run", "--out", str(out), "--customers", "3000", "--seed", "11")
-    assert done.returncode == 0, done.stderr[-3000:]
-    return out
 
 
 def test_run_writes_every_deliverable_from_run_json(run_out):
@@ -123,7 +114,7 @@ def test_second_run_is_idempotent_and_a_failed_step_keeps_the_previous_outputs(
     def broken(*args: object) -> dict:
         raise RuntimeError("the deck printer is on fire")
 
-    monkeypatch.setattr(cli_module, "_run_deliverables_step", broken)
+    monkeypatch.setattr(pipeline, "deliverables_step", broken)
     result = CliRunner().invoke(
         cli_module.app, ["run", "--out", str(out), "--customers", "3000", "--seed", "11"]
     )

@@ -20,6 +20,7 @@ Everything is vectorised with numpy; memory grows linearly with the number of cu
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -131,6 +132,25 @@ class SyntheticConfig:
     group_separation: float = 1.0
     with_geolocation: bool = True
     file_format: str = "csv"  # csv | csv.gz | parquet
+
+    def __post_init__(self) -> None:
+        """Refuse, before anything is written, dates and formats the generator cannot use."""
+        from olistseg.errors import InputError
+
+        for option, value in (("--start", self.start), ("--end", self.end),
+                              ("--change-date", self.change_date)):  # fmt: skip
+            try:
+                dt.date.fromisoformat(str(value))
+            except ValueError:
+                raise InputError(
+                    f"{option} {value!r}: expected a date as YYYY-MM-DD, e.g. 2018-01-01."
+                ) from None
+        if not self.start < self.end:
+            raise InputError(f"the synthetic span {self.start} .. {self.end} is empty.")
+        if self.file_format not in ("csv", "csv.gz", "parquet"):
+            raise InputError(f"--format {self.file_format!r}: choose csv, csv.gz or parquet.")
+        if self.customers < 1:
+            raise InputError(f"--customers {self.customers}: at least 1.")
 
 
 def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -28,7 +28,10 @@ def execute_notebook(
     previous = os.environ.get("OLISTSEG_RUN")
     os.environ["OLISTSEG_RUN"] = str(Path(run_folder).resolve())
     try:
+        # The kernel's own log (e.g. its warning about running over local TCP) is not for the
+        # user: errors in cells still fail the execution.
         NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                       extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                        resources={"metadata": {"path": str(Path(run_folder).resolve())}}).execute()  # fmt: skip
     finally:
         if previous is None:

@@ -77,3 +77,36 @@ def transpile(sql: str, dialect: str) -> str:
         cte_names = {cte.alias for cte in tree.find_all(exp.CTE)}
         tree = tree.transform(lambda node: _sqlite_rewrite(node, cte_names))
     return tree.sql(dialect=dialect, pretty=True)
+
+
+#: Every dialect ``kpi --show-sql`` prints; spark is transpiled by :mod:`olistseg.spark.sql`.
+SHOW_DIALECTS = (*DIALECTS, "spark")
+
+
+def sql_for(name: str, dialect: str = "duckdb") -> str:
+    """The SQL of KPI ``name`` composed with its staging models, in ``dialect``.
+
+    Raises :class:`InputError` for an unknown KPI or dialect (listing the valid ones), or when
+    the KPI uses functions the dialect lacks (listing the dialects it runs on).
+    """
+    from olistseg.errors import InputError
+    from olistseg.kpi.catalog import compose, get
+
+    if dialect not in SHOW_DIALECTS:
+        raise InputError(
+            f"--dialect {dialect!r}: unknown; choose one of {', '.join(SHOW_DIALECTS)}."
+        )
+    try:
+        model = get(name)
+    except KeyError as exc:
+        raise InputError(str(exc.args[0])) from exc
+    if dialect not in model.dialects and dialect not in ("duckdb", "spark"):
+        raise InputError(
+            f"{name} uses functions {dialect} lacks (percentiles); it runs on "
+            f"{', '.join(model.dialects)}."
+        )
+    if dialect == "spark":
+        from olistseg.spark.sql import to_spark
+
+        return to_spark(compose(model))
+    return transpile(compose(model), dialect)

@@ -37,8 +37,33 @@ def features_as_of(
     return customer_features(con, as_of), as_of
 
 
+def features_from_warehouse(
+    warehouse: Path, as_of: dt.datetime | None = None
+) -> tuple[pd.DataFrame, dt.datetime]:
+    """:func:`features_as_of` from a warehouse file, closed again before any model work:
+    DuckDB keeps its buffers while a connection is open."""
+    from olistseg.warehouse.info import connect
+
+    with connect(warehouse) as con:
+        return features_as_of(con, as_of)
+
+
+def segment_warehouse(warehouse: Path, out: Path, as_of: dt.datetime | None = None,
+                      **options: object) -> dict:  # fmt: skip
+    """:func:`segment` on a warehouse file; ``options`` as :func:`segment`'s. Returns its summary."""
+    features, as_of = features_from_warehouse(warehouse, as_of)
+    return segment(None, out, as_of, features=features, **options)
+
+
+def score_warehouse(model_dir: Path, warehouse: Path, out: Path,
+                    as_of: dt.datetime | None = None) -> dict:  # fmt: skip
+    """:func:`score` on a warehouse file. Returns its summary."""
+    features, as_of = features_from_warehouse(warehouse, as_of)
+    return score(model_dir, None, out, as_of, features=features)
+
+
 def segment(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | None,
     out: Path,
     as_of: dt.datetime | None = None,
     preset: str = "rfm_satisfaction",
@@ -50,6 +75,9 @@ def segment(
     features: pd.DataFrame | None = None,
 ) -> dict:
     """Fit and select a segmentation; write every output of ``olistseg segment`` into ``out``.
+
+    Returns the summary: ``as_of``, ``customers``, the ``chosen`` candidate's scores, the
+    ``selection_reason``, each segment's profile (``segments``) and the fit time.
 
     ``features`` (computed as of ``as_of``) may be given instead of ``con``: the CLI closes the
     warehouse before fitting, so DuckDB's buffers are not held while the model is fitted.
@@ -176,6 +204,9 @@ def score(
     features: pd.DataFrame | None = None,
 ) -> dict:
     """Assign every customer known at ``as_of`` to a segment with the saved model (no refit).
+
+    Writes the segment table to ``out`` (``.csv`` or ``.parquet``); returns ``as_of``, the
+    model's training date, the number of customers and the customers per segment.
 
     As :func:`segment`, ``features`` computed as of ``as_of`` may replace ``con``.
     """

@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from olistseg.atomic import write_json, write_text
+from olistseg.errors import InputError
 from olistseg.features.build import customer_features
 from olistseg.kpi.run import default_as_of
 from olistseg.models.preprocessing import model_input
@@ -40,6 +41,41 @@ SHARE_TRIGGER_POINTS = 5.0
 ANALYST_HOURS = {"monthly check": 0.5, "retrain and review": 4.0}
 
 
+def config_for_model(model_dir: Path | None = None, **options: object) -> SimulationConfig:
+    """The simulation's configuration: algorithm, k, features and seed of the saved model in
+    ``model_dir`` (else ``options``' ``algorithm`` and ``k``), plus the other ``options``.
+
+    A density method (DBSCAN, HDBSCAN) has no k to refit at a later date: the simulation then
+    measures k-means with as many segments, and ``model_note`` says so in every output.
+    """
+    from olistseg.models.candidates import ALGORITHMS
+
+    if model_dir is not None:
+        saved = Segmenter.load(model_dir)
+        algorithm, k = saved.chosen_.algorithm, len(saved.names_)
+        options = {**options, "algorithm": algorithm, "k": k, "preset": saved.preset,
+                   "seed": options.get("seed", saved.seed)}  # fmt: skip
+        if not ALGORITHMS[algorithm].uses_k:
+            options["algorithm"] = "kmeans"
+            options["model_note"] = (
+                f"the chosen model, {algorithm}, is a density method with no number of segments "
+                f"to refit at a later date; the simulation measures k-means with the same {k} "
+                "segments, features and seed instead"
+            )
+    algorithm = str(options.get("algorithm", "kmeans"))
+    if algorithm not in ALGORITHMS or not ALGORITHMS[algorithm].uses_k:
+        choices = ", ".join(n for n, a in ALGORITHMS.items() if a.uses_k)
+        raise InputError(f"--algorithm {algorithm!r}: the simulation refits one of {choices}.")
+    threshold = float(options.get("threshold", 0.8))
+    if not 0.0 < threshold <= 1.0:
+        raise InputError(f"--threshold {threshold}: must be in (0, 1].")
+    if int(options.get("n_origins", 12)) < 1:
+        raise InputError("--origins: at least 1.")
+    if options.get("refit", "warm") not in ("warm", "cold"):
+        raise InputError(f"--refit {options['refit']!r}: choose warm or cold.")
+    return SimulationConfig(**options)
+
+
 def run_stability(
     con: duckdb.DuckDBPyConnection,
     out: Path,
@@ -47,7 +83,11 @@ def run_stability(
     end: dt.datetime | None = None,
     progress: ProgressCallback | None = None,
 ) -> dict:
-    """Simulate and write every output of ``olistseg stability`` into ``out``."""
+    """Simulate and write every output of ``olistseg stability`` into ``out``.
+
+    Returns the simulation result (as ``stability.json``): origins, ARI curves, baseline
+    noise, the cadence and timings.
+    """
     result = simulate(con, config, end, progress)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "stability.json", result)

@@ -86,6 +86,8 @@ class SimulationConfig:
     n_seeds: int = 3  # M0 plus 2 trainings with other seeds for the baseline noise
     min_origins: int = 3  # a horizon counts for the cadence when this many origins reach it
     min_customers: int = 50
+    #: Why this model is measured when it is not the saved one (e.g. a density method's stand-in).
+    model_note: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -11,9 +11,11 @@ over it only when everything succeeded, so a failed load leaves the previous war
 
 from __future__ import annotations
 
+import contextlib
 import json
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -397,3 +399,26 @@ def _count_orphans(
                     f"SELECT count(*) FROM {report.table} c WHERE {' OR '.join(conditions)}"
                 ).fetchone()[0]
             )
+
+
+@contextlib.contextmanager
+def input_warehouse(
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> Iterator[Path]:
+    """The warehouse a command reads: ``warehouse``, or ``data`` loaded into a temporary one.
+
+    Exactly one of the two must be given (else :class:`InputError`). The temporary warehouse
+    and its folder are removed when the block ends, also on an error or a SIGTERM turned into
+    an exception by the caller.
+    """
+    if (data is None) == (warehouse is None):
+        raise InputError("give exactly one of --data PATH or --warehouse FILE.")
+    if warehouse is not None:
+        yield Path(warehouse)
+        return
+    with tempfile.TemporaryDirectory(prefix="olistseg-") as tmp:
+        path = Path(tmp) / "olist.duckdb"
+        load(data, path, progress=progress)
+        yield path

@@ -1,0 +1,263 @@
+"""The Python API: one function per ``olistseg`` command, each returning what it computed.
+
+    >>> from olistseg import api
+    >>> api.demo_data("demo", customers=3_000)
+    >>> report = api.load("demo", "wh/olist.duckdb")
+    >>> as_of, answers = api.kpis(warehouse="wh/olist.duckdb")
+    >>> summary = api.segment("seg", warehouse="wh/olist.duckdb")
+    >>> api.score("seg/model", "scores.csv", warehouse="wh/olist.duckdb")
+    >>> api.run("demo", "out")                       # the whole pipeline (olistseg.pipeline)
+
+Inputs are either ``warehouse`` (a DuckDB file from :func:`load`) or ``data`` (a Kaggle folder,
+``.zip`` or ``olist.db``, loaded into a temporary warehouse). Nothing is printed; long steps
+report through ``progress(label, position, total)``. Bad input raises
+:class:`~olistseg.errors.InputError` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from olistseg.errors import InputError
+from olistseg.pipeline import RunEvent, RunResult, run
+from olistseg.runfolder import building
+from olistseg.warehouse.load import ProgressCallback, input_warehouse, load
+
+if TYPE_CHECKING:
+    from olistseg.kpi.run import KpiParams, KpiResult
+    from olistseg.warehouse.info import TableInfo
+
+__all__ = [
+    "RunEvent", "RunResult", "demo_data", "info", "kpis", "load", "monitor", "notebook", "run",
+    "score", "segment", "stability",
+]  # fmt: skip
+
+ENGINES = ("duckdb", "spark")
+#: The k an ``--engine spark`` segmentation fits when none is given.
+SPARK_DEFAULT_K = 4
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise InputError(f"--engine {engine!r}: choose {' or '.join(ENGINES)}.")
+
+
+def demo_data(
+    out: str | Path,
+    customers: int = 20_000,
+    seed: int = 42,
+    file_format: str = "csv",
+    change_date: str = "2018-01-01",
+    geolocation: bool = True,
+) -> dict[str, Path]:
+    """Write a synthetic dataset in the Kaggle layout into ``out``; returns the file per table."""
+    from olistseg.data.synthetic import SyntheticConfig, write
+
+    config = SyntheticConfig(customers=customers, seed=seed, file_format=file_format,
+                             change_date=change_date, with_geolocation=geolocation)  # fmt: skip
+    return write(config, out)
+
+
+def info(warehouse: str | Path) -> tuple[list[TableInfo], int]:
+    """Row counts and date ranges per table of ``warehouse``, and the quarantined row count."""
+    from olistseg.warehouse.info import connect, warehouse_info
+
+    with connect(warehouse) as con:
+        return warehouse_info(con)
+
+
+def kpis(
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    params: KpiParams | None = None,
+    only: list[str] | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+) -> tuple[dt.datetime, dict[str, KpiResult]]:
+    """Answer the KPI catalogue (or the KPIs in ``only``); returns ``as_of`` and the results."""
+    from olistseg.kpi.run import run_kpis
+    from olistseg.warehouse.info import connect
+
+    _check_engine(engine)
+    if engine == "spark":
+        from olistseg.spark.pipeline import spark_kpi
+
+        return spark_kpi(None if data is None else str(data), _opt_path(warehouse), spark_master,
+                         params, only)  # fmt: skip
+    with input_warehouse(data, warehouse) as path, connect(path) as con:
+        return run_kpis(con, params, only)
+
+
+def _opt_path(value: str | Path | None) -> Path | None:
+    return None if value is None else Path(value)
+
+
+def _ks(k_range: str | range | None, default: range) -> range:
+    from olistseg.segments.pipeline import parse_k_range
+
+    if k_range is None:
+        return default
+    if isinstance(k_range, range):
+        return k_range
+    try:
+        return parse_k_range(k_range)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+
+
+def segment(
+    out: str | Path,
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    features: str = "rfm_satisfaction",
+    algorithms: list[str] | None = None,
+    k_range: str | range | None = None,
+    seed: int = 42,
+    stability: bool = True,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict:
+    """Segment customers into ``out`` (built whole, swapped in on success); returns the summary.
+
+    DuckDB compares every candidate of ``algorithms`` over ``k_range`` (default 2-12);
+    ``--engine spark`` fits one MLlib model at one k (default 4).
+    """
+    from olistseg.models.candidates import ALGORITHMS
+    from olistseg.models.preprocessing import PRESETS
+    from olistseg.segments.pipeline import segment_warehouse
+
+    if features not in PRESETS:
+        raise InputError(f"--features {features!r}: choose one of {', '.join(PRESETS)}.")
+    _check_engine(engine)
+    if engine == "spark":
+        return _spark_segment(out, data, warehouse, spark_master, as_of, features, algorithms,
+                              k_range, seed)  # fmt: skip
+    unknown = [a for a in algorithms or [] if a not in ALGORITHMS]
+    if unknown:
+        raise InputError(
+            f"--algorithms: unknown {', '.join(unknown)}; choose from {', '.join(ALGORITHMS)}."
+        )
+    ks = _ks(k_range, range(2, 13))
+    with input_warehouse(data, warehouse) as path, building(out) as partial:
+        return segment_warehouse(path, partial, as_of, preset=features, algorithms=algorithms,
+                                 k_range=ks, seed=seed, with_stability=stability,
+                                 progress=progress)  # fmt: skip
+
+
+def _spark_segment(
+    out: str | Path, data: str | Path | None, warehouse: str | Path | None, master: str | None,
+    as_of: dt.datetime | None, preset: str, algorithms: list[str] | None,
+    k_range: str | range | None, seed: int,
+) -> dict:  # fmt: skip
+    from olistseg.spark.pipeline import spark_segment
+    from olistseg.spark.segment import SPARK_ALGORITHMS
+
+    algorithm = (algorithms or ["kmeans"])[0] if len(algorithms or []) <= 1 else None
+    if algorithm not in SPARK_ALGORITHMS:
+        raise InputError(f"--algorithms {','.join(algorithms or [])!r}: --engine spark fits one "
+                         f"of {', '.join(SPARK_ALGORITHMS)}.")  # fmt: skip
+    ks = _ks(k_range, range(SPARK_DEFAULT_K, SPARK_DEFAULT_K + 1))
+    if len(ks) != 1:
+        raise InputError(f"--k-range {ks.start}-{ks.stop - 1}: --engine spark fits one model: give "
+                         "one k (--k-range 4). Choose k with the DuckDB engine on a sample, then "
+                         "fit it on everything with Spark.")  # fmt: skip
+    with building(out) as partial:
+        return spark_segment(None if data is None else str(data), _opt_path(warehouse), master,
+                             partial, as_of, preset, algorithm, ks[0], seed)  # fmt: skip
+
+
+def score(
+    model: str | Path,
+    out: str | Path,
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+) -> dict:
+    """Assign every customer known at ``as_of`` to a segment of the saved ``model`` (no refit).
+
+    Writes ``out`` (``.csv`` or ``.parquet``; with Spark, Parquet at a path or URL); returns
+    ``as_of``, the model's training date, the customer count and customers per segment.
+    """
+    from olistseg.segments.pipeline import score_warehouse
+
+    _check_engine(engine)
+    if engine == "spark":
+        from olistseg.spark.pipeline import spark_score
+
+        return spark_score(Path(model), None if data is None else str(data),
+                           _opt_path(warehouse), spark_master, str(out), as_of)  # fmt: skip
+    out = Path(out)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise InputError(f"--out {out}: scores are written as .csv or .parquet; name the file "
+                         f"{out.with_suffix('.csv').name} or {out.with_suffix('.parquet').name}.")  # fmt: skip
+    with input_warehouse(data, warehouse) as path:
+        return score_warehouse(Path(model), path, out, as_of)
+
+
+def stability(
+    out: str | Path,
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    *,
+    model: str | Path | None = None,
+    end: dt.datetime | None = None,
+    progress: ProgressCallback | None = None,
+    **options: object,
+) -> dict:
+    """Simulate how long a segmentation stays valid; write ``out`` whole (stability.json,
+    charts, maintenance contract). Returns the simulation result.
+
+    ``model`` takes algorithm, k, features and seed from a saved model; ``options`` are
+    :class:`~olistseg.stability.simulation.SimulationConfig` fields (``algorithm``, ``k``,
+    ``threshold``, ``step_days``, ``n_origins``, ``refit``, ...).
+    """
+    from olistseg.stability.report import config_for_model, run_stability
+    from olistseg.warehouse.info import connect
+
+    config = config_for_model(_opt_path(model), **options)
+    with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
+        return run_stability(con, partial, config, end, progress)
+
+
+def monitor(
+    model: str | Path,
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    threshold: float = 0.8,
+) -> dict:
+    """The monthly check of a saved model: ``decision`` "retrain" or "keep", with reasons."""
+    from olistseg.stability.report import monitor as check
+    from olistseg.warehouse.info import connect
+
+    with input_warehouse(data, warehouse) as path, connect(path) as con:
+        return check(Path(model), con, as_of, threshold)
+
+
+def notebook(
+    out: str | Path, run_folder: str | Path | None = None, data: str | Path | None = None
+) -> Path:
+    """Execute the analysis notebook on a run's folder (or on a fresh run of ``data``, in a
+    temporary folder); returns the ``.ipynb`` written to ``out``."""
+    from olistseg.deliverables.notebook import execute_notebook
+
+    if run_folder is not None and data is not None:
+        raise InputError("give --run DIR or --data PATH, not both.")
+    if data is not None:
+        with tempfile.TemporaryDirectory(prefix="olistseg-notebook-") as tmp:
+            result = run(data, Path(tmp) / "run")
+            return execute_notebook(result.out, Path(out))
+    folder = Path(run_folder or "out")
+    if not (folder / "run.json").is_file():
+        raise InputError(f"{folder}: no run.json; run `olistseg run --out {folder}` first.")
+    return execute_notebook(folder, Path(out))

@@ -1,0 +1,10 @@
+"""The ``olistseg`` command line: a thin layer over :mod:`olistseg.api`.
+
+Each command parses its options, calls one API function, renders the result and lets
+:func:`entrypoint` map errors to exit codes. One module per command group.
+"""
+
+from olistseg.cli import data, kpi, run, segments, stability  # noqa: F401  (registers commands)
+from olistseg.cli.app import app, entrypoint, state
+
+__all__ = ["app", "entrypoint", "state"]

@@ -1,0 +1,148 @@
+"""The Typer application, its global options, the shared option types and the exit codes.
+
+Exit codes: 0 success, 1 internal error, 2 bad input (a one-paragraph message, no traceback
+unless ``--debug``, which keeps the exit code), 3 ``monitor`` says RETRAIN, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from olistseg import __version__
+from olistseg.errors import InputError
+
+app = typer.Typer(
+    name="olistseg",
+    help="Customer Experience KPIs, customer segments and a retrain cadence from Olist data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+class _State:
+    quiet = False
+    debug = False
+
+
+state = _State()
+err_console = Console(stderr=True)
+
+
+def console() -> Console:
+    """The console commands print to: silent with ``--quiet``."""
+    return Console(quiet=state.quiet)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"olistseg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing but errors.", metavar="")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks on errors.", metavar="")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version.", metavar=""
+        ),
+    ] = False,
+) -> None:
+    """olistseg: load Olist-schema data, answer KPI questions, segment customers."""
+    state.quiet, state.debug = quiet, debug
+
+
+# Options shared by several commands, declared once.
+DataOption = Annotated[
+    Path,
+    typer.Option(
+        "--data", help="Kaggle folder (.csv, .csv.gz or .parquet files), its .zip, or an olist.db."
+    ),
+]
+WarehouseOption = Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")]
+DataInput = Annotated[
+    Path | None, typer.Option("--data", help="Input data (loaded to a temporary warehouse).")
+]
+WarehouseInput = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB warehouse file.")]
+# kpi, segment and score also run on Spark, whose --data may be a URL (s3a://, hdfs://...).
+EngineDataInput = Annotated[
+    str | None,
+    typer.Option("--data", help="Input data; with --engine spark a Parquet folder or URL."),
+]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="duckdb (one machine) or spark (PySpark, MLlib).")
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master", help="With --engine spark: local[*], spark://HOST:7077, yarn..."
+    ),
+]
+ModelOption = Annotated[
+    Path, typer.Option("--model", help="A model folder written by `olistseg segment`.")
+]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Reference time (YYYY-MM-DD); default: last purchase.")
+]
+SeedOption = Annotated[int, typer.Option(help="Random seed: same seed, same results.")]
+
+
+def timestamp(text: str | None, option: str = "--as-of") -> dt.datetime | None:
+    """The datetime an option gives (YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS'), None when absent."""
+    from olistseg.kpi.run import parse_timestamp
+
+    return parse_timestamp(text, option) if text else None
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM unwinds like Ctrl+C, so temporary folders and partial builds are cleaned up.
+    raise KeyboardInterrupt
+
+
+def entrypoint(argv: list[str] | None = None) -> None:
+    """Console-script entry point: maps errors to exit codes 2 (bad input) and 1 (internal)."""
+    signal.signal(signal.SIGTERM, _terminate)
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        app(args=args, prog_name="olistseg", standalone_mode=False)
+    except InputError as exc:
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
+        if state.debug:
+            err_console.print_exception()
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        # Usage errors: click's ClickException, vendored inside newer Typer releases.
+        if callable(getattr(exc, "show", None)) and isinstance(
+            getattr(exc, "exit_code", None), int
+        ):
+            exc.show()
+            sys.exit(2)
+        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}",
+                          highlight=False)  # fmt: skip
+        if state.debug:
+            err_console.print_exception()
+        else:
+            err_console.print("Run again with --debug for the traceback, and report it.")
+        sys.exit(1)

@@ -1,0 +1,87 @@
+"""``segment`` and ``score``: fit, select and name segments; assign customers to them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from olistseg import api
+from olistseg.cli.app import (
+    AsOfOption,
+    EngineDataInput,
+    EngineOption,
+    ModelOption,
+    SeedOption,
+    SparkMasterOption,
+    WarehouseInput,
+    app,
+    console,
+    timestamp,
+)
+from olistseg.cli.render import progress, score_table, segments_table
+
+
+@app.command("segment")
+def segment_command(
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Output folder (new, empty, or an earlier segment output)."),
+    ],
+    data: EngineDataInput = None,
+    warehouse: WarehouseInput = None,
+    as_of: AsOfOption = None,
+    features: Annotated[
+        str, typer.Option("--features", help="rfm, rfm_satisfaction or full.")
+    ] = "rfm_satisfaction",
+    algorithms: Annotated[
+        str | None, typer.Option("--algorithms", help="Comma-separated, e.g. kmeans,gmm_full.")
+    ] = None,
+    k_range: Annotated[
+        str | None,
+        typer.Option("--k-range", help="LOW-HIGH segments to try (default 2-12; Spark: one k, 4)."),
+    ] = None,
+    seed: SeedOption = 42,
+    stability: Annotated[
+        bool, typer.Option(help="Measure stability by refits (slower).", metavar="")
+    ] = True,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
+) -> None:
+    """Segment customers: compare clustering candidates, select, profile, name, save the model."""
+    names = [a.strip() for a in algorithms.split(",")] if algorithms else None
+    with progress("Segmenting", "Fitting") as on_candidate:
+        summary = api.segment(out, data, warehouse, as_of=timestamp(as_of), features=features,
+                              algorithms=names, k_range=k_range, seed=seed, stability=stability,
+                              engine=engine, spark_master=spark_master,
+                              progress=on_candidate)  # fmt: skip
+    segments_table(summary)
+    table = "segments.parquet" if engine == "spark" else "segments.csv, charts/"
+    console().print(f"Outputs in [bold]{out}[/]: {table}, model/, selection.json, profiles.json")
+
+
+@app.command("score")
+def score_command(
+    model: ModelOption,
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            help="File to write: .csv or .parquet (with --engine spark: Parquet, a URL too).",
+        ),
+    ],
+    data: EngineDataInput = None,
+    warehouse: WarehouseInput = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Score customers known at this time.")
+    ] = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
+) -> None:
+    """Assign every customer known at --as-of to a segment with a saved model (no refit)."""
+    with console().status("Scoring..."):
+        summary = api.score(model, out, data, warehouse, as_of=timestamp(as_of), engine=engine,
+                            spark_master=spark_master)  # fmt: skip
+    score_table(summary)
+    console().print(f"Written: {out}")

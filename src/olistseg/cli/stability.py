@@ -1,0 +1,82 @@
+"""``stability`` and ``monitor``: how long segments stay valid, and the scheduled check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from olistseg import api
+from olistseg.cli.app import (
+    DataInput,
+    ModelOption,
+    WarehouseInput,
+    app,
+    console,
+    timestamp,
+)
+from olistseg.cli.render import cadence_table, progress
+
+#: ``monitor`` exit code when the model must be retrained (0 when it may be kept).
+RETRAIN_EXIT_CODE = 3
+
+
+@app.command("stability")
+def stability_command(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for stability.json, charts, contract.")
+    ],
+    data: DataInput = None,
+    warehouse: WarehouseInput = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="Take algorithm, k, features and seed from a saved model."),
+    ] = None,
+    algorithm: Annotated[
+        str, typer.Option(help="Algorithm when no --model is given.")
+    ] = "gmm_diag",
+    k: Annotated[int, typer.Option("--k", help="Segments when no --model is given.")] = 4,
+    threshold: Annotated[float, typer.Option(help="ARI a model must keep.")] = 0.8,
+    step: Annotated[str, typer.Option(help="Time between steps: 1w, 2w, 10d...")] = "1w",
+    origins: Annotated[int, typer.Option("--origins", help="Number of origins.")] = 12,
+    refit: Annotated[str, typer.Option(help="warm (from the current segments) or cold.")] = "warm",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="End of the simulation; default: last purchase.")
+    ] = None,
+) -> None:
+    """Simulate how long a segmentation stays valid; recommend a retrain cadence and contract."""
+    from olistseg.stability.simulation import parse_step
+
+    with progress("Simulating", "Simulating") as on_origin:
+        result = api.stability(out, data, warehouse, model=model, end=timestamp(as_of),
+                               progress=on_origin, algorithm=algorithm, k=k, threshold=threshold,
+                               step_days=parse_step(step), n_origins=origins,
+                               refit=refit)  # fmt: skip
+    cadence_table(result)
+    console().print(f"Outputs in [bold]{out}[/]: stability.json, maintenance.md, charts/")
+
+
+@app.command("monitor")
+def monitor_command(
+    model: ModelOption,
+    data: DataInput = None,
+    warehouse: WarehouseInput = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Check as of this time; default: last purchase.")
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="ARI the model must keep.")] = 0.8,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the check as JSON.")] = None,
+) -> None:
+    """The monthly check of a saved model: says "retrain" or "keep", with the reasons."""
+    from olistseg.atomic import write_json
+
+    with console().status("Checking the model..."):
+        check = api.monitor(model, data, warehouse, as_of=timestamp(as_of), threshold=threshold)
+    colour = "red" if check["decision"] == "retrain" else "green"
+    console().print(f"[bold {colour}]{check['decision'].upper()}[/] as of {check['as_of']} "
+                    f"(model trained as of {check['model_as_of']})")  # fmt: skip
+    for reason in check["reasons"]:
+        console().print(f"  - {reason}")
+    if out is not None:
+        write_json(out, check)

@@ -1,0 +1,278 @@
+"""The whole pipeline as one function: ``run(data, out) -> RunResult``.
+
+    >>> from olistseg.pipeline import run
+    >>> result = run("path/to/brazilian-ecommerce", "out")   # or run() for synthetic data
+    >>> result.summary["segmentation"]["k"], result.step_seconds["total"]
+
+Steps, in the order the data flows: (synthetic data), load, KPIs, segments, stability,
+deliverables. Everything is built in ``OUT.partial`` and swapped into ``OUT`` only when every
+step has succeeded, so a failed run leaves the previous outputs as they were. Nothing is
+printed: each step reports through the ``progress`` callback (:class:`RunEvent`), which the
+CLI renders with Rich and a scheduler may log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from olistseg import __version__
+from olistseg.atomic import write_json, write_text
+from olistseg.errors import InputError
+from olistseg.runfolder import building
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """One progress report of :func:`run`.
+
+    ``status`` is ``"start"`` (a step begins), ``"update"`` (``position`` of ``total`` items,
+    e.g. candidates fitted) or ``"done"`` (``seconds`` it took, and the step's ``result``: the
+    :class:`~olistseg.warehouse.load.LoadReport`, the segmentation or stability summary...).
+    """
+
+    step: str
+    status: str
+    label: str = ""
+    position: int | None = None
+    total: int | None = None
+    seconds: float | None = None
+    result: Any = None
+
+
+RunProgress = Callable[[RunEvent], None]
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` returns: the output folder, the ``run.json`` payload, step timings."""
+
+    out: Path
+    summary: dict
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _Steps:
+    """Times each step and forwards its progress as :class:`RunEvent`."""
+
+    def __init__(self, progress: RunProgress | None) -> None:
+        self.progress = progress or (lambda event: None)
+        self.seconds: dict[str, float] = {}
+        self.started = time.perf_counter()
+
+    def run(
+        self, step: str, label: str, work: Callable[[Callable[[str, int, int], None]], Any]
+    ) -> Any:
+        self.progress(RunEvent(step, "start", label))
+        t0 = time.perf_counter()
+
+        def update(item: str, position: int, total: int) -> None:
+            self.progress(RunEvent(step, "update", item, position, total))
+
+        result = work(update)
+        self.seconds[step] = round(time.perf_counter() - t0, 3)
+        self.progress(RunEvent(step, "done", label, seconds=self.seconds[step], result=result))
+        return result
+
+    def total(self) -> float:
+        self.seconds["total"] = round(time.perf_counter() - self.started, 3)
+        return self.seconds["total"]
+
+
+def run(
+    data: str | Path | None = None,
+    out: str | Path = "out",
+    *,
+    lang: str = "en",
+    as_of: dt.datetime | None = None,
+    customers: int = 20_000,
+    seed: int = 42,
+    keep_partial: bool = False,
+    progress: RunProgress | None = None,
+) -> RunResult:
+    """Run every step on ``data`` (default: ``customers`` synthetic customers, ``seed``) into ``out``.
+
+    ``as_of`` is the reference time of the KPIs and segments and the end of the stability
+    simulation (default: the last purchase). Returns a :class:`RunResult`; ``out/run.json``
+    holds the same ``summary``. A failed run removes its ``OUT.partial`` build folder unless
+    ``keep_partial``. Raises :class:`~olistseg.errors.InputError` for bad input,
+    with ``out`` untouched.
+    """
+    from olistseg.deliverables.i18n import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise InputError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}.")
+    final = Path(out)
+    steps = _Steps(progress)
+    with building(final, keep_partial) as partial:
+        if data is None:
+            data = partial / "data"
+            steps.run("demo-data", f"Generating synthetic data ({customers:,} customers)",
+                      lambda _: _synthetic(data, customers, seed))  # fmt: skip
+            data_text = "data (synthetic)"
+        else:
+            data_text = str(Path(data).resolve())
+        warehouse = partial / "warehouse" / "olist.duckdb"
+        report = steps.run("load", f"Loading {data}",
+                           lambda update: _load(data, warehouse, update))  # fmt: skip
+        kpi_summary = steps.run("kpi", "Answering the KPI questions",
+                                lambda _: kpi_step(warehouse, partial / "kpi", as_of))  # fmt: skip
+        segment_summary = steps.run(
+            "segment", "Segmenting customers",
+            lambda update: segment_step(warehouse, partial / "segments", seed, as_of, update))  # fmt: skip
+        stability_summary = steps.run(
+            "stability", "Simulating stability over time",
+            lambda update: stability_step(warehouse, partial / "stability",
+                                          partial / "segments" / "model", as_of, update))  # fmt: skip
+        summary = {
+            "olistseg_version": __version__,
+            "data": data_text,
+            "warehouse": "warehouse/olist.duckdb",
+            "lang": lang,
+            "load": {
+                "rows_loaded": {t.table: t.rows_loaded for t in report.tables},
+                "rows_quarantined": report.rows_quarantined,
+                "orders_first_purchase": report.orders_first_purchase,
+                "orders_last_purchase": report.orders_last_purchase,
+            },
+            "kpi": _public(kpi_summary),
+            "segmentation": _public(segment_summary),
+            "stability": _public(stability_summary),
+            "step_seconds": steps.seconds,
+        }
+        write_json(partial / "run.json", summary)  # the deliverables read their numbers from it
+        summary["deliverables"] = steps.run("deliverables", "Writing the report, deck and notebook",
+                                            lambda _: deliverables_step(partial, lang))  # fmt: skip
+        steps.total()
+        write_json(partial / "run.json", summary)
+    return RunResult(final, summary, steps.seconds)
+
+
+def _public(summary: dict) -> dict:
+    """A step summary without the in-memory details kept for the progress renderer."""
+    return {k: v for k, v in summary.items() if not k.startswith("_")}
+
+
+def _synthetic(folder: Path, customers: int, seed: int) -> dict[str, Path]:
+    from olistseg.data.synthetic import SyntheticConfig, write
+
+    return write(SyntheticConfig(customers=customers, seed=seed), folder)
+
+
+def _load(data: str | Path, warehouse: Path, update: Callable[[str, int, int], None]) -> Any:
+    from olistseg.warehouse.load import load
+
+    return load(data, warehouse, progress=update)
+
+
+def kpi_step(warehouse: Path, folder: Path, as_of: dt.datetime | None = None) -> dict:
+    """Answer every KPI; write ``kpis.json`` and the offline ``dashboard.html`` into ``folder``.
+
+    Returns the run summary's ``kpi`` entry: ``as_of``, row counts of the required questions,
+    the files written (relative to the run folder).
+    """
+    from olistseg.kpi import export
+    from olistseg.kpi.catalog import REQUIRED_QUESTIONS
+    from olistseg.kpi.run import KpiParams, run_kpis
+    from olistseg.warehouse.info import connect
+
+    with connect(warehouse) as con:
+        as_of, results = run_kpis(con, KpiParams(as_of=as_of))
+    write_text(folder / "kpis.json", export.to_json(as_of, results))
+    write_text(folder / "dashboard.html", export.to_html(as_of, results))
+    return {
+        "as_of": as_of.isoformat(sep=" "),
+        "question_rows": {name: results[name].row_count for name in REQUIRED_QUESTIONS},
+        "files": [f"{folder.name}/kpis.json", f"{folder.name}/dashboard.html"],
+    }
+
+
+def segment_step(
+    warehouse: Path,
+    folder: Path,
+    seed: int,
+    as_of: dt.datetime | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict:
+    """Segment with the default candidates; outputs as ``olistseg segment --out folder``.
+
+    Returns the run summary's ``segmentation`` entry (``_summary`` holds the full summary of
+    :func:`olistseg.segments.pipeline.segment`, for display; it is not written to ``run.json``).
+    """
+    from olistseg.segments.pipeline import segment_warehouse
+
+    summary = segment_warehouse(warehouse, folder, as_of=as_of, seed=seed, progress=progress)
+    chosen = summary["chosen"]
+    return {
+        "as_of": summary["as_of"],
+        "customers": summary["customers"],
+        "algorithm": chosen["algorithm"],
+        "k": chosen["n_clusters"],
+        "silhouette": chosen["silhouette"],
+        "stability_bootstrap": chosen["stability_bootstrap"],
+        "selection_reason": summary["selection_reason"],
+        "segments": [
+            {k: s[k] for k in ("segment_id", "name", "share_customers", "share_revenue", "action")}
+            for s in summary["segments"]
+        ],
+        "folder": folder.name,
+        "_summary": summary,
+    }
+
+
+def stability_step(
+    warehouse: Path,
+    folder: Path,
+    model: Path,
+    end: dt.datetime | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict:
+    """The stability simulation of the saved model; outputs as ``olistseg stability``.
+
+    Returns the run summary's ``stability`` entry (cadence, noise, timings; ``_result`` holds
+    the whole simulation result, for display).
+    """
+    from olistseg.stability.report import config_for_model, run_stability
+    from olistseg.warehouse.info import connect
+
+    config = config_for_model(model)
+    with connect(warehouse) as con:
+        result = run_stability(con, folder, config, end, progress=progress)
+    return {
+        "algorithm": result["config"]["algorithm"],
+        "k": result["config"]["k"],
+        "model_note": result.get("model_note"),
+        "cadence_weeks": result["cadence"]["weeks"],
+        "cadence_days": result["cadence"]["days"],
+        "cadence_reason": result["cadence"]["reason"],
+        "threshold": result["cadence"]["threshold"],
+        "limited_by_horizon": result["cadence"]["limited_by_horizon"],
+        "baseline_noise_median": result["baseline_noise"]["median"],
+        "origins": len(result["origins"]),
+        "origins_left_out": len(result["origins_left_out"]),
+        "retrain_seconds": result["retrain_seconds"],
+        "simulation_seconds": result["timings"]["total_s"],
+        "folder": folder.name,
+        "_result": result,
+    }
+
+
+def deliverables_step(out: Path, lang: str) -> dict:
+    """``report.html``, ``deck.pptx`` and ``notebook.ipynb``, all from the run's outputs in ``out``.
+
+    Returns the run summary's ``deliverables`` entry: the file of each deliverable.
+    """
+    from olistseg.deliverables.collect import run_numbers
+    from olistseg.deliverables.deck import build_deck
+    from olistseg.deliverables.notebook import execute_notebook
+    from olistseg.deliverables.report import build_report
+
+    numbers = run_numbers(out)
+    write_text(out / "report.html", build_report(numbers, lang))
+    build_deck(numbers, out / "deck.pptx", lang)
+    execute_notebook(out, out / "notebook.ipynb")
+    return {"report": "report.html", "deck": "deck.pptx", "notebook": "notebook.ipynb"}
