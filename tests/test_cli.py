@@ -117,3 +117,12 @@ def test_usage_errors_exit_2(tmp_path: Path):
     result = run_cli("load")  # --data is required
     assert result.returncode == 2
     assert "--data" in result.stderr
+
+
+def test_global_flags_work_after_the_command_name(tmp_path: Path):
+    after = run_cli("demo-data", "--out", str(tmp_path / "d"), "--customers", "100", "--quiet")
+    assert after.returncode == 0, after.stderr
+    assert after.stdout == ""
+    bad = run_cli("demo-data", "--out", str(tmp_path / "x"), "--format", "xlsx", "--debug")
+    assert bad.returncode == 2  # --debug adds the traceback, keeps the exit code
+    assert "csv, csv.gz or parquet" in bad.stderr and "Traceback" in bad.stderr

@@ -28,6 +28,10 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
+#: Accepted before or after the command name (``olistseg -q load`` = ``olistseg load -q``).
+GLOBAL_FLAGS = ("--quiet", "-q", "--debug")
+
+
 class _State:
     quiet = False
     debug = False
@@ -63,7 +67,10 @@ def main(
         ),
     ] = False,
 ) -> None:
-    """olistseg: load Olist-schema data, answer KPI questions, segment customers."""
+    """olistseg: load Olist-schema data, answer KPI questions, segment customers.
+
+    --quiet and --debug may also follow the command name.
+    """
     state.quiet, state.debug = quiet, debug
 
 
@@ -109,6 +116,15 @@ def timestamp(text: str | None, option: str = "--as-of") -> dt.datetime | None:
     return parse_timestamp(text, option) if text else None
 
 
+def hoist_global_flags(argv: list[str]) -> list[str]:
+    """``argv`` with the global flags moved before the command name, so that they work in
+    either place; anything after ``--`` is left alone."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    flags = [a for a in argv[:end] if a in GLOBAL_FLAGS]
+    rest = [a for a in argv[:end] if a not in GLOBAL_FLAGS]
+    return flags + rest + argv[end:]
+
+
 def _terminate(signum: int, frame: object) -> None:
     # SIGTERM unwinds like Ctrl+C, so temporary folders and partial builds are cleaned up.
     raise KeyboardInterrupt
@@ -117,7 +133,7 @@ def _terminate(signum: int, frame: object) -> None:
 def entrypoint(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps errors to exit codes 2 (bad input) and 1 (internal)."""
     signal.signal(signal.SIGTERM, _terminate)
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = hoist_global_flags(list(sys.argv[1:] if argv is None else argv))
     try:
         app(args=args, prog_name="olistseg", standalone_mode=False)
     except InputError as exc:
