@@ -30,7 +30,7 @@ import pandas as pd
 RUN = Path(os.environ.get("OLISTSEG_RUN", "out"))
 run = json.loads((RUN / "run.json").read_text())
 con = duckdb.connect(run["warehouse"], read_only=True)
-print(f"run folder: {RUN.name}; olistseg {run['olistseg_version']}; data: {Path(run['data']).name}")
+print(f"run folder: {os.environ.get('OLISTSEG_RUN_NAME', RUN.name)}; olistseg {run['olistseg_version']}; data: {Path(run['data']).name}")
 
 # %% [markdown]
 # ## 1. Data overview and quality

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import io
 import re
+import signal
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -91,3 +96,42 @@ def run_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(warehouse), read_only=True)
+
+
+@dataclasses.dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def said(self) -> str:
+        """stdout and stderr with Rich's line wrapping undone, for matching key words."""
+        return " ".join((self.stdout + " " + self.stderr).split())
+
+
+def olistseg(*args: str) -> CliResult:
+    """``olistseg ARGS`` through the real entry point (exit codes, error mapping), in-process:
+    no interpreter start-up per call. Signal and warning hooks are restored afterwards."""
+    from olistseg.cli import entrypoint
+
+    out, err = io.StringIO(), io.StringIO()
+    sigterm, showwarning = signal.getsignal(signal.SIGTERM), warnings.showwarning
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                entrypoint(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        signal.signal(signal.SIGTERM, sigterm)
+        warnings.showwarning = showwarning
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path -> bytes), to prove nothing changed."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,10 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path, run_out: Path):
+    # Into a copy of an earlier run: the swap replaces it, and the same seed gives the same files.
     out = tmp_path / "out"
+    shutil.copytree(run_out, out)
+    (out / "report.html").write_text("stale")
     result = run_cli(
         "run", "--out", str(out), "--customers", str(RUN_CUSTOMERS), "--seed", str(RUN_SEED)
     )
@@ -33,6 +37,9 @@ def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path, run_out: Pa
         without_timings(api_summary), indent=1
     )
     assert "total" in api_summary["step_seconds"]
+    for name in ("report.html", "segments/segments.csv", "kpi/kpis.json", "notebook.ipynb"):
+        assert (out / name).read_bytes() == (run_out / name).read_bytes(), name
+    assert not (tmp_path / "out.partial").exists() and not (tmp_path / "out.previous").exists()
     assert summary["load"]["rows_quarantined"] == 0
     assert summary["load"]["rows_loaded"]["orders"] >= RUN_CUSTOMERS
     assert set(summary["step_seconds"]) == {
@@ -56,7 +63,7 @@ def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path, run_out: Pa
     kpis = json.loads((out / "kpi" / "kpis.json").read_text())
     assert kpis["as_of"] == summary["kpi"]["as_of"]
     assert (out / "warehouse" / "olist.duckdb").is_file()
-    assert (out / "warehouse" / "load_report.json").is_file()
+    assert (out / "warehouse" / "olist.duckdb.load_report.json").is_file()
 
 
 def test_quiet_prints_nothing(tmp_path: Path):

@@ -18,8 +18,8 @@ from olistseg import cli as cli_module
 from olistseg import pipeline
 from olistseg.deliverables.collect import run_numbers
 from olistseg.deliverables.deck import build_deck
-from olistseg.deliverables.i18n import TEXT, segment_name
 from olistseg.deliverables.report import build_report
+from olistseg.i18n import TEXT, segment_name
 
 from .test_dashboard_browser import ARTIFACTS, browser_page, require_chromium
 
@@ -104,33 +104,26 @@ def test_french_report_and_deck(run_out, tmp_path):
     )
 
 
-def test_second_run_is_idempotent_and_a_failed_step_keeps_the_previous_outputs(
+def test_a_failed_step_keeps_the_previous_outputs_and_no_partial_folder(
     run_out, tmp_path, monkeypatch
 ):
     out = tmp_path / "out"
     shutil.copytree(run_out, out)
-    before = (out / "report.html").read_bytes()
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     def broken(*args: object) -> dict:
-        raise RuntimeError("the deck printer is on fire")
+        raise RuntimeError("the KPI printer is on fire")
 
-    monkeypatch.setattr(pipeline, "deliverables_step", broken)
-    result = CliRunner().invoke(
-        cli_module.app, ["run", "--out", str(out), "--customers", "3000", "--seed", "11"]
-    )
+    monkeypatch.setattr(pipeline, "kpi_step", broken)
+    args = ["run", "--out", str(out), "--customers", "300", "--seed", "11"]
+    result = CliRunner().invoke(cli_module.app, [*args, "--keep-partial"])
     assert result.exit_code != 0
-    assert (out / "report.html").read_bytes() == before  # untouched
-    assert (tmp_path / "out.partial").is_dir()  # the failed attempt, kept for inspection
-    monkeypatch.undo()
-    result = CliRunner().invoke(
-        cli_module.app, ["run", "--out", str(out), "--customers", "3000", "--seed", "11"]
-    )
-    assert result.exit_code == 0, result.output
-    assert (out / "report.html").read_bytes() == before  # same inputs and seed, same report
-    assert (out / "segments" / "segments.csv").read_bytes() == (
-        run_out / "segments" / "segments.csv"
-    ).read_bytes()
-    assert not (tmp_path / "out.partial").exists()
+    assert (tmp_path / "out.partial").is_dir()  # --keep-partial: kept for inspection
+    result = CliRunner().invoke(cli_module.app, args)
+    assert result.exit_code != 0
+    assert not (tmp_path / "out.partial").exists()  # by default a failed run leaves none
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before  # the previous outputs, byte for byte
 
 
 def test_dashboard_segments_page(run_out, monkeypatch):

@@ -251,7 +251,11 @@ def test_failed_load_leaves_previous_warehouse_intact(data: Path, tmp_path: Path
         load(data, warehouse)
     assert warehouse.read_bytes() == before
     assert report_path(warehouse).read_text() == report_before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "load_report.json", "w.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "data",
+        "w.duckdb",
+        "w.duckdb.load_report.json",
+    ]
     assert first.rows_quarantined == 0
 
 

@@ -13,3 +13,8 @@ class OlistsegError(Exception):
 
 class InputError(OlistsegError):
     """The input data or arguments are wrong; the message says where and what is expected."""
+
+
+class OlistsegWarning(UserWarning):
+    """An answer that stands but may mislead (e.g. an ``as_of`` after the data ends); the CLI
+    prints it as ``warning: ...``, the Python API issues it with :func:`warnings.warn`."""

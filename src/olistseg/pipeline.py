@@ -102,7 +102,7 @@ def run(
     ``keep_partial``. Raises :class:`~olistseg.errors.InputError` for bad input,
     with ``out`` untouched.
     """
-    from olistseg.deliverables.i18n import LANGUAGES
+    from olistseg.i18n import LANGUAGES
 
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}.")
@@ -117,8 +117,8 @@ def run(
         else:
             data_text = str(Path(data).resolve())
         warehouse = partial / "warehouse" / "olist.duckdb"
-        report = steps.run("load", f"Loading {data}",
-                           lambda update: _load(data, warehouse, update))  # fmt: skip
+        report = steps.run("load", "Loading the data",
+                           lambda update: _load(data, warehouse, update, (partial, final)))  # fmt: skip
         kpi_summary = steps.run("kpi", "Answering the KPI questions",
                                 lambda _: kpi_step(warehouse, partial / "kpi", as_of))  # fmt: skip
         segment_summary = steps.run(
@@ -127,7 +127,7 @@ def run(
         stability_summary = steps.run(
             "stability", "Simulating stability over time",
             lambda update: stability_step(warehouse, partial / "stability",
-                                          partial / "segments" / "model", as_of, update))  # fmt: skip
+                                          partial / "segments" / "model", as_of, update, lang))  # fmt: skip
         summary = {
             "olistseg_version": __version__,
             "data": data_text,
@@ -146,7 +146,7 @@ def run(
         }
         write_json(partial / "run.json", summary)  # the deliverables read their numbers from it
         summary["deliverables"] = steps.run("deliverables", "Writing the report, deck and notebook",
-                                            lambda _: deliverables_step(partial, lang))  # fmt: skip
+                                            lambda _: deliverables_step(partial, lang, final.resolve().name))  # fmt: skip
         steps.total()
         write_json(partial / "run.json", summary)
     return RunResult(final, summary, steps.seconds)
@@ -163,10 +163,11 @@ def _synthetic(folder: Path, customers: int, seed: int) -> dict[str, Path]:
     return write(SyntheticConfig(customers=customers, seed=seed), folder)
 
 
-def _load(data: str | Path, warehouse: Path, update: Callable[[str, int, int], None]) -> Any:
+def _load(data: str | Path, warehouse: Path, update: Callable[[str, int, int], None],
+          relocate: tuple[Path, Path]) -> Any:  # fmt: skip
     from olistseg.warehouse.load import load
 
-    return load(data, warehouse, progress=update)
+    return load(data, warehouse, progress=update, relocate=relocate)
 
 
 def kpi_step(warehouse: Path, folder: Path, as_of: dt.datetime | None = None) -> dict:
@@ -230,8 +231,10 @@ def stability_step(
     model: Path,
     end: dt.datetime | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    lang: str = "en",
 ) -> dict:
-    """The stability simulation of the saved model; outputs as ``olistseg stability``.
+    """The stability simulation of the saved model; outputs as ``olistseg stability``
+    (``maintenance.md`` in ``lang``).
 
     Returns the run summary's ``stability`` entry (cadence, noise, timings; ``_result`` holds
     the whole simulation result, for display).
@@ -241,7 +244,7 @@ def stability_step(
 
     config = config_for_model(model)
     with connect(warehouse) as con:
-        result = run_stability(con, folder, config, end, progress=progress)
+        result = run_stability(con, folder, config, end, progress=progress, lang=lang)
     return {
         "algorithm": result["config"]["algorithm"],
         "k": result["config"]["k"],
@@ -261,7 +264,7 @@ def stability_step(
     }
 
 
-def deliverables_step(out: Path, lang: str) -> dict:
+def deliverables_step(out: Path, lang: str, run_name: str | None = None) -> dict:
     """``report.html``, ``deck.pptx`` and ``notebook.ipynb``, all from the run's outputs in ``out``.
 
     Returns the run summary's ``deliverables`` entry: the file of each deliverable.
@@ -274,5 +277,5 @@ def deliverables_step(out: Path, lang: str) -> dict:
     numbers = run_numbers(out)
     write_text(out / "report.html", build_report(numbers, lang))
     build_deck(numbers, out / "deck.pptx", lang)
-    execute_notebook(out, out / "notebook.ipynb")
+    execute_notebook(out, out / "notebook.ipynb", run_name=run_name)
     return {"report": "report.html", "deck": "deck.pptx", "notebook": "notebook.ipynb"}

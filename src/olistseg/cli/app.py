@@ -9,15 +9,27 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import sys
+import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperOption
 
 from olistseg import __version__
-from olistseg.errors import InputError
+from olistseg.errors import InputError, OlistsegWarning
+
+
+def _flag_type_hidden(option: TyperOption, ctx: Any) -> str | None:
+    # Typer 0.29's rich help prints a "<bool>" type beside every flag (--help, --quiet, --no-x),
+    # which reads as if the flag took a value: flags show no type.
+    return None if option.is_flag else _option_type(option, ctx)
+
+
+_option_type = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_type_hidden  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="olistseg",
@@ -54,17 +66,11 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing but errors.", metavar="")
-    ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks on errors.", metavar="")
-    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     version: Annotated[
         bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version.", metavar=""
-        ),
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
     """olistseg: load Olist-schema data, answer KPI questions, segment customers.
@@ -125,6 +131,18 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
     return flags + rest + argv[end:]
 
 
+def _show_warning(
+    message: Warning | str, category: type[Warning], *args: object, **kw: object
+) -> None:
+    if issubclass(category, OlistsegWarning):
+        err_console.print(f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False)
+    else:
+        _default_showwarning(message, category, *args, **kw)  # type: ignore[arg-type]
+
+
+_default_showwarning = warnings.showwarning
+
+
 def _terminate(signum: int, frame: object) -> None:
     # SIGTERM unwinds like Ctrl+C, so temporary folders and partial builds are cleaned up.
     raise KeyboardInterrupt
@@ -133,9 +151,16 @@ def _terminate(signum: int, frame: object) -> None:
 def entrypoint(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps errors to exit codes 2 (bad input) and 1 (internal)."""
     signal.signal(signal.SIGTERM, _terminate)
+    warnings.showwarning = _show_warning
     args = hoist_global_flags(list(sys.argv[1:] if argv is None else argv))
     try:
-        app(args=args, prog_name="olistseg", standalone_mode=False)
+        # Outside standalone mode Typer *returns* the code of a typer.Exit (and 130 for Ctrl+C)
+        # instead of exiting with it: pass it on, or `monitor`/`dashboard` codes would be lost.
+        code = app(args=args, prog_name="olistseg", standalone_mode=False)
+        if isinstance(code, int) and code:
+            if code == 130:
+                err_console.print("aborted")
+            sys.exit(code)
     except InputError as exc:
         err_console.print(
             f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True

@@ -22,9 +22,7 @@ def demo_data(
     change_date: Annotated[
         str, typer.Option(help="Date the planted behaviour mix changes (YYYY-MM-DD).")
     ] = "2018-01-01",
-    geolocation: Annotated[
-        bool, typer.Option(help="Also write the geolocation table.", metavar="")
-    ] = True,
+    geolocation: Annotated[bool, typer.Option(help="Also write the geolocation table.")] = True,
 ) -> None:
     """Write a synthetic dataset in the Kaggle layout (same schema, realistic distributions)."""
     started = time.perf_counter()
@@ -44,7 +42,7 @@ def load_command(
         ),
     ] = "utf-8",
     geolocation: Annotated[
-        bool, typer.Option(help="Load the (large, optional) geolocation table.", metavar="")
+        bool, typer.Option(help="Load the (large, optional) geolocation table.")
     ] = True,
 ) -> None:
     """Validate and load .csv, .csv.gz or .parquet tables, a .zip or an olist.db into DuckDB."""

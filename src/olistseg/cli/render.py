@@ -172,6 +172,11 @@ def score_table(summary: dict) -> None:
     for name, count in summary["segments"].items():
         table.add_row(name, f"{count:,}")
     console().print(table)
+    days = summary.get("days_after_training")
+    if days:
+        when = "after" if days > 0 else "before"
+        console().print(f"Scored {abs(days)} days {when} the model's training date: the frozen "
+                        "model assigns segments as they were defined then.")  # fmt: skip
 
 
 def cadence_table(result: dict) -> None:

@@ -30,7 +30,7 @@ def run(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 42,
     keep_partial: Annotated[
         bool,
-        typer.Option("--keep-partial", help="Keep OUT.partial after a failed run.", metavar=""),
+        typer.Option("--keep-partial", help="Keep OUT.partial after a failed run."),
     ] = False,
 ) -> None:
     """The whole pipeline: (synthetic data), load, KPIs, segments, stability, deliverables.

@@ -43,9 +43,7 @@ def segment_command(
         typer.Option("--k-range", help="LOW-HIGH segments to try (default 2-12; Spark: one k, 4)."),
     ] = None,
     seed: SeedOption = 42,
-    stability: Annotated[
-        bool, typer.Option(help="Measure stability by refits (slower).", metavar="")
-    ] = True,
+    stability: Annotated[bool, typer.Option(help="Measure stability by refits (slower).")] = True,
     engine: EngineOption = "duckdb",
     spark_master: SparkMasterOption = None,
 ) -> None:

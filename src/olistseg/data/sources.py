@@ -8,6 +8,7 @@ returned as :class:`Reject` records rather than dropped.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import gzip
@@ -108,9 +109,22 @@ def _expected_for(path: Path) -> list[str]:
     return []
 
 
+def file_encoding(path: Path, encoding: str) -> str:
+    """The encoding to read ``path`` with: UTF-8 when the file starts with a UTF-8 byte-order
+    mark (Kaggle's translation table does), whatever ``--encoding`` says for the others."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            start = handle.read(3)
+    except (OSError, EOFError, zlib.error):
+        return encoding  # read_csv_header reports the unreadable file
+    return "utf-8" if start == codecs.BOM_UTF8 else encoding
+
+
 def _stage_csv(
     con: duckdb.DuckDBPyConnection, table: Table, path: Path, staged: str, encoding: str
 ) -> StagedTable:
+    encoding = file_encoding(path, encoding)
     header = read_csv_header(path, encoding)
     duplicates = sorted({c for c in header if header.count(c) > 1})
     if duplicates:

@@ -16,7 +16,15 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Inches, Pt
 
 from olistseg.atomic import atomic_path
-from olistseg.deliverables.i18n import percent, segment_action, segment_name, text
+from olistseg.i18n import (
+    keyed,
+    kpi_question,
+    kpi_title,
+    percent,
+    segment_action,
+    segment_name,
+    text,
+)
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS
 
 WIDE = (Inches(13.333), Inches(7.5))
@@ -73,8 +81,10 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     deck.slide(t("context"), [t("context_text")], t("context_text"))
     kpi = numbers["kpis"]["kpis"]
     deck.slide(t("kpi_highlights"),
-               [f"{kpi[name]['title']}: {kpi[name]['row_count']:,}" for name in REQUIRED_QUESTIONS],
-               "\n".join(kpi[name]["question"] for name in REQUIRED_QUESTIONS))  # fmt: skip
+               [f"{kpi_title(lang, name, kpi[name]['title'])}: {kpi[name]['row_count']:,}"
+                for name in REQUIRED_QUESTIONS],
+               "\n".join(kpi_question(lang, name, kpi[name]["question"])
+                         for name in REQUIRED_QUESTIONS))  # fmt: skip
     deck.slide(t("method"), [t("method_text", as_of=seg["as_of"])],
                t("summary_segments", k=seg["k"], algorithm=seg["algorithm"],
                  candidates=len(numbers["selection"]["candidates"])))  # fmt: skip
@@ -101,16 +111,16 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     curve = [c for c in stability["curve"] if c["counts_for_cadence"]]
     ari = CategoryChartData()
     ari.categories = [str(c["weeks"]) for c in curve]
-    ari.add_series("ARI median", [c["ari_median"] for c in curve])
-    ari.add_series("ARI p10", [c["ari_p10"] for c in curve])
-    ari.add_series("threshold", [stability["cadence"]["threshold"]] * len(curve))
+    ari.add_series(t("ari_median"), [c["ari_median"] for c in curve])
+    ari.add_series(t("ari_p10"), [c["ari_p10"] for c in curve])
+    ari.add_series(t("threshold_word"), [stability["cadence"]["threshold"]] * len(curve))
     cadence = stability["cadence"]
     deck.chart_slide(t("stability_curve"), XL_CHART_TYPE.LINE_MARKERS, ari,
-                     t("cadence_text", weeks=cadence["weeks"], reason=cadence["reason"]) + "\n"
+                     t("cadence_text", weeks=cadence["weeks"], reason=keyed(lang, cadence["reason_text"])) + "\n"
                      + t("baseline_text", median=stability["baseline_noise"]["median"]))  # fmt: skip
     deck.slide(t("cadence_and_contract"),
-               [t("cadence_text", weeks=cadence["weeks"], reason=cadence["reason"]),
-                *contract["triggers"]],
+               [t("cadence_text", weeks=cadence["weeks"], reason=keyed(lang, cadence["reason_text"])),
+                *[keyed(lang, x) for x in contract["triggers_text"]]],
                t("summary_cadence", weeks=cadence["weeks"]))  # fmt: skip
     deck.slide(t("next_steps"), t("next_steps_items").split("|"), t("next_steps_items"))
     with atomic_path(path) as tmp:

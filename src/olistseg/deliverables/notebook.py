@@ -13,9 +13,18 @@ SOURCE = Path(__file__).resolve().parents[3] / "notebooks" / "olistseg.py"
 
 
 def execute_notebook(
-    run_folder: Path, out: Path, source: Path = SOURCE, timeout: int = 600
+    run_folder: Path,
+    out: Path,
+    source: Path = SOURCE,
+    timeout: int = 600,
+    run_name: str | None = None,
 ) -> Path:
-    """Execute the notebook on the run in ``run_folder``; fail on any cell error."""
+    """Execute the notebook on the run in ``run_folder``; fail on any cell error.
+
+    ``run_name`` is the run folder's name as the reader will know it (a run is executed in
+    its ``.partial`` build folder). The output is deterministic: cell ids follow the cell
+    order and no execution timestamps are recorded. Returns ``out``.
+    """
     import jupytext
     import nbformat
     from nbclient import NotebookClient
@@ -25,15 +34,19 @@ def execute_notebook(
             f"{source}: the notebook source is missing (it ships with the repository)."
         )
     notebook = jupytext.read(source)
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{index:03d}"
     previous = os.environ.get("OLISTSEG_RUN")
     os.environ["OLISTSEG_RUN"] = str(Path(run_folder).resolve())
+    os.environ["OLISTSEG_RUN_NAME"] = run_name or Path(run_folder).resolve().name
     try:
         # The kernel's own log (e.g. its warning about running over local TCP) is not for the
         # user: errors in cells still fail the execution.
         NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                       extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                       extra_arguments=["--IPKernelApp.log_level=CRITICAL"], record_timing=False,
                        resources={"metadata": {"path": str(Path(run_folder).resolve())}}).execute()  # fmt: skip
     finally:
+        os.environ.pop("OLISTSEG_RUN_NAME", None)
         if previous is None:
             os.environ.pop("OLISTSEG_RUN", None)
         else:

@@ -12,7 +12,15 @@ from pathlib import Path
 
 from olistseg import __version__
 from olistseg.deliverables.collect import kpi_aggregate, kpi_answer
-from olistseg.deliverables.i18n import percent, segment_action, segment_name, text
+from olistseg.i18n import (
+    keyed,
+    kpi_question,
+    kpi_title,
+    percent,
+    segment_action,
+    segment_name,
+    text,
+)
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS
 
 CSS = """
@@ -81,7 +89,8 @@ def build_report(numbers: dict, lang: str = "en") -> str:
     ]  # fmt: skip
     for name in REQUIRED_QUESTIONS:
         answer = kpi_answer(numbers, name)
-        parts.append(f"<h3>{_e(answer['title'])}</h3><p>{_e(answer['question'])}</p>")
+        parts.append(f"<h3>{_e(kpi_title(lang, name, answer['title']))}</h3>"
+                     f"<p>{_e(kpi_question(lang, name, answer['question']))}</p>")  # fmt: skip
         columns, rows = kpi_aggregate(answer)
         parts.append(_table(columns, rows[:10]))
     parts += [
@@ -113,16 +122,18 @@ def build_report(numbers: dict, lang: str = "en") -> str:
     cadence = stability["cadence"]
     parts += [
         f"<h2>{_e(t('stability_cadence'))}</h2>",
-        f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=cadence['reason']))}</p>",
+        f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=keyed(lang, cadence['reason_text'])))}</p>",
         f"<p>{_e(t('baseline_text', median=stability['baseline_noise']['median']))}</p>",
+        *([f"<p class=note>{_e(t('density_stand_in', chosen=stand_in, k=stability['config']['k']))}.</p>"]
+          if (stand_in := stability["config"].get("stand_in_for")) else []),
         _img(charts["stability"] / "ari_curve.png", t("stability_curve")),
         _img(charts["stability"] / "psi_heatmap.png", "PSI"),
         _img(charts["stability"] / "migration.png", "migration"),
         f"<h2>{_e(t('maintenance'))}</h2>",
         f"<h3>{_e(t('triggers'))}</h3><ul>"
-        + "".join(f"<li>{_e(x)}</li>" for x in contract["triggers"]) + "</ul>",
+        + "".join(f"<li>{_e(keyed(lang, x))}</li>" for x in contract["triggers_text"]) + "</ul>",
         f"<h3>{_e(t('calendar'))}</h3>",
-        _table([t("date"), t("task")], [[r["date"], r["task"]] for r in contract["calendar"]]),
+        _table([t("date"), t("task")], [[r["date"], t(r["task_key"])] for r in contract["calendar"]]),
         f"<h2>{_e(t('appendix'))}</h2><p>{_e(t('definitions'))}</p>",
         f"<footer>{_e(t('generated', version=__version__))}</footer>",
     ]  # fmt: skip

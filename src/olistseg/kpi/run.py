@@ -5,15 +5,18 @@ Nothing here reads the wall clock: ``as_of`` defaults to the latest purchase in 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
+import difflib
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-from olistseg.errors import InputError
+from olistseg.errors import InputError, OlistsegWarning
 from olistseg.kpi.catalog import (
     SqlModel,
     compose,
@@ -100,6 +103,81 @@ def default_as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime:
     return value
 
 
+def purchase_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.datetime, dt.datetime]:
+    """The first and the last ``order_purchase_timestamp`` of the warehouse."""
+    first, last = con.execute(
+        "SELECT min(order_purchase_timestamp), max(order_purchase_timestamp) FROM orders"
+    ).fetchone()
+    if first is None:
+        raise InputError("the warehouse has no orders: there is nothing to answer.")
+    return first, last
+
+
+def check_as_of(
+    con: duckdb.DuckDBPyConnection, as_of: dt.datetime, option: str = "--as-of"
+) -> None:
+    """Refuse an ``as_of`` before the first purchase (every answer would be empty); warn
+    (:class:`OlistsegWarning`) when it is after the last one (the answers then describe the
+    data's last days, not ``as_of``)."""
+    first, last = purchase_range(con)
+    span = f"the data's purchases run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    if as_of < first:
+        raise InputError(
+            f"{option} {as_of:%Y-%m-%d}: no order had been placed yet ({span}). Choose a date "
+            "inside that range, or leave the option out for the last purchase."
+        )
+    if as_of > last + dt.timedelta(days=1):
+        days = (as_of - last).days
+        warnings.warn(
+            f"{option} {as_of:%Y-%m-%d} is {days} days after the last purchase ({span}): "
+            "nothing is known of those days, so time-based answers (recent orders, recency) "
+            "are extrapolated from the data's end.",
+            OlistsegWarning,
+            stacklevel=3,
+        )
+
+
+def _match(value: str, valid: list[str], option: str, aliases: dict[str, str] | None = None) -> str:
+    """``value`` as spelled in the data (case-insensitively, or through ``aliases``, when
+    unambiguous) or InputError listing the valid values."""
+    if value in valid:
+        return value
+    names = {**{v: v for v in valid}, **(aliases or {})}
+    folded = {c for a, c in names.items() if a.casefold() == value.strip().casefold()}
+    if len(folded) == 1:
+        return folded.pop()
+    close = difflib.get_close_matches(value.strip().lower(), [v.lower() for v in valid], n=3)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise InputError(
+        f"{option} {value!r}: no such value in the data.{hint} Valid values: {', '.join(valid)}."
+    )
+
+
+def check_filters(con: duckdb.DuckDBPyConnection, params: KpiParams) -> KpiParams:
+    """``params`` with ``state`` and ``category`` spelled as in the data, or InputError listing
+    the valid values: a filter that matches nothing would answer with empty tables."""
+    changes: dict[str, str] = {}
+    if params.state is not None:
+        states = [r[0] for r in con.execute(
+            "SELECT DISTINCT customer_state FROM customers WHERE customer_state IS NOT NULL "
+            "ORDER BY 1").fetchall()]  # fmt: skip
+        changes["state"] = _match(params.state, states, "--state")
+    if params.category is not None:
+        pairs = con.execute(
+            "SELECT DISTINCT coalesce(t.product_category_name_english, p.product_category_name), "
+            "p.product_category_name FROM products AS p LEFT JOIN category_translation AS t "
+            "USING (product_category_name) WHERE p.product_category_name IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        categories = sorted({english for english, _ in pairs})
+        portuguese = {original: english for english, original in pairs}  # the Kaggle names
+        changes["category"] = _match(params.category, categories, "--category", portuguese)
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        raise InputError(
+            f"--date-from {params.date_from:%Y-%m-%d} is after --date-to {params.date_to:%Y-%m-%d}."
+        )
+    return dataclasses.replace(params, **changes) if changes else params
+
+
 def plain_value(value: Any) -> Any:
     """JSON-friendly scalars: decimals as floats, timestamps as ISO text."""
     if isinstance(value, decimal.Decimal):
@@ -152,8 +230,9 @@ def run_kpis(
     temporary tables, then each KPI's own SQL runs on them: the same SQL as :func:`compose`
     gives, evaluated once instead of once per KPI (as dbt materializes staging models).
     """
-    params = params or KpiParams()
+    params = check_filters(con, params or KpiParams())
     as_of = params.as_of or default_as_of(con)
+    check_as_of(con, as_of)
     models = selected_models(only)
     bound = params.bound(as_of)
     if not materialize:

@@ -61,8 +61,14 @@ def select(
     steps = (
         (True, True, "all conditions met"),
         (False, True, "relaxed: no candidate reached the stability threshold"),
-        (False, False, "relaxed: no candidate had 4-8 usable segments"),
+        (False, False, f"relaxed: no candidate had {rule.min_k}-{rule.max_k} usable segments"),
     )
+    if all(c.stability_bootstrap is None for c in candidates):  # --no-stability: not measured
+        steps = (
+            (False, True, "all conditions met (bootstrap stability not measured)"),
+            (False, False, f"relaxed: no candidate had {rule.min_k}-{rule.max_k} usable segments "
+                           "(bootstrap stability not measured)"),
+        )  # fmt: skip
     fallback = None
     for check_stability, check_k, reason in steps:
         pool = [c for c in candidates if _eligible(c, rule, check_stability, check_k)]

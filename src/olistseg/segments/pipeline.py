@@ -10,7 +10,7 @@ import pandas as pd
 
 from olistseg.atomic import atomic_path, write_json
 from olistseg.features.build import customer_features
-from olistseg.kpi.run import default_as_of
+from olistseg.kpi.run import check_as_of, default_as_of
 from olistseg.models.candidates import ALGORITHMS
 from olistseg.models.preprocessing import model_input
 from olistseg.segments import charts
@@ -32,8 +32,12 @@ def parse_k_range(text: str) -> range:
 def features_as_of(
     con: duckdb.DuckDBPyConnection, as_of: dt.datetime | None = None
 ) -> tuple[pd.DataFrame, dt.datetime]:
-    """The customer features as of ``as_of`` (default: the last purchase), and that date."""
+    """The customer features as of ``as_of`` (default: the last purchase), and that date.
+
+    An ``as_of`` before the first purchase is refused; one after the last is warned about.
+    """
     as_of = as_of or default_as_of(con)
+    check_as_of(con, as_of)
     return customer_features(con, as_of), as_of
 
 
@@ -220,5 +224,7 @@ def score(
     table = segmenter.segment_table(features, labels)
     write_segment_table(table, out)
     counts = table["segment_name"].value_counts().to_dict()
-    return {"as_of": as_of.isoformat(sep=" "), "model_as_of": segmenter.saved_metadata_.get("as_of"),
+    trained = segmenter.saved_metadata_.get("as_of")
+    days = (as_of - dt.datetime.fromisoformat(trained)).days if trained else None
+    return {"as_of": as_of.isoformat(sep=" "), "model_as_of": trained, "days_after_training": days,
             "customers": len(table), "segments": {k: int(v) for k, v in counts.items()}}  # fmt: skip

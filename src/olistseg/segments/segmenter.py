@@ -46,6 +46,8 @@ from olistseg.segments.naming import name_segments
 from olistseg.segments.profile import profile_segments
 
 ProgressCallback = Callable[[str, int, int], None]
+#: A segmentation into k segments is attempted only with at least this many customers per k.
+MIN_CUSTOMERS_PER_SEGMENT = 20
 MODEL_FILE, METADATA_FILE = "model.joblib", "metadata.json"
 
 
@@ -114,6 +116,28 @@ def check_features(features: pd.DataFrame) -> None:
         )
 
 
+def no_model_message(folder: Path, engine: str = "duckdb") -> str:
+    """Why ``folder`` holds no model of ``engine``, and what to give instead."""
+    if (folder / "model" / MODEL_FILE).is_file() or (
+        folder / "model" / "olistseg_spark.json"
+    ).is_file():
+        return (f"{folder}: that is a segmentation's output folder; its model is in "
+                f"{folder / 'model'}: give --model {folder / 'model'}.")  # fmt: skip
+    if engine == "duckdb" and (folder / "olistseg_spark.json").is_file():
+        return (f"{folder}: this is a Spark model (trained with `olistseg segment --engine "
+                "spark`); score with it on Spark: `olistseg score --engine spark --model "
+                f"{folder} --data PARQUET_FOLDER --out scores.parquet`, or train a DuckDB model "
+                "with `olistseg segment` (without --engine).")  # fmt: skip
+    if engine == "spark" and (folder / MODEL_FILE).is_file():
+        return (f"{folder}: this is a DuckDB-engine model (trained with `olistseg segment`); "
+                "score with it without --engine spark, or train a Spark model with "
+                "`olistseg segment --engine spark`.")  # fmt: skip
+    if not folder.exists():
+        return f"{folder}: no such folder; give the model/ folder written by `olistseg segment`."
+    command = "olistseg segment" + (" --engine spark" if engine == "spark" else "")
+    return f"{folder}: no model there; train one with `{command}` and give its model/ folder."
+
+
 @dataclass
 class Segmenter:
     """Fit, select, name and score customer segments (see the module docstring)."""
@@ -138,6 +162,16 @@ class Segmenter:
     def fit(self, features: pd.DataFrame, progress: ProgressCallback | None = None) -> Segmenter:
         """Fit every candidate on ``features`` (n_customers x features), keep the selected one."""
         check_features(features)
+        top_k = max(self.k_range)
+        needed = MIN_CUSTOMERS_PER_SEGMENT * top_k
+        if len(features) < needed:
+            raise InputError(
+                f"only {len(features):,} customers had a delivered order by the features' date: "
+                f"comparing up to {top_k} segments needs at least {needed:,} "
+                f"({MIN_CUSTOMERS_PER_SEGMENT} per segment), or the segments and their "
+                "stability measures mean nothing. Choose a later --as-of, or try fewer segments "
+                f"(--k-range 2-{max(2, len(features) // MIN_CUSTOMERS_PER_SEGMENT)})."
+            )
         started = time.perf_counter()
         frame = model_input(features, self.preset)
         self.preprocessor_ = make_preprocessor(self.preset).fit(frame)
@@ -268,7 +302,7 @@ class Segmenter:
         """A saved Segmenter; :class:`InputError` when the folder holds none."""
         path = Path(folder) / MODEL_FILE
         if not path.is_file():
-            raise InputError(f"{folder}: no {MODEL_FILE} there; train one with `olistseg segment`.")
+            raise InputError(no_model_message(Path(folder)))
         model = joblib.load(path)
         if not isinstance(model, Segmenter):
             raise InputError(f"{path}: not an olistseg model.")

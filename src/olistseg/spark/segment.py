@@ -37,6 +37,7 @@ from olistseg.models.preprocessing import (
     preset_columns,
 )
 from olistseg.segments.naming import name_segments
+from olistseg.segments.segmenter import no_model_message
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -332,9 +333,7 @@ class SparkSegmenter:
     def load(folder: str | Path) -> SparkSegmenter:
         path = Path(folder) / METADATA_FILE
         if not path.is_file():
-            raise InputError(
-                f"{folder}: no {METADATA_FILE} there; train one with `olistseg segment --engine spark`."
-            )
+            raise InputError(no_model_message(Path(folder), engine="spark"))
         meta = json.loads(path.read_text(encoding="utf-8"))
         model = SparkSegmenter(meta["algorithm"], meta["k"], meta["preset"], meta["seed"],
                                meta.get("n_init", 1))  # fmt: skip

@@ -21,6 +21,7 @@ from sklearn.metrics import adjusted_rand_score
 from olistseg.atomic import write_json, write_text
 from olistseg.errors import InputError
 from olistseg.features.build import customer_features
+from olistseg.i18n import keyed, text
 from olistseg.kpi.run import default_as_of
 from olistseg.models.preprocessing import model_input
 from olistseg.segments.charts import save_chart
@@ -39,6 +40,13 @@ PSI_TRIGGER = 0.2
 SHARE_TRIGGER_POINTS = 5.0
 #: Analyst time per update, an estimate stated as such in the contract (hours).
 ANALYST_HOURS = {"monthly check": 0.5, "retrain and review": 4.0}
+#: What each update delivers (i18n keys).
+DELIVERABLE_KEYS = (
+    "deliver_segments",
+    "deliver_profiles",
+    "deliver_selection",
+    "deliver_migration",
+)
 
 
 def config_for_model(model_dir: Path | None = None, **options: object) -> SimulationConfig:
@@ -57,11 +65,8 @@ def config_for_model(model_dir: Path | None = None, **options: object) -> Simula
                    "seed": options.get("seed", saved.seed)}  # fmt: skip
         if not ALGORITHMS[algorithm].uses_k:
             options["algorithm"] = "kmeans"
-            options["model_note"] = (
-                f"the chosen model, {algorithm}, is a density method with no number of segments "
-                f"to refit at a later date; the simulation measures k-means with the same {k} "
-                "segments, features and seed instead"
-            )
+            options["stand_in_for"] = algorithm
+            options["model_note"] = text("en", "density_stand_in", chosen=algorithm, k=k)
     algorithm = str(options.get("algorithm", "kmeans"))
     if algorithm not in ALGORITHMS or not ALGORITHMS[algorithm].uses_k:
         choices = ", ".join(n for n, a in ALGORITHMS.items() if a.uses_k)
@@ -82,13 +87,28 @@ def run_stability(
     config: SimulationConfig,
     end: dt.datetime | None = None,
     progress: ProgressCallback | None = None,
+    lang: str = "en",
 ) -> dict:
     """Simulate and write every output of ``olistseg stability`` into ``out``.
+
+    ``maintenance.md`` is written in ``lang``. When no cadence can be set (too few origins
+    where the model reproduces itself across seeds), nothing is written: InputError says why.
 
     Returns the simulation result (as ``stability.json``): origins, ARI curves, baseline
     noise, the cadence and timings.
     """
     result = simulate(con, config, end, progress)
+    if result["cadence"]["weeks"] is None:
+        left_out = len(result["origins_left_out"])
+        raise InputError(
+            f"no retrain cadence can be measured for {config.algorithm} with {config.k} segments: "
+            f"{left_out} of {len(result['origins'])} origins do not reproduce their own "
+            f"segments when refitted with other seeds (baseline ARI median "
+            f"{result['baseline_noise']['median']}, threshold {config.threshold}), so "
+            f"{result['cadence']['reason']}. Measure a model that reproduces itself (another "
+            "--algorithm or --k, or --model with the segmentation's chosen model), or give "
+            "more history (--origins, a later --as-of)."
+        )
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "stability.json", result)
     charts = out / "charts"
@@ -97,7 +117,7 @@ def run_stability(
     save_chart(migration_chart(result), charts, "migration")
     contract = maintenance_contract(result)
     write_json(out / "maintenance.json", contract)
-    write_text(out / "maintenance.md", maintenance_markdown(contract))
+    write_text(out / "maintenance.md", maintenance_markdown(contract, lang))
     return result
 
 
@@ -184,15 +204,20 @@ def maintenance_contract(result: dict) -> dict:
     calendar = []
     for month in range(1, 13):
         check = end + dt.timedelta(days=round(30.44 * month))
-        calendar.append(
-            {"date": check.date().isoformat(), "task": "monthly check (olistseg monitor)"}
-        )
+        calendar.append({"date": check.date().isoformat(), "task": text("en", "task_check"),
+                         "task_key": "task_check"})  # fmt: skip
     retrain = end + dt.timedelta(days=days)
     while retrain <= end + dt.timedelta(days=365):
-        calendar.append({"date": retrain.date().isoformat(), "task": "retrain (olistseg segment)"})
+        calendar.append({"date": retrain.date().isoformat(), "task": text("en", "task_retrain"),
+                         "task_key": "task_retrain"})  # fmt: skip
         retrain += dt.timedelta(days=days)
     calendar.sort(key=lambda row: (row["date"], row["task"]))
-    retrains_per_year = sum(1 for row in calendar if row["task"].startswith("retrain"))
+    retrains_per_year = sum(1 for row in calendar if row["task_key"] == "task_retrain")
+    triggers = [
+        {"key": "trigger_ari", "values": {"threshold": cadence["threshold"]}},
+        {"key": "trigger_psi", "values": {"psi": PSI_TRIGGER}},
+        {"key": "trigger_share", "values": {"points": SHARE_TRIGGER_POINTS}},
+    ]
     hours = (
         12 * ANALYST_HOURS["monthly check"]
         + retrains_per_year * ANALYST_HOURS["retrain and review"]
@@ -205,11 +230,9 @@ def maintenance_contract(result: dict) -> dict:
         "limited_by_horizon": cadence["limited_by_horizon"],
         "between_retrains": cadence["between_retrains"],
         "baseline_noise": result["baseline_noise"],
-        "triggers": [
-            f"monthly check: ARI between the current model and a refit below {cadence['threshold']}",
-            f"PSI above {PSI_TRIGGER} on any model feature against the training date",
-            f"a segment's share moves by more than {SHARE_TRIGGER_POINTS:g} percentage points",
-        ],
+        "cadence_reason_text": cadence.get("reason_text"),
+        "triggers": [keyed("en", t) for t in triggers],
+        "triggers_text": triggers,
         "compute": {
             "one_retrain_seconds": result["retrain_seconds"],
             "simulation_seconds": result["timings"]["total_s"],
@@ -219,51 +242,60 @@ def maintenance_contract(result: dict) -> dict:
             "per_year_estimate": round(hours, 1),
             "note": "an estimate, not a measurement",
         },
-        "each_update_delivers": [
-            "segments.csv: every customer's segment, name and key features",
-            "profiles.json and the charts: what each segment looks like now",
-            "selection.json: the candidates and why this model was chosen",
-            "a migration table: who moved between segments since the last model",
-        ],
+        "each_update_delivers": [text("en", key) for key in DELIVERABLE_KEYS],
         "calendar": calendar,
         "retrains_per_year": retrains_per_year,
         "algorithm": result["config"]["algorithm"],
         "k": result["config"]["k"],
+        "model_note": result["config"].get("model_note"),
+        "stand_in_for": result["config"].get("stand_in_for"),
     }
 
 
-def maintenance_markdown(contract: dict) -> str:
+def maintenance_markdown(contract: dict, lang: str = "en") -> str:
+    """``maintenance.md``: the contract in ``lang`` (en or fr)."""
+
+    def t(key: str, **values: object) -> str:
+        return text(lang, key, **values)
+
+    reason = (keyed(lang, contract["cadence_reason_text"]) if contract.get("cadence_reason_text")
+              else contract["cadence_reason"])  # fmt: skip
+    hours = contract["analyst_hours"]
+    cadence = (
+        t("md_retrain_every", weeks=contract["cadence_weeks"], days=contract["cadence_days"],
+          reason=reason)
+        if contract["cadence_weeks"] is not None else t("md_no_cadence", reason=reason)
+    )  # fmt: skip
+    note = contract.get("stand_in_for") and t("density_stand_in", chosen=contract["stand_in_for"],
+                                               k=contract["k"])  # fmt: skip
     lines = [
-        "# Maintenance contract for the customer segmentation",
+        f"# {t('md_title')}",
         "",
-        f"Model: {contract['algorithm']} with {contract['k']} segments.",
+        t("md_model", algorithm=contract["algorithm"], k=contract["k"]),
+        *([t("md_model_note", note=note)] if note else []),
         "",
-        "## Cadence",
-        f"Retrain every **{contract['cadence_weeks']} weeks** ({contract['cadence_days']} days): "
-        f"{contract['cadence_reason']}.",
-        f"Between retrains, {contract['between_retrains']}.",
-        f"Baseline noise (refits with other seeds on the same date): median ARI "
-        f"{contract['baseline_noise']['median']}, 10th percentile {contract['baseline_noise']['p10']}.",
+        f"## {t('md_cadence')}",
+        cadence,
+        t("md_between", between=t("between_retrains")),
+        t("md_noise", median=contract["baseline_noise"]["median"],
+          p10=contract["baseline_noise"]["p10"]),
         "",
-        "## Automatic triggers (any one means retrain now)",
-        *[f"- {t}" for t in contract["triggers"]],
+        f"## {t('md_triggers')}",
+        *[f"- {keyed(lang, item)}" for item in contract["triggers_text"]],
         "",
-        "## Cost",
-        f"- One retrain on this data: {contract['compute']['one_retrain_seconds']} s of compute "
-        "(features and model fit).",
-        f"- Analyst time (estimate): {contract['analyst_hours']['monthly check']} h per monthly "
-        f"check, {contract['analyst_hours']['retrain and review']} h per retrain and review, about "
-        f"{contract['analyst_hours']['per_year_estimate']} h a year.",
+        f"## {t('md_cost')}",
+        f"- {t('md_compute', seconds=contract['compute']['one_retrain_seconds'])}",
+        f"- {t('md_hours', check=hours['monthly check'], retrain=hours['retrain and review'], year=hours['per_year_estimate'])}",
         "",
-        "## Each update delivers",
-        *[f"- {d}" for d in contract["each_update_delivers"]],
+        f"## {t('md_delivers')}",
+        *[f"- {t(key)}" for key in DELIVERABLE_KEYS],
         "",
-        "## Calendar (12 months)",
-        "| date | task |",
+        f"## {t('calendar')}",
+        f"| {t('date')} | {t('task')} |",
         "|---|---|",
-        *[f"| {row['date']} | {row['task']} |" for row in contract["calendar"]],
+        *[f"| {row['date']} | {t(row['task_key'])} |" for row in contract["calendar"]],
         "",
-    ]
+    ]  # fmt: skip
     return "\n".join(lines)
 
 

@@ -88,6 +88,8 @@ class SimulationConfig:
     min_customers: int = 50
     #: Why this model is measured when it is not the saved one (e.g. a density method's stand-in).
     model_note: str | None = None
+    #: The saved model's algorithm when the simulation measures a stand-in for it.
+    stand_in_for: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -472,14 +474,14 @@ def _curves(results: list[OriginResult], config: SimulationConfig) -> list[dict]
 
 def _cadence(curves: list[dict], config: SimulationConfig) -> dict:
     """The longest t whose 10th-percentile ARI, and every earlier one's, meets the threshold."""
+    from olistseg.i18n import keyed
+
     tested = [c for c in curves if c["counts_for_cadence"] and c["t"] > 0]
     if not tested:
+        reason = {"key": "cadence_no_origins", "values": {"min_origins": config.min_origins}}
         return {"threshold": config.threshold, "steps": None, "weeks": None, "days": None,
                 "step_days": config.step_days, "limited_by_horizon": False, "horizon_steps": 0,
-                "first_step_below": None,
-                "reason": (f"fewer than {config.min_origins} origins where the model reproduces "
-                           "itself across seeds: drift cannot be told from noise; choose a more "
-                           "stable model (see selection.json) or more data"),
+                "first_step_below": None, "reason": keyed("en", reason), "reason_text": reason,
                 "between_retrains": BETWEEN_RETRAINS}  # fmt: skip
     longest = 0
     first_below = None
@@ -491,14 +493,16 @@ def _cadence(curves: list[dict], config: SimulationConfig) -> dict:
     weeks = round(longest * config.step_days / 7, 2)
     horizon = tested[-1]["t"] if tested else 0
     if first_below is None:
-        reason = (f"the 10th-percentile ARI stays at or above {config.threshold} over every tested "
-                  f"step (up to {horizon} steps): retrain at the longest horizon tested")  # fmt: skip
+        reason = {
+            "key": "cadence_stable",
+            "values": {"threshold": config.threshold, "horizon": horizon},
+        }
     elif longest == 0:
-        reason = (f"the 10th-percentile ARI is {first_below['ari_p10']} after one step, below "
-                  f"{config.threshold}: retrain at every step")  # fmt: skip
+        reason = {"key": "cadence_every_step",
+                  "values": {"ari": first_below["ari_p10"], "threshold": config.threshold}}  # fmt: skip
     else:
-        reason = (f"the 10th-percentile ARI falls to {first_below['ari_p10']} (< {config.threshold}) "
-                  f"at step {first_below['t']}")  # fmt: skip
+        reason = {"key": "cadence_falls", "values": {"ari": first_below["ari_p10"],
+                  "threshold": config.threshold, "step": first_below["t"]}}  # fmt: skip
     return {
         "threshold": config.threshold,
         "steps": max(longest, 1) if first_below is not None else longest,
@@ -508,7 +512,8 @@ def _cadence(curves: list[dict], config: SimulationConfig) -> dict:
         "limited_by_horizon": first_below is None,
         "horizon_steps": horizon,
         "first_step_below": first_below["t"] if first_below else None,
-        "reason": reason,
+        "reason": keyed("en", reason),
+        "reason_text": reason,
         "between_retrains": BETWEEN_RETRAINS,
     }
 

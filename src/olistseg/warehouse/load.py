@@ -42,7 +42,9 @@ CREATE TABLE quarantine (
 )
 """
 
-REPORT_FILENAME = "load_report.json"
+#: The load report beside a warehouse ``NAME.duckdb`` is ``NAME.duckdb.load_report.json``, so
+#: two warehouses in one folder keep a report each.
+REPORT_SUFFIX = ".load_report.json"
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -84,8 +86,9 @@ class LoadReport:
 
 
 def report_path(warehouse: str | Path) -> Path:
-    """Where the JSON load report of ``warehouse`` lives: ``load_report.json`` beside it."""
-    return Path(warehouse).parent / REPORT_FILENAME
+    """Where the JSON load report of ``warehouse`` lives: ``WAREHOUSE.load_report.json``."""
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name + REPORT_SUFFIX)
 
 
 def load(
@@ -95,12 +98,15 @@ def load(
     encoding: str = "utf-8",
     include_geolocation: bool = True,
     progress: ProgressCallback | None = None,
+    relocate: tuple[Path, Path] | None = None,
 ) -> LoadReport:
     """Load the Olist tables at ``data`` into the DuckDB file ``warehouse`` (replaced atomically).
 
     Raises :class:`InputError` (nothing written) when a required table or column is missing or a
     file cannot be read at all. Returns the :class:`LoadReport`, also written to
-    ``load_report.json`` beside the warehouse.
+    ``WAREHOUSE.load_report.json`` beside the warehouse. ``relocate=(built, final)``: paths
+    under the folder ``built`` are recorded under ``final``, where they will be once the
+    caller moves them (``olistseg run`` builds in ``OUT.partial``).
     """
     started = time.perf_counter()
     warehouse = Path(warehouse)
@@ -111,6 +117,9 @@ def load(
         try:
             report = _build(con, source, encoding, include_geolocation, progress)
             report.warehouse = str(warehouse)
+            if relocate is not None:
+                report.source = _relocated(report.source, *relocate)
+                report.warehouse = _relocated(report.warehouse, *relocate)
             report.seconds = round(time.perf_counter() - started, 3)
             con.execute(
                 "INSERT INTO olistseg_meta VALUES ('load_report', ?)",
@@ -121,6 +130,10 @@ def load(
             con.close()
     write_json(report_path(warehouse), report.to_dict())
     return report
+
+
+def _relocated(text: str, built: Path, final: Path) -> str:
+    return text.replace(str(Path(built).resolve()), str(Path(final).resolve()))
 
 
 def _check_required_tables(source: Source, data: Path) -> None:

@@ -122,6 +122,101 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
+# The stability simulation's cadence reasons and the maintenance contract (maintenance.md,
+# the report and the deck): keys the simulation and the contract store beside their English.
+TEXT["en"].update(
+    {
+        "cadence_no_origins": "fewer than {min_origins} origins where the model reproduces itself across seeds: drift cannot be told from noise; choose a more stable model (see selection.json) or more data",
+        "cadence_stable": "the 10th-percentile ARI stays at or above {threshold} over every tested step (up to {horizon} steps): retrain at the longest horizon tested",
+        "cadence_every_step": "the 10th-percentile ARI is {ari} after one step, below {threshold}: retrain at every step",
+        "cadence_falls": "the 10th-percentile ARI falls to {ari} (< {threshold}) at step {step}",
+        "between_retrains": "score new customers with the current model (olistseg score)",
+        "trigger_ari": "monthly check: ARI between the current model and a refit below {threshold}",
+        "trigger_psi": "PSI above {psi} on any model feature against the training date",
+        "trigger_share": "a segment's share moves by more than {points:g} percentage points",
+        "task_check": "monthly check (olistseg monitor)",
+        "task_retrain": "retrain (olistseg segment)",
+        "deliver_segments": "segments.csv: every customer's segment, name and key features",
+        "deliver_profiles": "profiles.json and the charts: what each segment looks like now",
+        "deliver_selection": "selection.json: the candidates and why this model was chosen",
+        "deliver_migration": "a migration table: who moved between segments since the last model",
+        "md_title": "Maintenance contract for the customer segmentation",
+        "md_model": "Model: {algorithm} with {k} segments.",
+        "md_model_note": "Note: {note}.",
+        "md_cadence": "Cadence",
+        "md_retrain_every": "Retrain every **{weeks} weeks** ({days} days): {reason}.",
+        "md_no_cadence": "No cadence can be set: {reason}.",
+        "md_between": "Between retrains, {between}.",
+        "md_noise": "Baseline noise (refits with other seeds on the same date): median ARI {median}, 10th percentile {p10}.",
+        "md_triggers": "Automatic triggers (any one means retrain now)",
+        "md_cost": "Cost",
+        "md_compute": "One retrain on this data: {seconds} s of compute (features and model fit).",
+        "md_hours": "Analyst time (estimate): {check} h per monthly check, {retrain} h per retrain and review, about {year} h a year.",
+        "md_delivers": "Each update delivers",
+        "ari_median": "ARI median",
+        "ari_p10": "ARI 10th percentile",
+        "threshold_word": "threshold",
+        "density_stand_in": "the chosen model, {chosen}, is a density method with no number of segments to refit at a later date; the stability simulation measures k-means with the same {k} segments, features and seed instead",
+    }
+)
+TEXT["fr"].update({
+    "cadence_no_origins": "moins de {min_origins} origines où le modèle se reproduit d'une graine à l'autre : impossible de distinguer la dérive du bruit ; choisir un modèle plus stable (voir selection.json) ou plus de données",
+    "cadence_stable": "l'ARI au 10e centile reste au moins à {threshold} sur tous les pas testés (jusqu'à {horizon} pas) : réentraîner à l'horizon le plus long testé",
+    "cadence_every_step": "l'ARI au 10e centile vaut {ari} après un pas, sous {threshold} : réentraîner à chaque pas",
+    "cadence_falls": "l'ARI au 10e centile tombe à {ari} (< {threshold}) au pas {step}",
+    "between_retrains": "affecter les nouveaux clients avec le modèle en place (olistseg score)",
+    "trigger_ari": "contrôle mensuel : ARI entre le modèle en place et un réentraînement sous {threshold}",
+    "trigger_psi": "PSI au-dessus de {psi} sur une variable du modèle par rapport à la date d'entraînement",
+    "trigger_share": "la part d'un segment varie de plus de {points:g} points",
+    "task_check": "contrôle mensuel (olistseg monitor)",
+    "task_retrain": "réentraînement (olistseg segment)",
+    "deliver_segments": "segments.csv : le segment, le nom et les variables clés de chaque client",
+    "deliver_profiles": "profiles.json et les graphiques : à quoi ressemble chaque segment aujourd'hui",
+    "deliver_selection": "selection.json : les candidats et pourquoi ce modèle a été choisi",
+    "deliver_migration": "une table de migration : qui a changé de segment depuis le dernier modèle",
+    "md_title": "Contrat de maintenance de la segmentation clients",
+    "md_model": "Modèle : {algorithm} avec {k} segments.",
+    "md_model_note": "Remarque : {note}.",
+    "md_cadence": "Fréquence",
+    "md_retrain_every": "Réentraîner toutes les **{weeks} semaines** ({days} jours) : {reason}.",
+    "md_no_cadence": "Aucune fréquence ne peut être fixée : {reason}.",
+    "md_between": "Entre deux réentraînements, {between}.",
+    "md_noise": "Bruit de référence (réentraînements avec d'autres graines à la même date) : ARI médian {median}, 10e centile {p10}.",
+    "md_triggers": "Déclencheurs automatiques (un seul suffit pour réentraîner)",
+    "md_cost": "Coût",
+    "md_compute": "Un réentraînement sur ces données : {seconds} s de calcul (variables et ajustement du modèle).",
+    "md_hours": "Temps d'analyste (estimation) : {check} h par contrôle mensuel, {retrain} h par réentraînement et revue, environ {year} h par an.",
+    "md_delivers": "Chaque mise à jour livre",
+    "ari_median": "ARI médian",
+    "ari_p10": "ARI au 10e centile",
+    "threshold_word": "seuil",
+    "density_stand_in": "le modèle choisi, {chosen}, est une méthode de densité sans nombre de segments à réentraîner plus tard ; la simulation de stabilité mesure à la place un k-means avec les mêmes {k} segments, variables et graine",
+    "kpi_title_late_recent_orders": "Livraisons en retard sur les 3 derniers mois",
+    "kpi_title_top_sellers": "Vendeurs au-delà de 100 000 BRL de chiffre d'affaires",
+    "kpi_title_new_engaged_sellers": "Nouveaux vendeurs déjà engagés",
+    "kpi_title_worst_zip_codes": "Les 5 codes postaux aux pires avis",
+    "kpi_question_late_recent_orders": "Quelles commandes non annulées, passées dans les 3 mois précédant la date de référence, sont arrivées au moins 3 jours après la date de livraison estimée ?",
+    "kpi_question_top_sellers": "Quels vendeurs ont réalisé plus de 100 000 BRL de chiffre d'affaires sur des commandes livrées ?",
+    "kpi_question_new_engaged_sellers": "Quels vendeurs ont fait leur première vente dans les 3 mois précédant la date de référence et ont déjà vendu plus de 30 articles ?",
+    "kpi_question_worst_zip_codes": "Parmi les préfixes de code postal ayant plus de 30 avis créés sur les 12 mois précédant la date de référence, quels sont les 5 dont la note moyenne est la plus basse ?",
+})  # fmt: skip
+
+
+def keyed(lang: str, item: dict) -> str:
+    """The text of a ``{"key", "values"}`` record (a cadence reason, a trigger) in ``lang``."""
+    return text(lang, item["key"], **item.get("values", {}))
+
+
+def kpi_title(lang: str, name: str, english: str) -> str:
+    """A KPI's title in ``lang``: the SQL header's English title unless translated."""
+    return english if lang == "en" else TEXT[lang][f"kpi_title_{name}"]
+
+
+def kpi_question(lang: str, name: str, english: str) -> str:
+    """A KPI's question in ``lang``: the SQL header's English question unless translated."""
+    return english if lang == "en" else TEXT[lang][f"kpi_question_{name}"]
+
+
 SEGMENTS: dict[str, dict[str, tuple[str, str]]] = {
     "fr": {
         "late_let_down": ("Déçus par une livraison en retard",
