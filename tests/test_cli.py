@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import RUN_CUSTOMERS, RUN_SEED, without_timings
+from .conftest import RUN_CUSTOMERS, RUN_SEED, olistseg, without_timings
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -133,3 +133,52 @@ def test_global_flags_work_after_the_command_name(tmp_path: Path):
     bad = run_cli("demo-data", "--out", str(tmp_path / "x"), "--format", "xlsx", "--debug")
     assert bad.returncode == 2  # --debug adds the traceback, keeps the exit code
     assert "csv, csv.gz or parquet" in bad.stderr and "Traceback" in bad.stderr
+
+
+def test_internal_error_is_exit_1_with_a_hint(monkeypatch, tmp_path: Path):
+    from olistseg import api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(api, "info", broken)
+    result = olistseg("info", "--warehouse", str(tmp_path / "w.duckdb"))
+    assert result.returncode == 1
+    assert "internal error: RuntimeError: disk on fire" in result.said and "--debug" in result.said
+    debug = olistseg("--debug", "info", "--warehouse", str(tmp_path / "w.duckdb"))
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_version():
+    from olistseg import __version__
+
+    result = olistseg("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"olistseg {__version__}"
+
+
+def test_run_in_french_as_of_a_date(tmp_path: Path):
+    out = tmp_path / "fr"
+    result = olistseg("-q", "run", "--out", str(out), "--customers", "1500", "--lang", "fr",
+                      "--as-of", "2018-06-01")  # fmt: skip
+    assert result.returncode == 0, result.said
+    run = json.loads((out / "run.json").read_text())
+    assert run["lang"] == "fr"
+    assert run["kpi"]["as_of"] == run["segmentation"]["as_of"] == "2018-06-01 00:00:00"
+    stability = json.loads((out / "stability" / "stability.json").read_text())
+    assert stability["end"] == "2018-06-01 00:00:00"
+    report = (out / "report.html").read_text()
+    assert "<h2>Synthèse</h2>" in report and "<h2>Executive summary</h2>" not in report
+    assert "Contrat de maintenance" in (out / "stability" / "maintenance.md").read_text()
+
+
+def test_notebook_command_on_a_run(run_out: Path, tmp_path: Path):
+    import nbformat
+
+    result = olistseg("notebook", "--run", str(run_out), "--out", str(tmp_path / "nb.ipynb"))
+    assert result.returncode == 0, result.said
+    notebook = nbformat.read(str(tmp_path / "nb.ipynb"), as_version=4)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert code and all(c.get("execution_count") for c in code)
+    assert f"run folder: {run_out.name};" in str(code[0].outputs)
+    missing = olistseg("notebook", "--run", str(tmp_path), "--out", str(tmp_path / "x.ipynb"))
+    assert missing.returncode == 2 and "no run.json" in missing.said

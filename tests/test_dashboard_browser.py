@@ -7,7 +7,6 @@ skipped, with that reason, where it is missing; in CI a missing browser fails th
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -18,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from .conftest import missing_prerequisite
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -36,9 +37,7 @@ def _free_port() -> int:
 def require_chromium() -> None:
     """Skip (with the reason) without Debian's chromium; in CI its absence is a failure."""
     if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: .ci/run must install Debian's chromium")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+        missing_prerequisite("Debian's chromium is not installed (apt-get install chromium)")
 
 
 @contextlib.contextmanager

@@ -19,8 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from olistseg.errors import InputError
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS, kpi_catalog
-from olistseg.kpi.run import KpiParams, run_kpis
+from olistseg.kpi.run import KpiParams, run_kpis, run_query
 
 from .handbuilt import Dataset, hexid
 
@@ -258,9 +259,16 @@ def test_sellers_low_reviews(shop):
     ],
 )
 def test_hostile_filter_values_never_alter_the_query(shop, hostile):
-    for name in ("orders_gmv", "late_recent_orders", "satisfaction_by_category"):
-        assert kpi(shop, name, state=hostile) == {}
-        assert kpi(shop, name, category=hostile) == {}
+    # run_kpis refuses a filter that matches no value of the data, before any query
+    for option in ("state", "category"):
+        with pytest.raises(InputError, match="no such value in the data"):
+            kpi(shop, "orders_gmv", **{option: hostile})
+    # and bound into the SQL as it is, the value is data, never code: nothing matches
+    with duckdb.connect(str(shop), read_only=True) as con:
+        for name in ("orders_gmv", "late_recent_orders", "satisfaction_by_category"):
+            for option in ("state", "category"):
+                bound = KpiParams(as_of=AS_OF, **{option: hostile}).bound(AS_OF)
+                assert run_query(con, kpi_catalog()[name], bound).rows == [], (name, option)
     with duckdb.connect(str(shop), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM orders").fetchone()[0] == 5
 

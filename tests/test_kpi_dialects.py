@@ -31,12 +31,26 @@ def olist_db(synthetic_data: Path, tmp_path_factory) -> Path:
 
 
 def _same(a: object, b: object) -> bool:
+    """Integers and text exactly; floats to 1e-9 relative (a rounding to 2 decimals in one
+    dialect fails it)."""
     if isinstance(a, float) or isinstance(b, float):
         if a is None or b is None:
             return a is b
-        # money is DECIMAL in DuckDB and REAL in SQLite: a rounding tie may land 0.01 apart
-        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=0.0101)
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
     return a == b
+
+
+def _half_cent_tie(a: object, b: object) -> bool:
+    """Where the dialects truly differ: money rounded to cents at an exact half-cent tie
+    (DuckDB averages DECIMAL exactly, SQLite averages REAL, e.g. 1786.33 / 14 = 127.595 gives
+    127.59 and 127.6). Both values have cents only and are exactly one cent apart."""
+    if not (isinstance(a, float) and isinstance(b, float)):
+        return False
+    cents = (round(a * 100), round(b * 100))
+    return (
+        all(math.isclose(v * 100, c, abs_tol=1e-6) for v, c in zip((a, b), cents, strict=True))
+        and abs(cents[0] - cents[1]) == 1
+    )
 
 
 def test_most_kpis_run_on_sqlite():
@@ -56,19 +70,20 @@ def test_sqlite_returns_the_same_rows_as_duckdb(synthetic_warehouse: Path, olist
         bound = KpiParams(as_of=as_of).bound(as_of) | params
         expected = {name: run_query(con, kpi_catalog()[name], bound).rows for name in SQLITE_KPIS}
     lite = sqlite3.connect(olist_db)
-    compared = 0
+    compared = ties = 0
     for name in SQLITE_KPIS:
         sql = transpile(compose(kpi_catalog()[name]), "sqlite")
         got = [list(r) for r in lite.execute(sql, bound).fetchall()]
         assert len(got) == len(expected[name]), name
         for row_got, row_expected in zip(got, expected[name], strict=True):
-            assert all(_same(a, b) for a, b in zip(row_got, row_expected, strict=True)), (
-                name,
-                row_got,
-                row_expected,
-            )
+            for a, b in zip(row_got, row_expected, strict=True):
+                if _same(a, b):
+                    continue
+                assert _half_cent_tie(a, b), (name, row_got, row_expected)
+                ties += 1
         compared += len(got)
     assert compared > 100  # the comparison is not vacuous
+    assert ties <= max(2, compared // 100)  # a tie is rare; a systematic rounding is not one
     lite.close()
 
 

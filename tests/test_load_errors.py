@@ -297,3 +297,112 @@ def test_cli_load_writes_report_and_info_reads_it(data: Path, tmp_path: Path):
     assert info.returncode == 0 and "order_purchase_timestamp" in info.stdout
     missing = run_cli("info", "--warehouse", str(tmp_path / "nope.duckdb"))
     assert missing.returncode == 2 and "olistseg load" in missing.stderr
+
+
+def test_every_quarantine_reason_with_its_row_and_raw_values(data: Path, tmp_path: Path):
+    def orders(lines):
+        fields = lines[2].split(",")
+        fields[0] = ""  # order_id is required
+        lines[2] = ",".join(fields)
+        lines[5] = lines[5].rstrip("\n") + ",surplus\n"  # one field too many
+        return lines
+
+    def items(lines):
+        a, b = lines[1].split(","), lines[4].split(",")
+        a[1] = "x"  # order_item_id: not an integer
+        b[5] = "abc"  # price: not a number
+        lines[1], lines[4] = ",".join(a), ",".join(b)
+        return lines
+
+    def customers(lines):
+        fields = lines[3].split(",")
+        fields[2] = '"12A45"'  # not a zip-code prefix
+        lines[3] = ",".join(fields)
+        return lines
+
+    def reviews(lines):
+        return lines  # untouched: its line numbers must stay as they are
+
+    edit_lines(csv_path(data, "orders"), orders)
+    edit_lines(csv_path(data, "order_items"), items)
+    edit_lines(csv_path(data, "customers"), customers)
+    edit_lines(csv_path(data, "order_reviews"), reviews)
+    report = load(data, tmp_path / "w.duckdb")
+    assert_invariant(report)
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT table_name, row_kind, source_row, column_name, reason, raw_values "
+            "FROM quarantine ORDER BY table_name, source_row"
+        ).fetchall()
+    by = {(r[0], r[2]): r for r in rows}
+    assert by[("orders", 3)][3:5] == ("order_id", "missing value in a required column")
+    assert "too many" in by[("orders", 6)][4].lower()
+    assert by[("order_items", 2)][3:5] == ("order_item_id", "not an integer 'x'")
+    assert by[("order_items", 5)][3:5] == ("price", "not a number 'abc'")
+    assert by[("customers", 4)][3:5] == (
+        "customer_zip_code_prefix",
+        "not a zip-code prefix of up to 5 digits '12A45'",
+    )
+    assert {r[1] for r in rows} == {"line"}
+    raw = json.loads(by[("order_items", 5)][5])
+    assert raw["price"] == "abc" and raw["order_item_id"] not in (None, "")
+    assert len(rows) == 5
+
+
+def test_parquet_and_sqlite_quarantine_locations(small_data: Path, tmp_path: Path):
+    import sqlite3
+
+    import pandas as pd
+
+    parquet = tmp_path / "parquet"
+    parquet.mkdir()
+    for table in TABLES_BY_NAME.values():
+        src = small_data / f"{table.kaggle_stem}.csv"
+        if src.is_file():
+            frame = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            if table.name == "order_items":
+                frame.loc[7, "price"] = "-1.00"
+            frame.to_parquet(parquet / f"{table.kaggle_stem}.parquet", index=False)
+    load(parquet, tmp_path / "p.duckdb")
+    db = tmp_path / "olist.db"
+    with sqlite3.connect(db) as con:
+        for table in TABLES_BY_NAME.values():
+            src = small_data / f"{table.kaggle_stem}.csv"
+            if src.is_file():
+                frame = pd.read_csv(src, encoding="utf-8-sig")
+                if table.name == "order_items":
+                    frame.loc[7, "price"] = -1.0
+                frame.to_sql(table.sqlite_name, con, index=True)
+    load(db, tmp_path / "s.duckdb")
+    # Parquet rows are 1-based (data row 8 = frame index 7); SQLite gives pandas' index column
+    for warehouse, kind, row, source in (("p.duckdb", "row", 8, "olist_order_items_dataset.parquet"),
+                                         ("s.duckdb", "index", 7, "order_items")):  # fmt: skip
+        with duckdb.connect(str(tmp_path / warehouse), read_only=True) as con:
+            found = con.execute(
+                "SELECT row_kind, source_row, source_file, column_name FROM quarantine"
+            ).fetchall()
+        assert len(found) == 1, (warehouse, found)
+        assert found[0][0] == kind and found[0][1] == row and source in found[0][2]
+        assert found[0][3] == "price"
+
+
+def test_several_files_for_one_table_warn_and_the_csv_wins(data: Path, tmp_path: Path):
+    orders = csv_path(data, "orders")
+    with gzip.open(orders.with_suffix(".csv.gz"), "wb") as gz:
+        gz.write(b"garbage that is never read\n")
+    report = load(data, tmp_path / "w.duckdb")
+    assert any("orders: several files" in w and "using olist_orders_dataset.csv" in w
+               for w in report.warnings)  # fmt: skip
+    assert next(t for t in report.tables if t.table == "orders").rows_quarantined == 0
+
+
+def test_a_corrupt_zip_is_a_clear_error(data: Path, tmp_path: Path):
+    archive = tmp_path / "olist.zip"
+    shutil.make_archive(str(archive.with_suffix("")), "zip", data)
+    raw = bytearray(archive.read_bytes())
+    middle = len(raw) // 2
+    raw[middle : middle + 64] = bytes(64)  # damage a member's compressed bytes
+    archive.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match=r"olist.zip: not a readable zip archive"):
+        load(archive, tmp_path / "w.duckdb")
+    assert not (tmp_path / "w.duckdb").exists()

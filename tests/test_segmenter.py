@@ -89,8 +89,11 @@ def test_feature_list_mismatch_is_refused(separated, tmp_path):
     (tmp_path / "m" / "metadata.json").write_text(json.dumps(metadata))
     with pytest.raises(InputError, match="disagree on the feature list"):
         Segmenter.load(tmp_path / "m")
-    with pytest.raises(InputError, match=r"no model\.joblib"):
+    with pytest.raises(InputError, match=r"no such folder; give the model/ folder"):
         Segmenter.load(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"no model there; train one with `olistseg segment`"):
+        Segmenter.load(tmp_path / "empty")
 
 
 @pytest.mark.parametrize(

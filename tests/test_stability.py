@@ -148,7 +148,7 @@ def test_cli_writes_stability_contract_and_monitor_decides(changed, tmp_path):
         page = (out / "charts" / f"{name}.html").read_text()
         assert "<script" in page and not re.search(r"(src|href)\s*=\s*[\"']?https?://", page)
     contract = (out / "maintenance.md").read_text()
-    assert f"Retrain every **{result['cadence']['weeks']} weeks**" in contract
+    assert f"Retrain every **{result['cadence']['weeks']:g} weeks**" in contract
     assert "PSI above 0.2" in contract and contract.count("monthly check (olistseg monitor)") == 12
     # A model trained before the change, checked at the end of the data: retrain.
     with duckdb.connect(str(changed), read_only=True) as con:
@@ -182,3 +182,76 @@ def test_real_tables_run_and_are_sane(real_warehouse):
     assert 0.0 <= result["baseline_noise"]["median"] <= 1.0
     assert np.isfinite([c["ari_median"] for c in result["curve"]]).all()
     assert result["timings"]["total_s"] < 120
+
+
+SMALL = {"step_days": 28, "origin_every": 1, "n_origins": 3}
+
+
+def test_an_origin_that_cannot_reproduce_itself_is_left_out_of_the_curve(unchanged, monkeypatch):
+    original = simulation._baseline
+    calls = []
+
+    def first_origin_unstable(base, frame, m0, config):
+        calls.append(len(base))
+        scores = original(base, frame, m0, config)
+        return [0.3] * len(scores) if len(calls) == 1 else scores
+
+    monkeypatch.setattr(simulation, "_baseline", first_origin_unstable)
+    with connect(unchanged) as con:
+        result = simulate(con, SimulationConfig(algorithm="kmeans", k=4, **SMALL))
+    first = result["origins"][0]
+    assert not first["reproducible"] and result["origins_left_out"] == [first["origin"]]
+    counted = {c["t"]: c["origins"] for c in result["curve"]}
+    everyone = {c["t"]: c["origins"] for c in result["curve_all_origins"]}
+    assert counted[0] == everyone[0] - 1  # the unstable origin is not in the cadence curve
+
+
+def test_cold_refits_and_the_migration_matrix_the_simulation_stores(unchanged, monkeypatch):
+    made = []
+    original = simulation.migration_matrix
+
+    def recorded(before, after, k):
+        made.append(original(before, after, k))
+        return made[-1]
+
+    monkeypatch.setattr(simulation, "migration_matrix", recorded)
+    with connect(unchanged) as con:
+        result = simulate(con, SimulationConfig(algorithm="kmeans", k=4, refit="cold", **SMALL))
+    stored = [np.array(s["migration"]) for o in result["origins"] for s in o["steps"]]
+    assert len(made) == len(stored) > 0
+    for mine, theirs in zip(made, stored, strict=True):
+        np.testing.assert_allclose(np.round(mine, 4), theirs)
+    assert result["config"]["refit"] == "cold" and result["timings"]["cold_fits"] > 0
+    # well-separated groups, no change: cold refits agree with the frozen model
+    assert min(c["ari_median"] for c in result["curve"]) >= 0.95
+
+
+def _curves(p10s: list[float], origins: int = 5) -> list[dict]:
+    return [{"t": t, "weeks": t, "origins": origins, "ari_median": 1.0, "ari_p10": p,
+             "counts_for_cadence": origins >= 3} for t, p in enumerate([1.0, *p10s])]  # fmt: skip
+
+
+def test_cadence_edges_retrain_every_step_and_too_few_origins():
+    config = SimulationConfig(threshold=0.8)
+    every = simulation._cadence(_curves([0.5, 0.4]), config)
+    assert every["steps"] == 1 and every["reason_text"]["key"] == "cadence_every_step"
+    assert "retrain at every step" in every["reason"]
+    falls = simulation._cadence(_curves([0.9, 0.85, 0.7]), config)
+    assert falls["steps"] == 2 and falls["first_step_below"] == 3
+    assert not falls["limited_by_horizon"]
+    none = simulation._cadence(_curves([0.9, 0.9], origins=2), config)
+    assert none["weeks"] is None and none["reason_text"]["key"] == "cadence_no_origins"
+
+
+def test_stability_from_a_saved_model_uses_its_algorithm_k_and_seed(unchanged, tmp_path):
+    from olistseg import api
+
+    with connect(unchanged) as con:
+        segment(con, tmp_path / "seg", algorithms=["kmeans"], k_range=range(3, 4), seed=9,
+                with_stability=False)  # fmt: skip
+    result = api.stability(tmp_path / "st", warehouse=unchanged, model=tmp_path / "seg" / "model",
+                           n_origins=2, step_days=28, origin_every=1)  # fmt: skip
+    config = result["config"]
+    assert (config["algorithm"], config["k"], config["seed"]) == ("kmeans", 3, 9)
+    saved = json.loads((tmp_path / "st" / "stability.json").read_text())
+    assert saved["config"] == config

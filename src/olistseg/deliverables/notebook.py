@@ -4,6 +4,7 @@ nbclient against one run's folder, written as ``.ipynb`` with its outputs."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from olistseg.atomic import atomic_path
@@ -51,6 +52,18 @@ def execute_notebook(
             os.environ.pop("OLISTSEG_RUN", None)
         else:
             os.environ["OLISTSEG_RUN"] = previous
+    text = _stable_chart_ids(nbformat.writes(notebook)).rstrip("\n") + "\n"
     with atomic_path(out) as tmp:
-        nbformat.write(notebook, str(tmp))
+        tmp.write_text(text, encoding="utf-8")
     return out
+
+
+def _stable_chart_ids(text: str) -> str:
+    """Altair names each chart's HTML element with a random UUID: number them in order
+    instead, so the same run gives the same notebook bytes."""
+    ids: dict[str, str] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return ids.setdefault(match.group(0), f"altair-viz-{len(ids) + 1}")
+
+    return re.sub(r"altair-viz-[0-9a-f]{32}", number, text)

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 PSI_FLOOR = 1e-4  # an empty bin would make the log infinite
@@ -72,11 +71,15 @@ def align_labels(reference_centroids: np.ndarray, centroids: np.ndarray) -> dict
     return mapping
 
 
-def migration_matrix(before: pd.Series, after: pd.Series) -> pd.DataFrame:
-    """Share of the customers of each segment ``before`` (rows) found in each segment ``after``.
+def migration_matrix(before: np.ndarray, after: np.ndarray, k: int) -> np.ndarray:
+    """Share of the customers of each segment ``before`` (rows) found in each segment
+    ``after`` (columns), the one migration matrix of the simulation and its charts.
 
-    Both series are indexed by customer; only customers present in both count. Rows sum to 1.
+    ``before`` and ``after`` (n_customers,) are the segment ids (0..k-1) of the same customers
+    at two dates (customers present at only one date are left out by the caller). Each row
+    with customers sums to 1; a segment with no customer before is a row of zeros. (k, k).
     """
-    shared = before.index.intersection(after.index)
-    table = pd.crosstab(before.loc[shared].rename("before"), after.loc[shared].rename("after"))
-    return table.div(table.sum(axis=1), axis=0)
+    table = np.zeros((k, k))
+    np.add.at(table, (np.asarray(before), np.asarray(after)), 1.0)
+    rows = table.sum(axis=1, keepdims=True)
+    return np.divide(table, rows, out=np.zeros_like(table), where=rows > 0)

@@ -63,7 +63,7 @@ from olistseg.kpi.run import default_as_of
 from olistseg.models.candidates import ALGORITHMS, fit_labels
 from olistseg.models.preprocessing import DEFAULT_PRESET, make_preprocessor, model_input
 from olistseg.segments.segmenter import map_labels, order_segments
-from olistseg.stability.drift import align_labels, psi_against, reference_bins
+from olistseg.stability.drift import align_labels, migration_matrix, psi_against, reference_bins
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -424,10 +424,7 @@ def _compare(
     share_t0 = np.bincount(m0.labels_, minlength=k) / len(m0.labels_)
     share_t = np.bincount(frozen, minlength=k) / len(frozen)
     before, after = m0.labels_[origin_position[known]], frozen[known]
-    table = np.zeros((k, k))
-    np.add.at(table, (before, after), 1.0)
-    rows = table.sum(axis=1, keepdims=True)
-    migration = np.divide(table, rows, out=np.zeros_like(table), where=rows > 0)
+    migration = migration_matrix(before, after, k)
     return StepResult(
         t=t, date=date.isoformat(sep=" "), customers=len(frozen), known_at_origin=int(known.sum()),
         ari_all=round(float(ari_all), 4), ari_known=round(float(ari_known), 4), psi=psi,

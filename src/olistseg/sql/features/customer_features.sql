@@ -14,7 +14,9 @@
 --   reviewed orders scored 1-2 (NULL without a review). avg_delivery_days: purchase to
 --   delivery; avg_delay_days: delivery minus estimate (negative = early); late_share: share of
 --   delivered orders delivered after the estimate (all three over orders delivered by as_of).
---   avg_installments: mean installments over payment rows; share_credit_card / share_boleto /
+--   avg_installments: per order, the mean installments over its payment rows; then the mean of
+--   that over the customer's orders (each order weighs the same, however many payment rows
+--   a voucher split gives it); share_credit_card / share_boleto /
 --   share_voucher: share of the payment value; freight_ratio: freight / (price + freight).
 --   customer_state: the state of the customer's latest order.
 --   Several dates in one pass: $as_of is a list of timestamps and every row carries its as_of,

@@ -1,0 +1,85 @@
+"""Segment names and actions: one hand-built profile per rule, the qualifiers and the #n
+numbering, and the French names as literal strings (no fallback to English can pass)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from olistseg.i18n import segment_action, segment_name
+from olistseg.segments.naming import RULES, name_segments
+
+FEATURES = ("late_share", "avg_review_score", "frequency", "monetary", "avg_installments",
+            "recency_days")  # fmt: skip
+
+
+def profile(**z: float) -> dict[str, float]:
+    return {f"{f}_z": z.get(f, 0.0) for f in FEATURES}
+
+
+CASES = {
+    "late_let_down": profile(late_share=1.5, avg_review_score=-0.5),
+    "dissatisfied": profile(avg_review_score=-1.2),
+    "loyal": profile(frequency=1.5),
+    "big_spenders": profile(monetary=1.0),
+    "installments": profile(avg_installments=1.0),
+    "recent": profile(recency_days=-1.0),
+    "dormant": profile(recency_days=1.0),
+    "core": profile(),
+}
+
+
+@pytest.mark.parametrize("key", list(CASES))
+def test_each_rule_on_a_hand_built_profile(key):
+    names = name_segments(pd.DataFrame([CASES[key]]))
+    assert names.loc[0, "segment_key"] == key
+    rule = next(r for r in RULES if r.key == key)
+    assert names.loc[0, "segment_name"] == rule.name and names.loc[0, "action"] == rule.action
+
+
+def test_every_rule_has_a_case():
+    assert set(CASES) == {r.key for r in RULES}
+
+
+def test_rules_apply_in_order():
+    # late and dissatisfied: the late-delivery rule comes first
+    both = profile(late_share=1.5, avg_review_score=-1.5)
+    assert name_segments(pd.DataFrame([both])).loc[0, "segment_key"] == "late_let_down"
+
+
+def test_qualifiers_then_numbers_make_names_unique():
+    rows = [profile(recency_days=-0.3), profile(monetary=0.5), profile(recency_days=0.4),
+            profile(recency_days=-0.2), profile(monetary=-0.5)]  # fmt: skip
+    names = name_segments(pd.DataFrame(rows))["segment_name"].tolist()
+    assert names == [
+        "Core satisfied customers (recent) #1",
+        "Core satisfied customers (higher spend)",
+        "Core satisfied customers (long ago)",
+        "Core satisfied customers (recent) #2",
+        "Core satisfied customers (lower spend)",
+    ]
+
+
+FRENCH = {
+    "late_let_down": "Déçus par une livraison en retard",
+    "dissatisfied": "Clients insatisfaits",
+    "loyal": "Acheteurs fidèles",
+    "big_spenders": "Gros acheteurs",
+    "installments": "Acheteurs en plusieurs fois",
+    "recent": "Nouveaux acheteurs récents",
+    "dormant": "Acheteurs uniques endormis",
+    "core": "Clients satisfaits du cœur",
+}
+
+
+@pytest.mark.parametrize("key", list(CASES))
+def test_french_names_are_literal_translations(key):
+    named = name_segments(pd.DataFrame([CASES[key]])).iloc[0]
+    segment = {"key": key, "name": named["segment_name"], "action": named["action"]}
+    assert segment_name(segment, "fr") == FRENCH[key]
+    assert segment_action(segment, "fr") != named["action"]
+
+
+def test_french_qualifier_and_number():
+    segment = {"key": "core", "name": "Core satisfied customers (long ago) #2", "action": "x"}
+    assert segment_name(segment, "fr") == "Clients satisfaits du cœur (anciens) #2"

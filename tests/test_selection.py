@@ -1,0 +1,90 @@
+"""The selection rule (olistseg.models.selection) and its use by the Segmenter: each condition
+is tested by a case that a rule without it would get wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from olistseg.features.build import customer_features
+from olistseg.models.evaluate import CandidateScore
+from olistseg.models.selection import SelectionRule, select
+from olistseg.segments import segmenter as segmenter_module
+from olistseg.segments.segmenter import Segmenter
+
+from .conftest import connect
+
+
+def candidate(**kw) -> CandidateScore:
+    base = {"algorithm": "kmeans", "k": 5, "n_clusters": 5, "silhouette": 0.3, "davies_bouldin": 1.0,
+            "smallest_share": 0.05, "stability_bootstrap": 0.9}  # fmt: skip
+    return CandidateScore(**(base | kw))
+
+
+def test_the_winner_must_reproduce_on_all_customers():
+    top = candidate(k=6, n_clusters=6, silhouette=0.5)
+    second = candidate(k=5, silhouette=0.4)
+    checked = []
+
+    def reproduce(c: CandidateScore) -> float:
+        checked.append(c.k)
+        return 0.45 if c is top else 0.97
+
+    best, reason = select([top, second], SelectionRule(), reproduce)
+    assert best is second and reason == "all conditions met"
+    assert checked == [6, 5]  # best first, then the next
+    assert (top.stability_seeds_full, second.stability_seeds_full) == (0.45, 0.97)
+
+
+def test_no_candidate_reproduced_falls_back_to_the_best_and_says_so():
+    a, b = candidate(silhouette=0.5), candidate(k=6, n_clusters=6, silhouette=0.4)
+    best, reason = select([a, b], SelectionRule(), lambda c: 0.3)
+    assert best is a
+    assert reason.endswith("relaxed: no candidate reproduced across seeds")
+
+
+def test_davies_bouldin_breaks_a_silhouette_tie():
+    worse = candidate(davies_bouldin=1.4)
+    better = candidate(k=6, n_clusters=6, davies_bouldin=0.9)
+    assert select([worse, better], SelectionRule())[0] is better
+    assert select([better, worse], SelectionRule())[0] is better
+
+
+def test_noise_above_the_limit_is_not_eligible():
+    noisy = candidate(algorithm="dbscan", k=None, silhouette=0.8, noise_share=0.15)
+    clean = candidate(silhouette=0.3)
+    assert select([noisy, clean], SelectionRule())[0] is clean
+    assert select([noisy, clean], SelectionRule(max_noise_share=0.2))[0] is noisy
+
+
+def test_relaxation_order_stability_first_then_the_number_of_segments():
+    rule = SelectionRule()
+    unstable = [
+        candidate(stability_bootstrap=0.6),
+        candidate(k=6, n_clusters=6, stability_bootstrap=0.3, silhouette=0.9),
+    ]
+    best, reason = select(unstable, rule)
+    # relaxed stability keeps candidates within 0.05 of the best stability: not the 0.3 one
+    assert best.n_clusters == 5 and reason.startswith("relaxed: no candidate reached the stability")
+    best, reason = select([candidate(k=2, n_clusters=2)], rule)
+    assert reason.startswith("relaxed: no candidate had 4-8")
+    with pytest.raises(ValueError, match="no candidate"):
+        select([candidate(silhouette=None, n_clusters=1)], rule)
+
+
+def test_segmenter_runs_the_reproducibility_check(monkeypatch, synthetic_warehouse):
+    """Switching the check off (or ignoring its answer) makes this fail: the Segmenter must
+    drop a winner whose refits with other seeds disagree."""
+    with connect(synthetic_warehouse) as con:
+        features = customer_features(con)
+    calls: list[tuple[str, int]] = []
+
+    def unreproducible_first(algorithm, k, X, labels, seed):
+        calls.append((algorithm, k))
+        return 0.1 if len(calls) == 1 else 0.99
+
+    monkeypatch.setattr(segmenter_module, "reproducibility", unreproducible_first)
+    seg = Segmenter(algorithms=["kmeans"], k_range=range(4, 7), with_stability=False)
+    seg.fit(features)
+    assert len(calls) >= 2
+    first = next(c for c in seg.scores_ if c.stability_seeds_full == 0.1)
+    assert seg.chosen_ is not first and seg.chosen_.stability_seeds_full == 0.99
