@@ -158,7 +158,7 @@ def test_version():
 
 def test_run_in_french_as_of_a_date(tmp_path: Path):
     out = tmp_path / "fr"
-    result = olistseg("-q", "run", "--out", str(out), "--customers", "1500", "--lang", "fr",
+    result = olistseg("-q", "run", "--out", str(out), "--customers", "600", "--lang", "fr",
                       "--as-of", "2018-06-01")  # fmt: skip
     assert result.returncode == 0, result.said
     run = json.loads((out / "run.json").read_text())

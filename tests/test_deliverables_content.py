@@ -54,7 +54,7 @@ def _payloads(path: Path) -> list[bytes]:
 @pytest.mark.parametrize("name", ["report.html", "deck.pptx", "notebook.ipynb", "run.json"])
 def test_deliverables_hold_no_id_of_the_input(run_out, name):
     ids = _input_ids(run_out / "data")
-    assert len(ids) > 10_000  # the scan has something to find
+    assert len(ids) > 3_000  # the scan has something to find
     found = {m for payload in _payloads(run_out / name) for m in HEX_ID.findall(payload)}
     leaked = found & ids
     assert not leaked, f"{name} shows {len(leaked)} ids of the input, e.g. {sorted(leaked)[:3]}"

@@ -250,7 +250,7 @@ def test_stability_from_a_saved_model_uses_its_algorithm_k_and_seed(unchanged, t
         segment(con, tmp_path / "seg", algorithms=["kmeans"], k_range=range(3, 4), seed=9,
                 with_stability=False)  # fmt: skip
     result = api.stability(tmp_path / "st", warehouse=unchanged, model=tmp_path / "seg" / "model",
-                           n_origins=2, step_days=28, origin_every=1)  # fmt: skip
+                           n_origins=3, step_days=28, origin_every=1)  # fmt: skip
     config = result["config"]
     assert (config["algorithm"], config["k"], config["seed"]) == ("kmeans", 3, 9)
     saved = json.loads((tmp_path / "st" / "stability.json").read_text())
