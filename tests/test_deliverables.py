@@ -72,7 +72,7 @@ def test_deck_numbers_equal_run_json(run_out):
         assert f"{segment['share_revenue']:.1%}" in body
         assert segment["action"] in body
     charts = [sh.chart for s in slides for sh in s.shapes if sh.has_chart]
-    assert len(charts) == 2  # segment sizes and the stability curve, both native
+    assert len(charts) == 3  # segment sizes, the validation and the stability curve, all native
     sizes = list(charts[0].plots[0].series[0].values)
     expected = [round(s["share_customers"], 4) for s in run["segmentation"]["segments"]]
     assert sizes == pytest.approx(expected)

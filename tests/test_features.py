@@ -91,9 +91,9 @@ def features(shop: Path) -> pd.DataFrame:
 def test_only_customers_with_a_delivery_by_as_of(features):
     assert list(features.index) == [hexid("P1"), hexid("P2")]
     assert list(features.columns) == [
-        *NUMERIC_FEATURES[:17],
+        *NUMERIC_FEATURES[:18],
         *CATEGORICAL_FEATURES,
-        NUMERIC_FEATURES[17],
+        NUMERIC_FEATURES[18],
     ]
 
 
@@ -101,7 +101,8 @@ def test_hand_computed_values(features):
     p1 = features.loc[hexid("P1")]
     assert p1.recency_days == 28.0  # 2018-02-01 -> 2018-03-01
     assert p1.tenure_days == 59.0
-    assert p1.frequency == 2 and p1.monetary == 250.0 and p1.avg_order_value == 125.0
+    assert p1.frequency == 2 and p1.n_orders == 2
+    assert p1.monetary == 250.0 and p1.avg_order_value == 125.0
     assert p1.n_items == 3 and p1.n_categories == 2
     assert p1.avg_review_score == 3.0 and p1.share_low_reviews == 0.5 and p1.has_review == 1
     assert p1.avg_delivery_days == 6.0  # (5 + 7) / 2
@@ -152,6 +153,10 @@ def test_real_customer_count(real_warehouse: Path):
     assert len(frame) == expected == 93_350
     assert frame.index.is_unique
     assert frame["frequency"].max() == 16
+    # purchase occasions: 2,882 customers have more than one order, 2,037 more than one occasion
+    assert int((frame["n_orders"] > 1).sum()) == 2_882
+    assert int((frame["frequency"] > 1).sum()) == 2_037
+    assert int(frame["frequency"].sum()) == 95_601 and int(frame["n_orders"].sum()) == 96_561
 
 
 def test_many_dates_in_one_pass_equal_each_date_alone(synthetic_warehouse: Path):

@@ -76,8 +76,16 @@ def test_segment_bad_options(synthetic_warehouse: Path, tmp_path: Path):
 def test_real_tables_segment(real_warehouse: Path, tmp_path: Path):
     with connect(real_warehouse) as con:
         summary = segment(
-            con, tmp_path, algorithms=["kmeans"], k_range=range(4, 6), with_stability=False
+            con, tmp_path, algorithms=["kmeans"], k_range=range(4, 9), with_stability=False
         )
+    # the business rule in force: no segment above 40%, every segment its own action
+    chosen = summary["chosen"]
+    assert (chosen["algorithm"], chosen["n_clusters"]) == ("kmeans", 7)
+    assert chosen["largest_share"] == pytest.approx(0.366749, abs=1e-6)
+    assert chosen["distinct_actions"] and chosen["oot_auc"] == pytest.approx(0.5765, abs=1e-4)
+    selection = json.loads((tmp_path / "selection.json").read_text())
+    assert selection["out_of_time_window"]["origin"] == "2018-03-02 15:00:37"
+    assert "not eligible" in selection["why_not_highest_silhouette"]
     table = pd.read_csv(tmp_path / "segments.csv")
     assert len(table) == summary["customers"] == 93_350
     profiles = json.loads((tmp_path / "profiles.json").read_text())["segments"]

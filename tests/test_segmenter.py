@@ -16,8 +16,6 @@ from sklearn.metrics import adjusted_rand_score
 from olistseg.data.synthetic import SyntheticConfig, write
 from olistseg.errors import InputError
 from olistseg.features.build import customer_features
-from olistseg.models.evaluate import CandidateScore
-from olistseg.models.selection import SelectionRule, select
 from olistseg.segments.naming import name_segments
 from olistseg.segments.pipeline import parse_k_range, score, segment
 from olistseg.segments.segmenter import Segmenter
@@ -120,33 +118,6 @@ def test_nan_in_a_column_is_imputed_by_the_documented_rule(separated):
     assert len(seg.predict(holes)) == len(holes)
     imputer = seg.preprocessor_.named_steps["columns"].named_transformers_["avg_installments"][0]
     assert imputer.statistics_[0] == pytest.approx(features["avg_installments"].iloc[50:].median())
-
-
-def candidate(**kw) -> CandidateScore:
-    base = {"algorithm": "kmeans", "k": 5, "n_clusters": 5, "silhouette": 0.3, "davies_bouldin": 1.0,
-            "smallest_share": 0.05, "stability_bootstrap": 0.9}  # fmt: skip
-    return CandidateScore(**(base | kw))
-
-
-def test_selection_rule():
-    rule = SelectionRule()
-    best, reason = select([candidate(), candidate(k=6, n_clusters=6, silhouette=0.35),
-                           candidate(k=2, n_clusters=2, silhouette=0.6),  # too few segments
-                           candidate(k=7, n_clusters=7, silhouette=0.5, smallest_share=0.005),  # tiny segment
-                           candidate(k=8, n_clusters=8, silhouette=0.45, stability_bootstrap=0.5)], rule)  # fmt: skip
-    assert (best.n_clusters, reason) == (6, "all conditions met")
-    best, reason = select(
-        [
-            candidate(stability_bootstrap=0.6),
-            candidate(k=6, n_clusters=6, stability_bootstrap=0.3, silhouette=0.9),
-        ],
-        rule,
-    )
-    assert best.n_clusters == 5 and reason.startswith("relaxed: no candidate reached the stability")
-    best, reason = select([candidate(k=2, n_clusters=2)], rule)
-    assert reason.startswith("relaxed: no candidate had 4-8")
-    with pytest.raises(ValueError, match="no candidate"):
-        select([candidate(silhouette=None, n_clusters=1)], rule)
 
 
 def test_names_follow_the_rules_and_are_unique():

@@ -7,7 +7,7 @@ import pytest
 
 from olistseg.features.build import customer_features
 from olistseg.models.evaluate import CandidateScore
-from olistseg.models.selection import SelectionRule, select
+from olistseg.models.selection import SelectionRule, select, why_not_highest_silhouette
 from olistseg.segments import segmenter as segmenter_module
 from olistseg.segments.segmenter import Segmenter
 
@@ -16,7 +16,8 @@ from .conftest import connect
 
 def candidate(**kw) -> CandidateScore:
     base = {"algorithm": "kmeans", "k": 5, "n_clusters": 5, "silhouette": 0.3, "davies_bouldin": 1.0,
-            "smallest_share": 0.05, "stability_bootstrap": 0.9}  # fmt: skip
+            "smallest_share": 0.05, "largest_share": 0.3, "distinct_actions": True,
+            "stability_bootstrap": 0.9}  # fmt: skip
     return CandidateScore(**(base | kw))
 
 
@@ -69,6 +70,43 @@ def test_relaxation_order_stability_first_then_the_number_of_segments():
     assert reason.startswith("relaxed: no candidate had 4-8")
     with pytest.raises(ValueError, match="no candidate"):
         select([candidate(silhouette=None, n_clusters=1)], rule)
+
+
+def test_a_dominant_segment_or_a_shared_action_is_not_eligible():
+    blob = candidate(silhouette=0.6, largest_share=0.6)
+    shared = candidate(k=6, n_clusters=6, silhouette=0.5, distinct_actions=False)
+    fine = candidate(k=7, n_clusters=7, silhouette=0.3)
+    best, reason = select([blob, shared, fine], SelectionRule())
+    assert best is fine and reason == "all conditions met"
+    assert blob.criteria["largest"] is False and shared.criteria["actions"] is False
+    assert "over the cap (60%)" in why_not_highest_silhouette(
+        [blob, shared, fine], best, SelectionRule()
+    )
+
+
+def test_relaxation_order_after_stability_largest_then_actions_then_k():
+    rule = SelectionRule()
+    best, reason = select(
+        [candidate(largest_share=0.7), candidate(k=6, n_clusters=6, largest_share=0.5)], rule
+    )
+    assert reason == "relaxed: no candidate kept its largest segment under 40%"
+    _, reason = select([candidate(distinct_actions=False, largest_share=0.7)], rule)
+    assert reason == "relaxed: no candidate gave every segment its own action"
+    _, reason = select(
+        [candidate(k=3, n_clusters=3, distinct_actions=False, largest_share=0.7)], rule
+    )
+    assert reason.startswith("relaxed: no candidate had 4-8")
+
+
+def test_out_of_time_value_decides_between_equally_separated_candidates():
+    a, b = candidate(k=5), candidate(k=6, n_clusters=6)
+    values = {5: 0.55, 6: 0.60}
+    best, _ = select([a, b], SelectionRule(), value=lambda c: values[c.k])
+    assert best is b and (a.oot_auc, b.oot_auc) == (0.55, 0.60)
+    assert b.score > a.score
+    # without a value the separation alone ranks them (a tie here, Davies-Bouldin equal)
+    c, d = candidate(k=5, silhouette=0.31), candidate(k=6, n_clusters=6)
+    assert select([c, d], SelectionRule())[0] is c
 
 
 def test_segmenter_runs_the_reproducibility_check(monkeypatch, synthetic_warehouse):

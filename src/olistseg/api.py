@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RunEvent", "RunResult", "demo_data", "info", "kpis", "load", "monitor", "notebook", "run",
-    "score", "segment", "stability",
+    "score", "segment", "stability", "validate",
 ]  # fmt: skip
 
 ENGINES = ("duckdb", "spark")
@@ -201,6 +201,33 @@ def score(
                          f"{out.with_suffix('.csv').name} or {out.with_suffix('.parquet').name}.")  # fmt: skip
     with input_warehouse(data, warehouse) as path:
         return score_warehouse(Path(model), path, out, as_of)
+
+
+def validate(
+    model: str | Path,
+    out: str | Path,
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    horizon_days: int = 180,
+    n_origins: int = 4,
+    progress: ProgressCallback | None = None,
+) -> dict:
+    """Replay history for the saved ``model``: fit its configuration at origins every 3 months
+    (windows of ``horizon_days`` ending by ``as_of`` and the delivered data), compare with
+    what customers did next and with the RFM, random and highest-silhouette baselines; write
+    ``out`` whole (validation.json, charts/). Returns the validation payload."""
+    from olistseg.segments.validate import run_validation
+    from olistseg.warehouse.info import connect
+
+    if horizon_days < 7:
+        raise InputError(f"--horizon {horizon_days}: at least 7 days.")
+    if n_origins < 1:
+        raise InputError("--origins: at least 1.")
+    with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
+        return run_validation(con, partial, Path(model), limit=as_of, horizon_days=horizon_days,
+                              n_origins=n_origins, progress=progress)  # fmt: skip
 
 
 def stability(

@@ -156,6 +156,17 @@ TEXT["en"].update(
         "ari_median": "ARI median",
         "ari_p10": "ARI 10th percentile",
         "threshold_word": "threshold",
+        "dir_above": "above",
+        "dir_below": "below",
+        "val_no_auc": "Too few customers bought again in the windows to compute an AUC.",
+        "val_beats": "The segments rank repurchase with an AUC of {auc} at the median origin, at least the RFM baseline's {rfm} (random segments: {random}).",
+        "val_worse": "The segments rank repurchase worse than the RFM baseline: AUC {auc} against {rfm} at the median origin (random segments: {random}). For targeting repurchase alone, RFM does better.",
+        "val_check_ok": "{name}: repurchase lift {lift} (expected {direction} {bound:g}): consistent with the name.",
+        "val_check_bad": "{name}: repurchase lift {lift} (expected {direction} {bound:g}): NOT consistent with the name.",
+        "validation": "Do the segments predict what customers do next?",
+        "validation_text": "At {origins} origins every 3 months, the chosen configuration was fitted on the features as of the origin only and compared with who bought again (a new purchase occasion) over the next {horizon} days.",
+        "auc_word": "AUC of repurchase",
+        "origin": "Origin",
         "density_stand_in": "the chosen model, {chosen}, is a density method with no number of segments to refit at a later date; the stability simulation measures k-means with the same {k} segments, features and seed instead",
     }
 )
@@ -190,6 +201,17 @@ TEXT["fr"].update({
     "ari_median": "ARI médian",
     "ari_p10": "ARI au 10e centile",
     "threshold_word": "seuil",
+    "dir_above": "au-dessus de",
+    "dir_below": "en dessous de",
+    "val_no_auc": "Trop peu de clients ont racheté dans les fenêtres pour calculer une AUC.",
+    "val_beats": "Les segments classent le rachat avec une AUC de {auc} à l'origine médiane, au moins celle de la référence RFM ({rfm} ; segments aléatoires : {random}).",
+    "val_worse": "Les segments classent le rachat moins bien que la référence RFM : AUC {auc} contre {rfm} à l'origine médiane (segments aléatoires : {random}). Pour cibler le seul rachat, le RFM fait mieux.",
+    "val_check_ok": "{name} : indice de rachat {lift} (attendu {direction} {bound:g}) : conforme au nom.",
+    "val_check_bad": "{name} : indice de rachat {lift} (attendu {direction} {bound:g}) : NON conforme au nom.",
+    "validation": "Les segments prédisent-ils ce que font les clients ensuite ?",
+    "validation_text": "À {origins} origines espacées de 3 mois, la configuration choisie a été ajustée sur les seules variables connues à l'origine, puis comparée aux clients qui ont racheté (une nouvelle occasion d'achat) dans les {horizon} jours suivants.",
+    "auc_word": "AUC du rachat",
+    "origin": "Origine",
     "density_stand_in": "le modèle choisi, {chosen}, est une méthode de densité sans nombre de segments à réentraîner plus tard ; la simulation de stabilité mesure à la place un k-means avec les mêmes {k} segments, variables et graine",
     "kpi_title_late_recent_orders": "Livraisons en retard sur les 3 derniers mois",
     "kpi_title_top_sellers": "Vendeurs au-delà de 100 000 BRL de chiffre d'affaires",
@@ -203,8 +225,14 @@ TEXT["fr"].update({
 
 
 def keyed(lang: str, item: dict) -> str:
-    """The text of a ``{"key", "values"}`` record (a cadence reason, a trigger) in ``lang``."""
-    return text(lang, item["key"], **item.get("values", {}))
+    """The text of a ``{"key", "values"}`` record (a cadence reason, a trigger, a finding) in
+    ``lang``; a segment's name and a direction in the values are translated too."""
+    values = dict(item.get("values", {}))
+    if "segment" in values:
+        values["name"] = segment_name({"key": values["segment"], "name": values["name"]}, lang)
+    if "direction" in values:
+        values["direction"] = TEXT[lang][f"dir_{values['direction']}"]
+    return text(lang, item["key"], **values)
 
 
 def kpi_title(lang: str, name: str, english: str) -> str:

@@ -124,6 +124,10 @@ def run(
         segment_summary = steps.run(
             "segment", "Segmenting customers",
             lambda update: segment_step(warehouse, partial / "segments", seed, as_of, update))  # fmt: skip
+        validation_summary = steps.run(
+            "validate", "Validating the segments out of time",
+            lambda update: validate_step(warehouse, partial / "validation",
+                                         partial / "segments" / "model", as_of, update))  # fmt: skip
         stability_summary = steps.run(
             "stability", "Simulating stability over time",
             lambda update: stability_step(warehouse, partial / "stability",
@@ -141,6 +145,7 @@ def run(
             },
             "kpi": _public(kpi_summary),
             "segmentation": _public(segment_summary),
+            "validation": _public(validation_summary),
             "stability": _public(stability_summary),
             "step_seconds": steps.seconds,
         }
@@ -222,6 +227,34 @@ def segment_step(
         ],
         "folder": folder.name,
         "_summary": summary,
+    }
+
+
+def validate_step(
+    warehouse: Path,
+    folder: Path,
+    model: Path,
+    limit: dt.datetime | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict:
+    """Out-of-time validation of the saved model (windows ending by ``limit``); outputs as
+    ``olistseg validate``. Returns the run summary's ``validation`` entry."""
+    from olistseg.segments.validate import run_validation
+    from olistseg.warehouse.info import connect
+
+    with connect(warehouse) as con:
+        result = run_validation(con, folder, model, limit=limit, progress=progress)
+    summary = result["summary"]
+    return {
+        "origins": [o["origin"] for o in result["origins"]],
+        "horizon_days": result["horizon_days"],
+        "median_auc": summary["median_auc"],
+        "beats_rfm": summary["beats_rfm"],
+        "median_top_lift": summary["median_top_lift"],
+        "median_value_revenue_share": summary["median_value_revenue_share"],
+        "findings": summary["findings"],
+        "folder": folder.name,
+        "_result": result,
     }
 
 

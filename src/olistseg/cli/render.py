@@ -179,6 +179,24 @@ def score_table(summary: dict) -> None:
                         "model assigns segments as they were defined then.")  # fmt: skip
 
 
+def validation_table(result: dict) -> None:
+    """AUC of repurchase per origin for the segments and each baseline, then the findings."""
+    names = {"chosen": "segments", "rfm": "RFM", "random": "random",
+             "highest_silhouette": "highest silhouette"}  # fmt: skip
+    present = [k for k in names if k in result["origins"][0]]
+    table = RichTable(title=f"Repurchase within {result['horizon_days']} days: AUC by origin",
+                      title_justify="left")  # fmt: skip
+    for column in ("origin", "customers", "repurchased", *(names[k] for k in present)):
+        table.add_column(column, justify="right")
+    for o in result["origins"]:
+        table.add_row(o["origin"][:10], f"{o['customers']:,}", f"{o['repurchase_rate']:.2%}",
+                      *(str(o[k]["auc"]) for k in present))  # fmt: skip
+    out = console()
+    out.print(table)
+    for finding in result["summary"]["findings"]:
+        out.print(f"  - {finding}")
+
+
 def cadence_table(result: dict) -> None:
     cadence = result["cadence"]
     every = (f"Retrain every {cadence['weeks']} weeks" if cadence["weeks"] is not None
@@ -200,6 +218,7 @@ def cadence_table(result: dict) -> None:
 
 
 _STEP_TABLES: dict[str, Callable[[object], None]] = {
+    "validate": lambda summary: validation_table(summary["_result"]),  # type: ignore[index]
     "load": report_table,  # type: ignore[dict-item]
     "segment": lambda summary: segments_table(summary["_summary"]),  # type: ignore[index]
     "stability": lambda summary: cadence_table(summary["_result"]),  # type: ignore[index]

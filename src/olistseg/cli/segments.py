@@ -20,7 +20,7 @@ from olistseg.cli.app import (
     console,
     timestamp,
 )
-from olistseg.cli.render import progress, score_table, segments_table
+from olistseg.cli.render import progress, score_table, segments_table, validation_table
 
 
 @app.command("segment")
@@ -83,3 +83,26 @@ def score_command(
                             spark_master=spark_master)  # fmt: skip
     score_table(summary)
     console().print(f"Written: {out}")
+
+
+@app.command("validate")
+def validate_command(
+    model: ModelOption,
+    out: Annotated[Path, typer.Option("--out", help="Folder for validation.json and charts/.")],
+    data: EngineDataInput = None,
+    warehouse: WarehouseInput = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Read nothing after this date; default: the data's end."),
+    ] = None,
+    horizon: Annotated[
+        int, typer.Option("--horizon", help="Days observed after each origin.")
+    ] = 180,
+    origins: Annotated[int, typer.Option("--origins", help="Origins, every 3 months back.")] = 4,
+) -> None:
+    """Do the segments predict what customers do next? Out-of-time check against RFM."""
+    with progress("Validating", "Replaying") as on_origin:
+        result = api.validate(model, out, data, warehouse, as_of=timestamp(as_of),
+                              horizon_days=horizon, n_origins=origins, progress=on_origin)  # fmt: skip
+    validation_table(result)
+    console().print(f"Outputs in [bold]{out}[/]: validation.json, charts/")

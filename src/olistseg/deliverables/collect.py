@@ -21,6 +21,7 @@ FILES = {
     "profiles": "segments/profiles.json",
     "stability": "stability/stability.json",
     "maintenance": "stability/maintenance.json",
+    "validation": "validation/validation.json",
 }
 
 
@@ -35,6 +36,7 @@ def run_numbers(out: Path) -> dict:
     numbers["charts"] = {
         "segments": out / "segments" / "charts",
         "stability": out / "stability" / "charts",
+        "validation": out / "validation" / "charts",
     }
     return numbers
 

@@ -108,6 +108,15 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
                         f"{t('action')}: {segment_action(s, lang)}"]  # fmt: skip
         deck.slide(" / ".join(segment_name(s, lang) for s in group), bullets,
                    "\n".join(f"{segment_name(s, lang)}: {s['rule']}" for s in group))  # fmt: skip
+    validation = numbers["validation"]
+    proof = CategoryChartData()
+    proof.categories = [o["origin"][:10] for o in validation["origins"]]
+    for kind, label in (("chosen", t("segments_word")), ("rfm", "RFM"), ("random", "random")):
+        proof.add_series(label, [o[kind]["auc"] or 0.5 for o in validation["origins"]])
+    auc = validation["summary"]["median_auc"]
+    deck.chart_slide(f"{t('validation')} AUC {auc['chosen']} / RFM {auc['rfm']}",
+                     XL_CHART_TYPE.LINE_MARKERS, proof,
+                     "\n".join(keyed(lang, f) for f in validation["summary"]["findings_text"]))  # fmt: skip
     curve = [c for c in stability["curve"] if c["counts_for_cadence"]]
     ari = CategoryChartData()
     ari.categories = [str(c["weeks"]) for c in curve]

@@ -119,6 +119,23 @@ def build_report(numbers: dict, lang: str = "en") -> str:
                      [[f, v["mean"], v["lift"]] for f, v in traits], {1, 2})
             + "</div>"
         )  # fmt: skip
+    validation = numbers["validation"]
+    kinds = [
+        k
+        for k in ("chosen", "rfm", "random", "highest_silhouette")
+        if k in validation["origins"][0]
+    ]
+    labels = {"chosen": t("segments_word"), "rfm": "RFM", "random": "random",
+              "highest_silhouette": f"{t('silhouette')} max"}  # fmt: skip
+    parts += [
+        f"<h2>{_e(t('validation'))}</h2>",
+        f"<p>{_e(t('validation_text', origins=len(validation['origins']), horizon=validation['horizon_days']))}</p>",
+        "<ul>" + "".join(f"<li>{_e(keyed(lang, f))}</li>" for f in validation["summary"]["findings_text"]) + "</ul>",
+        _table([t("origin"), t("customers"), *[f"{t('auc_word')}: {labels[k]}" for k in kinds]],
+               [[o["origin"][:10], f"{o['customers']:,}", *[o[k]["auc"] for k in kinds]]
+                for o in validation["origins"]], set(range(1, 2 + len(kinds)))),
+        _img(charts["validation"] / "validation.png", t("validation")),
+    ]  # fmt: skip
     cadence = stability["cadence"]
     parts += [
         f"<h2>{_e(t('stability_cadence'))}</h2>",

@@ -16,7 +16,7 @@ from olistseg.sql import read_sql
 
 #: Numeric feature columns, in the order the SQL returns them.
 NUMERIC_FEATURES = (
-    "recency_days", "frequency", "monetary", "avg_order_value", "n_items", "n_categories",
+    "recency_days", "frequency", "n_orders", "monetary", "avg_order_value", "n_items", "n_categories",
     "avg_review_score", "share_low_reviews", "has_review", "avg_delivery_days", "avg_delay_days",
     "late_share", "avg_installments", "share_credit_card", "share_boleto", "share_voucher",
     "freight_ratio", "tenure_days",
@@ -44,7 +44,7 @@ def customer_features(
 ) -> pd.DataFrame:
     """Features of every customer with a delivered order by ``as_of`` (default: last purchase).
 
-    Returns a DataFrame of shape (n_customers, 19) indexed by ``customer_unique_id``, sorted
+    Returns a DataFrame of shape (n_customers, 20) indexed by ``customer_unique_id``, sorted
     by it; days are fractional days, money is BRL, shares are fractions in [0, 1].
     """
     as_of = as_of or default_as_of(con)

@@ -47,11 +47,20 @@ class CandidateScore:
     bic: float | None = None
     noise_share: float = 0.0
     smallest_share: float | None = None
+    largest_share: float | None = None
     stability_bootstrap: float | None = None
     stability_seeds: float | None = None
     #: mean ARI of refits with other seeds on all customers; measured for the candidates the
     #: selection rule checks (see olistseg.models.selection)
     stability_seeds_full: float | None = None
+    #: every segment gets its own name and action (olistseg.segments.naming)
+    distinct_actions: bool | None = None
+    segment_keys: list[str] | None = None
+    #: out-of-time AUC of repurchase, separation and combined score (olistseg.models.selection)
+    oot_auc: float | None = None
+    separation: float | None = None
+    score: float | None = None
+    criteria: dict | None = None
     fit_seconds: float = 0.0
     metric_seconds: float = 0.0
     error: str | None = None
@@ -74,7 +83,8 @@ def cluster_metrics(X: np.ndarray, labels: np.ndarray, silhouette: bool = True) 
     noise_share = float(1.0 - clustered.mean())
     values, counts = np.unique(labels[clustered], return_counts=True)
     out = {"n_clusters": len(values), "noise_share": _round(noise_share),
-           "smallest_share": _round(counts.min() / len(labels)) if len(values) else None}  # fmt: skip
+           "smallest_share": _round(counts.min() / len(labels)) if len(values) else None,
+           "largest_share": _round(counts.max() / len(labels)) if len(values) else None}  # fmt: skip
     if 2 <= len(values) < clustered.sum():
         Xc, lc = X[clustered], labels[clustered]
         if silhouette:

@@ -1,21 +1,31 @@
 """The documented rule that picks one segmentation from the candidates.
 
-A marketing team can run 4 to 8 segments; each must be worth a campaign and stable enough to
-keep its meaning after a retrain. So a candidate is eligible when:
+A marketing team runs 4 to 8 campaigns, each aimed at a segment it can name, and a segment
+that holds most customers is no target at all. So a candidate is eligible when:
 
-1. it has between ``min_k`` and ``max_k`` clusters (default 4 to 8);
-2. its smallest segment holds at least ``min_segment_share`` of the customers (default 1%);
-3. its bootstrap stability (ARI) is at least ``min_stability`` (default 0.8);
-4. it leaves at most ``max_noise_share`` of the customers as noise (default 10%).
+1. it has between ``min_k`` and ``max_k`` segments (default 4 to 8);
+2. its largest segment holds at most ``max_segment_share`` of the customers (default 40%)
+   and its smallest at least ``min_segment_share`` (default 1%);
+3. its bootstrap stability (ARI between refits on subsamples) is at least ``min_stability``
+   (default 0.8);
+4. it leaves at most ``max_noise_share`` of the customers as noise (default 10%);
+5. every segment gets its own name and its own action (no two segments share a campaign).
 
-Among eligible candidates the highest exact silhouette wins (ties: lower Davies-Bouldin),
-provided it *reproduces*: refitted with other seeds on all the customers, it finds the same
-segments (mean ARI at least ``min_stability``). Otherwise the next one is checked. The check
-exists because subsample stability can miss it: on Olist, k-means with 4 segments has two
-local optima 2.5% apart in inertia (ARI 0.44 between them); on 10,000-customer subsamples one
-of them dominates (seed ARI 0.99), on all 93,350 customers a refit lands on either.
+Among eligible candidates the highest **combined score** wins:
+``score = 0.5 * separation + 0.5 * value`` where ``separation`` is the mean of the silhouette
+and of minus the Davies-Bouldin index, each min-max scaled over the eligible candidates, and
+``value`` is the out-of-time AUC of repurchase (segments fitted at an earlier origin T0 on the
+features as of T0, scored on who bought again over the following window, all inside the
+training date), min-max scaled likewise. Without an observable window the score is the
+separation alone. Ties: lower Davies-Bouldin. The winner must also *reproduce*: refitted with
+other seeds on all the customers it finds the same segments (mean ARI at least
+``min_reproducibility``, default 0.9); otherwise the next one is checked. On Olist, k-means
+with 4 segments has two local optima 2.5% apart in inertia (ARI 0.44 between them); on
+subsamples one dominates, on all customers a refit lands on either.
+
 If none is eligible, the rule relaxes in this order, and the output says which step applied:
-stability first (best available), then the number of segments (any k from 2).
+stability first (the best available), then the largest-segment cap, then distinct actions,
+then the number of segments (any k from 2).
 """
 
 from __future__ import annotations
@@ -31,61 +41,112 @@ class SelectionRule:
     min_k: int = 4
     max_k: int = 8
     min_segment_share: float = 0.01
+    max_segment_share: float = 0.40
     min_stability: float = 0.8
+    min_reproducibility: float = 0.9
     max_noise_share: float = 0.10
+    #: weight of the out-of-time value in the combined score (separation gets the rest)
+    value_weight: float = 0.5
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _eligible(c: CandidateScore, rule: SelectionRule, check_stability: bool, check_k: bool) -> bool:
-    if c.error or c.silhouette is None:
-        return False
-    if check_k and not rule.min_k <= c.n_clusters <= rule.max_k:
-        return False
-    if (c.smallest_share or 0.0) < rule.min_segment_share or c.noise_share > rule.max_noise_share:
-        return False
-    return not check_stability or (c.stability_bootstrap or 0.0) >= rule.min_stability
+#: The conditions, in the order the rule relaxes them (the last ones first kept).
+CONDITIONS = ("usable", "noise", "smallest", "k_range", "actions", "largest", "stability")
+
+
+def criteria(c: CandidateScore, rule: SelectionRule) -> dict[str, bool]:
+    """Each condition of the rule for ``c``: True when met (stability: None when not measured)."""
+    usable = not c.error and c.silhouette is not None
+    return {
+        "usable": usable,
+        "noise": c.noise_share <= rule.max_noise_share,
+        "smallest": (c.smallest_share or 0.0) >= rule.min_segment_share,
+        "k_range": rule.min_k <= c.n_clusters <= rule.max_k,
+        "actions": bool(c.distinct_actions),
+        "largest": c.largest_share is not None and c.largest_share <= rule.max_segment_share,
+        "stability": None if c.stability_bootstrap is None
+        else c.stability_bootstrap >= rule.min_stability,
+    }  # fmt: skip
+
+
+def _steps(rule: SelectionRule, stability_measured: bool) -> list[tuple[set[str], str]]:
+    share = f"{rule.max_segment_share:.0%}"
+    steps = [
+        (set(CONDITIONS), "all conditions met"),
+        (set(CONDITIONS) - {"stability"}, "relaxed: no candidate reached the stability threshold"),
+        (set(CONDITIONS) - {"stability", "largest"},
+         f"relaxed: no candidate kept its largest segment under {share}"),
+        (set(CONDITIONS) - {"stability", "largest", "actions"},
+         "relaxed: no candidate gave every segment its own action"),
+        ({"usable", "noise", "smallest"},
+         f"relaxed: no candidate had {rule.min_k}-{rule.max_k} usable segments"),
+    ]  # fmt: skip
+    if not stability_measured:  # --no-stability: not a condition, and said so
+        steps = [(k - {"stability"}, f"{r} (bootstrap stability not measured)")
+                 for i, (k, r) in enumerate(steps) if i != 1]  # fmt: skip
+    return steps
+
+
+def _scaled(values: list[float | None]) -> list[float | None]:
+    present = [v for v in values if v is not None]
+    if not present:
+        return [None] * len(values)
+    low, high = min(present), max(present)
+    return [
+        None if v is None else (1.0 if high == low else (v - low) / (high - low)) for v in values
+    ]
+
+
+def combined_scores(pool: list[CandidateScore], rule: SelectionRule) -> None:
+    """Set ``separation`` and ``score`` on every candidate of ``pool`` (see the module doc)."""
+    sil = _scaled([c.silhouette for c in pool])
+    db = _scaled([None if c.davies_bouldin is None else -c.davies_bouldin for c in pool])
+    value = _scaled([c.oot_auc for c in pool])
+    for c, s, d, v in zip(pool, sil, db, value, strict=True):
+        parts = [p for p in (s, d) if p is not None]
+        c.separation = round(sum(parts) / len(parts), 4) if parts else 0.0
+        c.score = round(c.separation if v is None
+                        else (1 - rule.value_weight) * c.separation + rule.value_weight * v, 4)  # fmt: skip
 
 
 def select(
     candidates: list[CandidateScore],
     rule: SelectionRule,
     reproduce: Callable[[CandidateScore], float] | None = None,
+    value: Callable[[CandidateScore], float | None] | None = None,
 ) -> tuple[CandidateScore, str]:
     """The chosen candidate and the step of the rule that chose it.
 
     ``reproduce(candidate)`` returns the mean ARI of refits with other seeds on all the
-    customers; it is stored as ``stability_seeds_full`` on every candidate it checks.
+    customers (stored as ``stability_seeds_full``); ``value(candidate)`` its out-of-time AUC
+    (stored as ``oot_auc``). Both are called only for the candidates the rule reaches.
+    Every candidate's ``criteria`` are stored too.
     """
-    steps = (
-        (True, True, "all conditions met"),
-        (False, True, "relaxed: no candidate reached the stability threshold"),
-        (False, False, f"relaxed: no candidate had {rule.min_k}-{rule.max_k} usable segments"),
-    )
-    if all(c.stability_bootstrap is None for c in candidates):  # --no-stability: not measured
-        steps = (
-            (False, True, "all conditions met (bootstrap stability not measured)"),
-            (False, False, f"relaxed: no candidate had {rule.min_k}-{rule.max_k} usable segments "
-                           "(bootstrap stability not measured)"),
-        )  # fmt: skip
+    for c in candidates:
+        c.criteria = criteria(c, rule)
+    measured = any(c.stability_bootstrap is not None for c in candidates)
     fallback = None
-    for check_stability, check_k, reason in steps:
-        pool = [c for c in candidates if _eligible(c, rule, check_stability, check_k)]
+    for required, reason in _steps(rule, measured):
+        pool = [c for c in candidates if all(c.criteria[k] for k in required)]
         if not pool:
             continue
-        if not check_stability:
+        if "stability" not in required and measured:
             best_stability = max(c.stability_bootstrap or 0.0 for c in pool)
             pool = [c for c in pool if (c.stability_bootstrap or 0.0) >= best_stability - 0.05]
-        ranked = sorted(
-            pool, key=lambda c: (c.silhouette, -(c.davies_bouldin or 0.0)), reverse=True
-        )
+        if value is not None:
+            for c in pool:
+                if c.oot_auc is None:
+                    c.oot_auc = value(c)
+        combined_scores(pool, rule)
+        ranked = sorted(pool, key=lambda c: (c.score, -(c.davies_bouldin or 0.0)), reverse=True)
         for candidate in ranked:
             if reproduce is None:
                 return candidate, reason
             if candidate.stability_seeds_full is None:
                 candidate.stability_seeds_full = round(reproduce(candidate), 4)
-            if candidate.stability_seeds_full >= rule.min_stability:
+            if candidate.stability_seeds_full >= rule.min_reproducibility:
                 return candidate, reason
             fallback = fallback or (ranked[0], reason)
     if fallback is not None:
@@ -93,3 +154,29 @@ def select(
     raise ValueError(
         "no candidate produced at least two segments: the data has no cluster structure"
     )
+
+
+FAILED_WORDS = {
+    "usable": "it could not be scored", "noise": "too much noise", "smallest": "a segment under the minimum size",
+    "k_range": "a number of segments outside the range", "actions": "two segments would share an action",
+    "largest": "its largest segment is over the cap", "stability": "bootstrap stability under the threshold",
+}  # fmt: skip
+
+
+def why_not_highest_silhouette(
+    candidates: list[CandidateScore], chosen: CandidateScore, rule: SelectionRule
+) -> str:
+    """In words: why ``chosen`` beat the highest-silhouette candidate (or that it is the one)."""
+    scored = [c for c in candidates if c.silhouette is not None]
+    top = max(scored, key=lambda c: c.silhouette)
+    if top is chosen:
+        return "the chosen candidate is also the highest-silhouette one"
+    name = f"{top.algorithm} with {top.n_clusters} segments (silhouette {top.silhouette})"
+    failed = [FAILED_WORDS[k] for k, ok in (top.criteria or {}).items() if ok is False]
+    if failed:
+        extra = f" ({top.largest_share:.0%})" if top.criteria.get("largest") is False else ""
+        return f"{name} is not eligible: {'; '.join(failed)}{extra}"
+    if top.stability_seeds_full is not None and top.stability_seeds_full < rule.min_reproducibility:
+        return f"{name} does not reproduce across seeds (mean ARI {top.stability_seeds_full})"
+    return (f"{name} has a lower combined score ({top.score} against {chosen.score}; out-of-time "
+            f"AUC {top.oot_auc} against {chosen.oot_auc})")  # fmt: skip

@@ -35,13 +35,14 @@ from olistseg.models.evaluate import (
     evaluate,
     reproducibility,
 )
+from olistseg.models.labels import map_labels, order_segments
 from olistseg.models.preprocessing import (
     DEFAULT_PRESET,
     make_preprocessor,
     model_input,
     preset_columns,
 )
-from olistseg.models.selection import SelectionRule, select
+from olistseg.models.selection import SelectionRule, select, why_not_highest_silhouette
 from olistseg.segments.naming import name_segments
 from olistseg.segments.profile import profile_segments
 
@@ -62,48 +63,6 @@ def data_hash(features: pd.DataFrame) -> str:
             pd.util.hash_pandas_object(features[column], index=False).to_numpy().tobytes()
         )
     return digest.hexdigest()
-
-
-def map_labels(raw: np.ndarray, label_map: dict[int, int]) -> np.ndarray:
-    """Estimator labels (n_samples,) to segment ids through ``label_map``, vectorised (10
-    million labels in 0.1 s); a label outside the map (noise -1, or one no training customer
-    had) gives -1, for the caller to refuse or to send to the nearest segment."""
-    raw = np.asarray(raw, dtype=np.int64)
-    top = max(label_map)
-    lookup = np.full(top + 2, -1, dtype=np.int64)  # the last slot answers every outsider
-    for raw_label, segment in label_map.items():
-        lookup[raw_label] = segment
-    return lookup[np.where((raw >= 0) & (raw <= top), raw, -1)]
-
-
-def order_segments(X: np.ndarray, raw: np.ndarray) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
-    """Segment ids from an estimator's labels: the one rule the Segmenter and the stability
-    simulation's models share.
-
-    ``X`` (n_samples, n_features) is the model input, ``raw`` (n_samples,) the estimator's
-    labels (-1 for a density method's noise). Noise joins the nearest cluster centroid; then
-    segment 0 is the largest, ties broken by the centroid's coordinates, so ids are
-    deterministic. Returns ``(label_map, labels, centroids)``: estimator label -> segment id,
-    each sample's segment id (n_samples,), and each segment's mean (k, n_features).
-    """
-    raw = np.asarray(raw)
-    clusters = sorted(set(raw[raw >= 0].tolist()))
-    if not clusters:
-        raise ValueError("the estimator put every sample in noise: no segment to order")
-    centroids = np.array([X[raw == c].mean(axis=0) for c in clusters])
-    if (raw < 0).any():
-        noise = raw < 0
-        distances = ((X[noise, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
-        raw = raw.copy()
-        raw[noise] = np.asarray(clusters)[distances.argmin(axis=1)]
-    sizes = {c: int((raw == c).sum()) for c in clusters}
-    order = sorted(
-        clusters, key=lambda c: (-sizes[c], tuple(np.round(centroids[clusters.index(c)], 9)))
-    )
-    label_map = {int(raw_label): new for new, raw_label in enumerate(order)}
-    labels = map_labels(raw, label_map)
-    means = np.array([X[labels == s].mean(axis=0) for s in range(len(order))])
-    return label_map, labels, means
 
 
 def check_features(features: pd.DataFrame) -> None:
@@ -159,8 +118,17 @@ class Segmenter:
             )
         return out
 
-    def fit(self, features: pd.DataFrame, progress: ProgressCallback | None = None) -> Segmenter:
-        """Fit every candidate on ``features`` (n_customers x features), keep the selected one."""
+    def fit(
+        self,
+        features: pd.DataFrame,
+        progress: ProgressCallback | None = None,
+        value: Callable[[str, int | None], float | None] | None = None,
+    ) -> Segmenter:
+        """Fit every candidate on ``features`` (n_customers x features), keep the selected one.
+
+        ``value(algorithm, k)`` is a candidate's out-of-time AUC of repurchase (see
+        :class:`olistseg.validation.replay.OutOfTime`), part of the selection rule's score.
+        """
         check_features(features)
         top_k = max(self.k_range)
         needed = MIN_CUSTOMERS_PER_SEGMENT * top_k
@@ -195,7 +163,10 @@ class Segmenter:
             with threadpool_limits(1, user_api="blas"):
                 return reproducibility(candidate.algorithm, candidate.k, X, labels, self.seed)
 
-        chosen, self.selection_reason_ = select(self.scores_, self.rule, reproduce)
+        self._name_candidates(X, features)
+        candidate_value = None if value is None else (lambda c: value(c.algorithm, c.k))
+        chosen, self.selection_reason_ = select(self.scores_, self.rule, reproduce, candidate_value)
+        self.why_chosen_ = why_not_highest_silhouette(self.scores_, chosen, self.rule)
         self.chosen_ = chosen
         raw_labels, self.estimator_ = self._fitted[self.scores_.index(chosen)]
         self._fitted = {}
@@ -226,6 +197,17 @@ class Segmenter:
             self.scores_, labelings, X, self.seed
         )
         self._fitted = fitted
+
+    def _name_candidates(self, X: np.ndarray, features: pd.DataFrame) -> None:
+        """Name every candidate's segments: the rule needs to know whether two would share an
+        action (profiles on the segments as the candidate would deliver them)."""
+        for index, score in enumerate(self.scores_):
+            if index not in self._fitted or score.n_clusters < 2:
+                continue
+            labels = order_segments(X, self._fitted[index][0])[1]
+            keys = name_segments(profile_segments(features, labels))["segment_key"].tolist()
+            score.segment_keys = keys
+            score.distinct_actions = len(set(keys)) == len(keys)
 
     def _finalize(self, X: np.ndarray, raw: np.ndarray, features: pd.DataFrame) -> None:
         self.label_map_, self.training_labels_, self.centroids_ = order_segments(X, raw)

@@ -61,8 +61,8 @@ from olistseg.errors import InputError
 from olistseg.features.build import customer_features
 from olistseg.kpi.run import default_as_of
 from olistseg.models.candidates import ALGORITHMS, fit_labels
+from olistseg.models.labels import map_labels, order_segments
 from olistseg.models.preprocessing import DEFAULT_PRESET, make_preprocessor, model_input
-from olistseg.segments.segmenter import map_labels, order_segments
 from olistseg.stability.drift import align_labels, migration_matrix, psi_against, reference_bins
 
 ProgressCallback = Callable[[str, int, int], None]

@@ -6,9 +6,13 @@
 --   Only what was known at as_of is used: orders purchased by then (canceled and unavailable
 --   orders excluded from spend and counts), deliveries that happened by then, reviews created
 --   by then. Items, payments and reviews are aggregated per order before any join.
---   recency_days / tenure_days: days from the last / first purchase to as_of.
---   frequency: distinct orders; monetary: sum of their payments (BRL); avg_order_value =
---   monetary / frequency. n_items: item lines; n_categories: distinct product categories.
+--   Purchase occasions: a customer's orders in purchase order; an order placed within 24 hours
+--   of the customer's previous order (chained: the previous one may itself follow another)
+--   belongs to the same occasion, as one basket the checkout split into several orders.
+--   frequency: purchase occasions; n_orders: orders. recency_days / tenure_days: days from the
+--   start of the last / first occasion to as_of. monetary: sum of the orders' payments (BRL);
+--   avg_order_value = monetary / n_orders. n_items: item lines; n_categories: distinct
+--   product categories.
 --   avg_review_score: mean of per-order mean scores (NULL without a review yet: the model
 --   imputes it with the training median and has_review says so); share_low_reviews: share of
 --   reviewed orders scored 1-2 (NULL without a review). avg_delivery_days: purchase to
@@ -79,6 +83,17 @@ order_reviews_agg AS (
     WHERE r.review_creation_date <= p.as_of
     GROUP BY p.as_of, r.order_id
 ),
+occasions AS (
+    SELECT *,
+           CASE WHEN previous_at IS NULL
+                  OR date_diff('second', previous_at, purchased_at) > 86400 THEN 1 ELSE 0 END
+               AS starts_occasion
+    FROM (
+        SELECT *, lag(purchased_at) OVER (PARTITION BY as_of, customer_unique_id
+                                          ORDER BY purchased_at, order_id) AS previous_at
+        FROM known_orders
+    ) AS ordered
+),
 per_order AS (
     SELECT k.*,
            f.paid, f.installments, f.paid_credit_card, f.paid_boleto, f.paid_voucher,
@@ -86,7 +101,7 @@ per_order AS (
            rev.score,
            date_diff('second', k.purchased_at, k.delivered_at) / 86400.0 AS delivery_days,
            date_diff('second', k.estimated_at, k.delivered_at) / 86400.0 AS delay_days
-    FROM known_orders AS k
+    FROM occasions AS k
     LEFT JOIN order_facts AS f USING (order_id)
     LEFT JOIN order_reviews_agg AS rev USING (as_of, order_id)
 ),
@@ -103,8 +118,10 @@ per_customer AS (
     SELECT
         o.as_of,
         o.customer_unique_id,
-        date_diff('second', max(o.purchased_at), o.as_of) / 86400.0 AS recency_days,
-        count(*) AS frequency,
+        date_diff('second', max(CASE WHEN o.starts_occasion = 1 THEN o.purchased_at END), o.as_of)
+            / 86400.0 AS recency_days,
+        sum(o.starts_occasion) AS frequency,
+        count(*) AS n_orders,
         coalesce(sum(o.paid), 0) AS monetary,
         coalesce(sum(o.paid), 0) / count(*) AS avg_order_value,
         sum(o.n_items) AS n_items,
@@ -127,7 +144,8 @@ per_customer AS (
     GROUP BY o.as_of, o.customer_unique_id
 )
 SELECT
-    a.as_of, a.customer_unique_id, a.recency_days, a.frequency, a.monetary, a.avg_order_value,
+    a.as_of, a.customer_unique_id, a.recency_days, a.frequency, a.n_orders, a.monetary,
+    a.avg_order_value,
     a.n_items, coalesce(cc.n_categories, 0) AS n_categories, a.avg_review_score,
     a.share_low_reviews, a.has_review, a.avg_delivery_days, a.avg_delay_days, a.late_share,
     a.avg_installments, a.share_credit_card, a.share_boleto, a.share_voucher, a.freight_ratio,

@@ -1,0 +1,95 @@
+"""Replay history: fit a segmentation configuration on the features as of an origin T0 only,
+then compare its segments with what customers did over (T0, T0 + H]."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from olistseg.features.build import customer_features
+from olistseg.features.outcomes import customer_outcomes, delivered_end
+from olistseg.models.candidates import ALGORITHMS, fit_labels
+from olistseg.models.labels import order_segments
+from olistseg.models.preprocessing import make_preprocessor, model_input
+from olistseg.validation.metrics import segment_auc
+
+#: The default outcome window, and the months between validation origins.
+HORIZON_DAYS = 180
+ORIGIN_EVERY_MONTHS = 3
+
+
+@dataclass(frozen=True)
+class Window:
+    """An origin T0 and the end T1 of the window observed after it."""
+
+    origin: dt.datetime
+    end: dt.datetime
+
+    def to_dict(self) -> dict:
+        return {"origin": self.origin.isoformat(sep=" "), "end": self.end.isoformat(sep=" ")}
+
+
+def _months_before(date: dt.datetime, months: int) -> dt.datetime:
+    return (pd.Timestamp(date) - pd.DateOffset(months=months)).to_pydatetime()
+
+
+def windows(
+    con: duckdb.DuckDBPyConnection,
+    limit: dt.datetime | None = None,
+    horizon_days: int = HORIZON_DAYS,
+    n_origins: int = 4,
+    every_months: int = ORIGIN_EVERY_MONTHS,
+) -> list[Window]:
+    """Up to ``n_origins`` windows, the latest first ending at the data's delivered end (or at
+    ``limit``, when earlier: nothing after it may be read), then every ``every_months`` back.
+
+    Origins before the first purchase are dropped; an empty list means the data is too short.
+    """
+    last = delivered_end(con)
+    if limit is not None:
+        last = min(last, limit)
+    first = con.execute("SELECT min(order_purchase_timestamp) FROM orders").fetchone()[0]
+    latest = last - dt.timedelta(days=horizon_days)
+    out = []
+    for i in range(n_origins):
+        origin = _months_before(latest, i * every_months)
+        if first is None or origin <= first:
+            break
+        out.append(Window(origin, origin + dt.timedelta(days=horizon_days)))
+    return out
+
+
+def fit_at(
+    features: pd.DataFrame, algorithm: str, k: int | None, preset: str, seed: int
+) -> np.ndarray:
+    """Segment labels (-1 noise joins the nearest segment) of ``algorithm`` with ``k`` fitted on
+    ``features`` (preprocessing fitted on them too): a retrain at that date."""
+    X = make_preprocessor(preset).fit_transform(model_input(features, preset))
+    raw = fit_labels(ALGORITHMS[algorithm].make(k or 0, seed, len(X)), X)
+    return order_segments(X, raw)[1]
+
+
+class OutOfTime:
+    """The out-of-time value of candidate configurations at one window, for the selection rule:
+    features at T0 and outcomes over (T0, T1] are read once, each candidate is fitted at T0."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, window: Window, preset: str, seed: int
+    ) -> None:
+        self.window, self.preset, self.seed = window, preset, seed
+        self.features = customer_features(con, window.origin)
+        outcomes = customer_outcomes(con, window.origin, window.end)
+        self.repurchased = outcomes.reindex(self.features.index)["repurchased"].fillna(0).to_numpy()
+
+    def auc(self, algorithm: str, k: int | None) -> float | None:
+        """AUC of the candidate's segment-mean repurchase rate over the window."""
+        try:
+            labels = fit_at(self.features, algorithm, k, self.preset, self.seed)
+        except (ValueError, MemoryError):
+            return None
+        auc = segment_auc(labels, self.repurchased)
+        return None if auc is None else round(auc, 4)
