@@ -86,7 +86,7 @@ def test_a_dominant_segment_or_a_shared_action_is_not_eligible():
 
 def test_relaxation_order_after_stability_largest_then_actions_then_k():
     rule = SelectionRule()
-    best, reason = select(
+    _best, reason = select(
         [candidate(largest_share=0.7), candidate(k=6, n_clusters=6, largest_share=0.5)], rule
     )
     assert reason == "relaxed: no candidate kept its largest segment under 40%"
