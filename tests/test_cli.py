@@ -27,7 +27,15 @@ def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path, run_out: Pa
     shutil.copytree(run_out, out)
     (out / "report.html").write_text("stale")
     result = run_cli(
-        "run", "--out", str(out), "--customers", str(RUN_CUSTOMERS), "--seed", str(RUN_SEED)
+        "run",
+        "--out",
+        str(out),
+        "--customers",
+        str(RUN_CUSTOMERS),
+        "--seed",
+        str(RUN_SEED),
+        "--stability-seeds",
+        "1",
     )
     assert result.returncode == 0, result.stderr
     summary = json.loads((out / "run.json").read_text())
@@ -47,6 +55,7 @@ def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path, run_out: Pa
         "load",
         "kpi",
         "segment",
+        "validate",
         "stability",
         "deliverables",
         "total",
@@ -158,7 +167,7 @@ def test_version():
 
 def test_run_in_french_as_of_a_date(tmp_path: Path):
     out = tmp_path / "fr"
-    result = olistseg("-q", "run", "--out", str(out), "--customers", "600", "--lang", "fr",
+    result = olistseg("-q", "run", "--out", str(out), "--customers", "600", "--lang", "fr", "--stability-seeds", "1",
                       "--as-of", "2018-06-01")  # fmt: skip
     assert result.returncode == 0, result.said
     run = json.loads((out / "run.json").read_text())

@@ -115,7 +115,17 @@ def test_a_failed_step_keeps_the_previous_outputs_and_no_partial_folder(
         raise RuntimeError("the KPI printer is on fire")
 
     monkeypatch.setattr(pipeline, "kpi_step", broken)
-    args = ["run", "--out", str(out), "--customers", "300", "--seed", "11"]
+    args = [
+        "run",
+        "--out",
+        str(out),
+        "--customers",
+        "300",
+        "--seed",
+        "11",
+        "--stability-seeds",
+        "1",
+    ]
     result = CliRunner().invoke(cli_module.app, [*args, "--keep-partial"])
     assert result.exit_code != 0
     assert (tmp_path / "out.partial").is_dir()  # --keep-partial: kept for inspection

@@ -3,6 +3,7 @@ the frozen model stays frozen, and the CLI writes the contract and the monthly c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -138,7 +139,7 @@ def test_step_parsing_and_bad_settings(unchanged):
 def test_cli_writes_stability_contract_and_monitor_decides(changed, tmp_path):
     out = tmp_path / "stability"
     done = cli("stability", "--warehouse", str(changed), "--out", str(out), "--algorithm", "kmeans",
-               "--k", "3", "--step", "2w", "--origins", "4")  # fmt: skip
+               "--k", "3", "--step", "2w", "--origins", "4", "--seeds", "1")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Retrain every" in done.stdout
     result = json.loads((out / "stability.json").read_text())
@@ -157,8 +158,11 @@ def test_cli_writes_stability_contract_and_monitor_decides(changed, tmp_path):
     check_file = tmp_path / "check.json"
     done = cli("monitor", "--model", str(tmp_path / "seg" / "model"), "--warehouse", str(changed),
                "--out", str(check_file))  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 3, done.stderr  # RETRAIN, for schedulers
     assert "RETRAIN" in done.stdout
+    as_json = cli("monitor", "--model", str(tmp_path / "seg" / "model"), "--warehouse",
+                  str(changed), "--format", "json")  # fmt: skip
+    assert as_json.returncode == 3 and json.loads(as_json.stdout)["decision"] == "retrain"
     check = json.loads(check_file.read_text())
     assert check["decision"] == "retrain" and check["reasons"]
     # The same model checked on its own training date: keep.
@@ -255,3 +259,65 @@ def test_stability_from_a_saved_model_uses_its_algorithm_k_and_seed(unchanged, t
     assert (config["algorithm"], config["k"], config["seed"]) == ("kmeans", 3, 9)
     saved = json.loads((tmp_path / "st" / "stability.json").read_text())
     assert saved["config"] == config
+
+
+def test_steps_whose_retrain_has_two_optima_are_flagged_and_do_not_set_the_cadence(
+    unchanged, monkeypatch
+):
+    """Plant a second optimum at some dates: there a retrain (warm, or with another seed) lands
+    on shuffled segments. Those steps are flagged noisy and the cadence ignores them."""
+    config = SimulationConfig(algorithm="kmeans", k=4, step_days=28, origin_every=2, n_origins=4)
+    with connect(unchanged) as con:
+        clean = simulate(con, config)
+    origins = {o["origin"] for o in clean["origins"]}  # baselines refit there: leave them alone
+    dates = sorted(
+        {s["date"] for o in clean["origins"] for s in o["steps"] if s["t"] > 0} - origins
+    )
+    planted = set(dates[::2])
+    original = simulation.FrozenModel.fit
+
+    def two_optima(self, features, frame=None, start_from=None):
+        fitted = original(self, features, frame, start_from)
+        if features.attrs.get("as_of") in planted and (start_from is not None or self.seed != 42):
+            rng = np.random.default_rng(self.seed)  # each seed its own "optimum"
+            self.labels_ = rng.integers(0, self.k, size=len(self.labels_))
+        return fitted
+
+    monkeypatch.setattr(simulation.FrozenModel, "fit", two_optima)
+    with connect(unchanged) as con:
+        dipped = simulate(con, config)
+    steps = [s for o in dipped["origins"] for s in o["steps"] if s["t"] > 0]
+    assert all(s["noisy"] for s in steps if s["date"] in planted)
+    assert not any(s["noisy"] for s in steps if s["date"] not in planted)
+    assert dipped["steps_left_out_noisy"] == sum(s["date"] in planted for s in steps) > 0
+    assert dipped["cadence"]["limited_by_horizon"] and clean["cadence"]["limited_by_horizon"]
+    # no dip sets the cadence: it is the longest horizon still measured by enough origins
+    assert dipped["cadence"]["first_step_below"] is None
+    # without the noise check the planted dips would have set the cadence
+    monkeypatch.setattr(simulation.FrozenModel, "fit", two_optima)
+    with connect(unchanged) as con:
+        naive = simulate(con, dataclasses.replace(config, check_noise=False))
+    assert not naive["cadence"]["limited_by_horizon"]
+    assert naive["cadence"]["first_step_below"] is not None
+
+
+def test_no_change_gives_the_longest_horizon_whatever_the_seed_and_robustness_is_stored(
+    unchanged, tmp_path
+):
+    from olistseg import api
+
+    result = api.stability(tmp_path / "st", warehouse=unchanged, algorithm="kmeans", k=4,
+                           step_days=28, origin_every=1, n_origins=4, seeds=2,
+                           costs={"analyst_hourly_rate": 100.0})  # fmt: skip
+    assert result["cadence"]["limited_by_horizon"]
+    assert [s["steps"] for s in result["seeds"]] == [result["cadence"]["steps"]] * 2
+    assert len(result["leave_one_origin_out"]) == 4
+    assert result["robust"]["within_one_step"]
+    assert result["cadence"]["interval_weeks"] is not None
+    assert result["cadence"]["schedule"]["weeks"] <= result["cadence"]["weeks"]
+    assert result["simple_protocol"]["curve"]
+    contract = json.loads((tmp_path / "st" / "maintenance.json").read_text())
+    hours = contract["analyst_hours"]["per_year_estimate"]
+    assert contract["yearly_cost"]["analyst"] == pytest.approx(hours * 100.0)
+    assert contract["costs"]["currency"] == "EUR"
+    assert "Yearly cost" in (tmp_path / "st" / "maintenance.md").read_text()

@@ -238,6 +238,8 @@ def stability(
     model: str | Path | None = None,
     end: dt.datetime | None = None,
     progress: ProgressCallback | None = None,
+    seeds: int = 3,
+    costs: str | Path | dict | None = None,
     **options: object,
 ) -> dict:
     """Simulate how long a segmentation stays valid; write ``out`` whole (stability.json,
@@ -247,12 +249,15 @@ def stability(
     :class:`~olistseg.stability.simulation.SimulationConfig` fields (``algorithm``, ``k``,
     ``threshold``, ``step_days``, ``n_origins``, ``refit``, ...).
     """
-    from olistseg.stability.report import config_for_model, run_stability
+    from olistseg.stability.report import config_for_model, load_costs, run_stability
     from olistseg.warehouse.info import connect
 
     config = config_for_model(_opt_path(model), **options)
+    prices = costs if isinstance(costs, dict) else load_costs(_opt_path(costs))
+    if seeds < 1:
+        raise InputError("--seeds: at least 1.")
     with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
-        return run_stability(con, partial, config, end, progress)
+        return run_stability(con, partial, config, end, progress, seeds=seeds, costs=prices)
 
 
 def monitor(

@@ -92,12 +92,14 @@ def run(
     customers: int = 20_000,
     seed: int = 42,
     keep_partial: bool = False,
+    stability_seeds: int = 3,
     progress: RunProgress | None = None,
 ) -> RunResult:
     """Run every step on ``data`` (default: ``customers`` synthetic customers, ``seed``) into ``out``.
 
     ``as_of`` is the reference time of the KPIs and segments and the end of the stability
-    simulation (default: the last purchase). Returns a :class:`RunResult`; ``out/run.json``
+    simulation (default: the last purchase). ``stability_seeds`` whole simulations with other
+    seeds measure how much the cadence hinges on the seed (1: no rerun). Returns a :class:`RunResult`; ``out/run.json``
     holds the same ``summary``. A failed run removes its ``OUT.partial`` build folder unless
     ``keep_partial``. Raises :class:`~olistseg.errors.InputError` for bad input,
     with ``out`` untouched.
@@ -131,7 +133,8 @@ def run(
         stability_summary = steps.run(
             "stability", "Simulating stability over time",
             lambda update: stability_step(warehouse, partial / "stability",
-                                          partial / "segments" / "model", as_of, update, lang))  # fmt: skip
+                                          partial / "segments" / "model", as_of, update, lang,
+                                          stability_seeds))  # fmt: skip
         summary = {
             "olistseg_version": __version__,
             "data": data_text,
@@ -265,8 +268,10 @@ def stability_step(
     end: dt.datetime | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     lang: str = "en",
+    seeds: int = 3,
 ) -> dict:
-    """The stability simulation of the saved model; outputs as ``olistseg stability``
+    """The stability simulation of the saved model (and ``seeds - 1`` reruns with other seeds,
+    for robustness); outputs as ``olistseg stability``
     (``maintenance.md`` in ``lang``).
 
     Returns the run summary's ``stability`` entry (cadence, noise, timings; ``_result`` holds
@@ -277,7 +282,7 @@ def stability_step(
 
     config = config_for_model(model)
     with connect(warehouse) as con:
-        result = run_stability(con, folder, config, end, progress=progress, lang=lang)
+        result = run_stability(con, folder, config, end, progress=progress, lang=lang, seeds=seeds)
     return {
         "algorithm": result["config"]["algorithm"],
         "k": result["config"]["k"],
@@ -291,6 +296,10 @@ def stability_step(
         "origins": len(result["origins"]),
         "origins_left_out": len(result["origins_left_out"]),
         "retrain_seconds": result["retrain_seconds"],
+        "schedule": result["cadence"].get("schedule"),
+        "interval_weeks": result["cadence"].get("interval_weeks"),
+        "robust": result.get("robust"),
+        "steps_left_out_noisy": result.get("steps_left_out_noisy"),
         "simulation_seconds": result["timings"]["total_s"],
         "folder": folder.name,
         "_result": result,

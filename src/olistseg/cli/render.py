@@ -215,6 +215,16 @@ def cadence_table(result: dict) -> None:
     noise = result["baseline_noise"]
     out.print(f"Baseline noise (other seeds, same date): median ARI {noise['median']}, "
               f"p10 {noise['p10']}; simulation took {result['timings']['total_s']} s.")  # fmt: skip
+    schedule, interval = cadence.get("schedule"), cadence.get("interval_weeks")
+    if schedule:
+        out.print(f"Schedule: a monthly check and a retrain {schedule['words']}"
+                  + (f" (interval over origins {interval[0]}-{interval[1]} weeks)" if interval else ""))  # fmt: skip
+    robust = result.get("robust")
+    if robust:
+        out.print(f"Robustness: the cadence moves by at most {robust['max_change_leave_one_origin_out_steps']} "
+                  f"step(s) with one origin left out and {robust['max_change_across_seeds_steps']} "
+                  f"across {len(result['seeds'])} seeds; {result['steps_left_out_noisy']} steps left "
+                  "out because their retrain did not reproduce itself.")  # fmt: skip
 
 
 _STEP_TABLES: dict[str, Callable[[object], None]] = {

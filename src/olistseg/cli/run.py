@@ -28,6 +28,9 @@ def run(
         int, typer.Option(help="Synthetic customers when --data is absent.")
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 42,
+    stability_seeds: Annotated[
+        int, typer.Option("--stability-seeds", help="Stability simulations with other seeds.")
+    ] = 3,
     keep_partial: Annotated[
         bool,
         typer.Option("--keep-partial", help="Keep OUT.partial after a failed run."),
@@ -42,7 +45,8 @@ def run(
     renderer = RunRenderer()
     try:
         result = api.run(data, out, lang=lang, as_of=timestamp(as_of), customers=customers,
-                         seed=seed, keep_partial=keep_partial, progress=renderer)  # fmt: skip
+                         seed=seed, keep_partial=keep_partial,
+                         stability_seeds=stability_seeds, progress=renderer)  # fmt: skip
     finally:
         renderer.close()
     console().print(f"[green]Done[/] in {result.step_seconds['total']:.1f} s: "

@@ -44,6 +44,16 @@ def stability_command(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="End of the simulation; default: last purchase.")
     ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the whole run (default: the model's, or 42).")
+    ] = None,
+    seeds: Annotated[
+        int, typer.Option(help="Whole simulations with other seeds (robustness).")
+    ] = 3,
+    costs: Annotated[
+        Path | None,
+        typer.Option("--costs", help="JSON or TOML with the contract's cost parameters."),
+    ] = None,
 ) -> None:
     """Simulate how long a segmentation stays valid; recommend a retrain cadence and contract."""
     from olistseg.stability.simulation import parse_step
@@ -52,7 +62,8 @@ def stability_command(
         result = api.stability(out, data, warehouse, model=model, end=timestamp(as_of),
                                progress=on_origin, algorithm=algorithm, k=k, threshold=threshold,
                                step_days=parse_step(step), n_origins=origins,
-                               refit=refit)  # fmt: skip
+                               refit=refit, seeds=seeds, costs=costs,
+                               **({"seed": seed} if seed is not None else {}))  # fmt: skip
     cadence_table(result)
     console().print(f"Outputs in [bold]{out}[/]: stability.json, maintenance.md, charts/")
 
@@ -67,16 +78,31 @@ def monitor_command(
     ] = None,
     threshold: Annotated[float, typer.Option(help="ARI the model must keep.")] = 0.8,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the check as JSON.")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text or json (on stdout).")
+    ] = "text",
 ) -> None:
-    """The monthly check of a saved model: says "retrain" or "keep", with the reasons."""
+    """The monthly check of a saved model: exit code 0 KEEP, 3 RETRAIN, with the reasons."""
+    import json
+    import sys
+
+    from olistseg.errors import InputError
+
+    if output_format not in ("text", "json"):
+        raise InputError(f"--format {output_format!r}: choose text or json.")
     from olistseg.atomic import write_json
 
     with console().status("Checking the model..."):
         check = api.monitor(model, data, warehouse, as_of=timestamp(as_of), threshold=threshold)
-    colour = "red" if check["decision"] == "retrain" else "green"
-    console().print(f"[bold {colour}]{check['decision'].upper()}[/] as of {check['as_of']} "
-                    f"(model trained as of {check['model_as_of']})")  # fmt: skip
-    for reason in check["reasons"]:
-        console().print(f"  - {reason}")
+    if output_format == "json":
+        sys.stdout.write(json.dumps(check, indent=2) + "\n")
+    else:
+        colour = "red" if check["decision"] == "retrain" else "green"
+        console().print(f"[bold {colour}]{check['decision'].upper()}[/] as of {check['as_of']} "
+                        f"(model trained as of {check['model_as_of']})")  # fmt: skip
+        for reason in check["reasons"]:
+            console().print(f"  - {reason}")
     if out is not None:
         write_json(out, check)
+    if check["decision"] == "retrain":
+        raise typer.Exit(RETRAIN_EXIT_CODE)

@@ -141,6 +141,12 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         f"<h2>{_e(t('stability_cadence'))}</h2>",
         f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=keyed(lang, cadence['reason_text'])))}</p>",
         f"<p>{_e(t('baseline_text', median=stability['baseline_noise']['median']))}</p>",
+        *([f"<p>{_e(t('robust_text', loo=stability['robust']['max_change_leave_one_origin_out_steps'], seeds=len(stability['seeds']), seed_change=stability['robust']['max_change_across_seeds_steps'], noisy=stability['steps_left_out_noisy']))}</p>"]
+          if stability.get("robust") else []),
+        *([f"<p>{_e(t('impact_text', changed=stability['campaign_impact'][0]['changed_segment'], new=stability['campaign_impact'][0]['new_customers']))}</p>"]
+          if stability.get("campaign_impact") else []),
+        *([f"<p>{_e(t('cost_text', total=contract['yearly_cost']['total'], currency=contract['costs']['currency']))}</p>"]
+          if contract.get("yearly_cost") else []),
         *([f"<p class=note>{_e(t('density_stand_in', chosen=stand_in, k=stability['config']['k']))}.</p>"]
           if (stand_in := stability["config"].get("stand_in_for")) else []),
         _img(charts["stability"] / "ari_curve.png", t("stability_curve")),

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import time
 from pathlib import Path
 
@@ -88,8 +90,13 @@ def run_stability(
     end: dt.datetime | None = None,
     progress: ProgressCallback | None = None,
     lang: str = "en",
+    seeds: int = 3,
+    costs: dict | None = None,
 ) -> dict:
     """Simulate and write every output of ``olistseg stability`` into ``out``.
+
+    ``seeds`` runs of the whole simulation (seed, seed + 101, ...) measure how much the cadence
+    hinges on the seed; ``costs`` overrides :data:`DEFAULT_COSTS` for the priced contract.
 
     ``maintenance.md`` is written in ``lang``. When no cadence can be set (too few origins
     where the model reproduces itself across seeds), nothing is written: InputError says why.
@@ -97,7 +104,17 @@ def run_stability(
     Returns the simulation result (as ``stability.json``): origins, ARI curves, baseline
     noise, the cadence and timings.
     """
-    result = simulate(con, config, end, progress)
+    shared: dict = {}
+    result = simulate(con, config, end, progress, shared)
+    result["seeds"] = [{"seed": config.seed, "steps": result["cadence"]["steps"],
+                        "weeks": result["cadence"]["weeks"]}]  # fmt: skip
+    for extra in range(1, seeds):
+        other = simulate(con, dataclasses.replace(config, seed=config.seed + 101 * extra), end,
+                         shared=shared)  # fmt: skip
+        result["seeds"].append({"seed": config.seed + 101 * extra,
+                                "steps": other["cadence"]["steps"], "weeks": other["cadence"]["weeks"]})  # fmt: skip
+    result["simple_protocol"] = simple_protocol(con, config, end or default_as_of(con))
+    result["robust"] = robustness_summary(result)
     if result["cadence"]["weeks"] is None:
         left_out = len(result["origins_left_out"])
         raise InputError(
@@ -115,7 +132,7 @@ def run_stability(
     save_chart(ari_chart(result), charts, "ari_curve")
     save_chart(psi_chart(result), charts, "psi_heatmap")
     save_chart(migration_chart(result), charts, "migration")
-    contract = maintenance_contract(result)
+    contract = maintenance_contract(result, costs)
     write_json(out / "maintenance.json", contract)
     write_text(out / "maintenance.md", maintenance_markdown(contract, lang))
     return result
@@ -130,6 +147,14 @@ def ari_chart(result: dict) -> alt.LayerChart:
     )
     median = base.mark_line(point=True).encode(y="ari_median:Q")
     p10 = base.mark_line(strokeDash=[4, 2]).encode(y="ari_p10:Q")
+    # the noise floor: two seeded retrains at the same step; a drop above it is drift
+    floor = base.mark_line(color="#999999", strokeDash=[1, 2]).encode(y="noise_floor_median:Q")
+    simple = pd.DataFrame(result.get("simple_protocol", {}).get("curve", []))
+    layers = [band, median, p10, floor]
+    if not simple.empty:
+        simple["weeks"] = simple["month"] * 30.44 / 7
+        layers.append(alt.Chart(simple).mark_line(color="#b35806", opacity=0.7)
+                      .encode(x="weeks:Q", y="ari:Q"))  # fmt: skip
     rules = pd.DataFrame(
         [
             {"value": result["cadence"]["threshold"], "what": "threshold"},
@@ -142,8 +167,9 @@ def ari_chart(result: dict) -> alt.LayerChart:
         .encode(y="value:Q", color=alt.Color("what:N", title=None))
     )
     weeks = result["cadence"]["weeks"]
-    title = f"ARI across origins (band: 10th percentile to max); cadence {weeks} weeks"
-    return (band + median + p10 + lines).properties(width=520, height=280, title=title)
+    title = (f"ARI across origins (band: 10th percentile to max; dotted: noise floor; orange: "
+             f"first-12-months protocol); cadence {weeks} weeks")  # fmt: skip
+    return alt.layer(*layers, lines).properties(width=520, height=280, title=title)
 
 
 def psi_chart(result: dict) -> alt.Chart:
@@ -196,7 +222,77 @@ def migration_chart(result: dict) -> alt.Chart:
     )
 
 
-def maintenance_contract(result: dict) -> dict:
+def simple_protocol(
+    con: duckdb.DuckDBPyConnection, config: SimulationConfig, end: dt.datetime
+) -> dict:
+    """The protocol public solutions use, as a second, labelled curve: preprocessing and model
+    fitted on the first 12 months of data and frozen, a refit every month after, the ARI on
+    all customers known then. No seed noise is measured and one origin decides everything."""
+    first = con.execute("SELECT min(order_purchase_timestamp) FROM orders").fetchone()[0]
+    origin = first + dt.timedelta(days=365)
+    if origin >= end:
+        return {"origin": None, "curve": [], "what": "the data spans less than 13 months"}
+    base = customer_features(con, origin)
+    frozen = FrozenModel(config.algorithm, config.k, config.preset, config.seed, config.restarts)
+    frozen.fit(base)
+    curve, month = [], 1
+    while origin + dt.timedelta(days=round(30.44 * month)) <= end:
+        date = origin + dt.timedelta(days=round(30.44 * month))
+        now = customer_features(con, date)
+        refit = FrozenModel(config.algorithm, config.k, config.preset, config.seed,
+                            config.restarts).fit(now)  # fmt: skip
+        curve.append({"month": month, "date": date.isoformat(sep=" "), "customers": len(now),
+                      "ari": round(float(adjusted_rand_score(frozen.predict(now), refit.labels_)), 4)})  # fmt: skip
+        month += 1
+    below = next((c["month"] for c in curve if c["ari"] < config.threshold), None)
+    return {"origin": origin.isoformat(sep=" "), "curve": curve, "first_month_below": below,
+            "what": "model and preprocessing fitted on the first 12 months and frozen; monthly "
+                    "refits; ARI on all current customers (one origin, no noise floor)"}  # fmt: skip
+
+
+def robustness_summary(result: dict) -> dict:
+    """Does the cadence hinge on one origin or one seed? At most one step of change is the
+    target; the largest change of each kind is reported."""
+    steps = result["cadence"]["steps"]
+    loo = [r["steps"] for r in result["leave_one_origin_out"] if r["steps"] is not None]
+    seeds = [r["steps"] for r in result["seeds"] if r["steps"] is not None]
+    worst_loo = max((abs(s - steps) for s in loo), default=None) if steps is not None else None
+    worst_seed = max((abs(s - steps) for s in seeds), default=None) if steps is not None else None
+    return {"max_change_leave_one_origin_out_steps": worst_loo,
+            "max_change_across_seeds_steps": worst_seed,
+            "within_one_step": worst_loo is not None and worst_seed is not None
+            and worst_loo <= 1 and worst_seed <= 1}  # fmt: skip
+
+
+#: Cost parameters of the contract, stated defaults (override with ``--costs FILE``).
+DEFAULT_COSTS = {
+    "currency": "EUR",
+    "analyst_hourly_rate": 60.0,
+    "compute_price_per_hour": 0.50,
+    "trigger_response_days": 5,
+}
+
+
+def load_costs(path: Path | None) -> dict:
+    """:data:`DEFAULT_COSTS` overridden by a JSON or TOML file's keys (unknown keys refused)."""
+    if path is None:
+        return dict(DEFAULT_COSTS)
+    import tomllib
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        given = tomllib.loads(text) if Path(path).suffix == ".toml" else json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--costs {path}: cannot be read as JSON or TOML ({exc}).") from exc
+    given = given.get("costs", given)
+    unknown = sorted(set(given) - set(DEFAULT_COSTS))
+    if unknown:
+        raise InputError(f"--costs {path}: unknown keys {', '.join(unknown)}; known: "
+                         f"{', '.join(DEFAULT_COSTS)}.")  # fmt: skip
+    return {**DEFAULT_COSTS, **given}
+
+
+def maintenance_contract(result: dict, costs: dict | None = None) -> dict:
     """Cadence, triggers, costs, deliverables and a 12-month calendar, from the simulation."""
     cadence = result["cadence"]
     end = dt.datetime.fromisoformat(result["end"])
@@ -222,6 +318,15 @@ def maintenance_contract(result: dict) -> dict:
         12 * ANALYST_HOURS["monthly check"]
         + retrains_per_year * ANALYST_HOURS["retrain and review"]
     )
+    costs = {**DEFAULT_COSTS, **(costs or {})}
+    compute_hours = (
+        retrains_per_year * result["retrain_seconds"] + 12 * 2 * result["retrain_seconds"]
+    ) / 3600
+    yearly = {
+        "analyst": round(hours * costs["analyst_hourly_rate"], 2),
+        "compute": round(compute_hours * costs["compute_price_per_hour"], 2),
+    }
+    yearly["total"] = round(yearly["analyst"] + yearly["compute"], 2)
     return {
         "cadence_days": cadence["days"],
         "cadence_weeks": cadence["weeks"],
@@ -245,6 +350,22 @@ def maintenance_contract(result: dict) -> dict:
         "each_update_delivers": [text("en", key) for key in DELIVERABLE_KEYS],
         "calendar": calendar,
         "retrains_per_year": retrains_per_year,
+        "schedule": cadence.get("schedule"),
+        "interval_weeks": cadence.get("interval_weeks"),
+        "scope": [
+            "monthly monitoring (olistseg monitor, exit code 3 = retrain)",
+            "a retrain at the cadence, or within the response time when a trigger fires",
+            "after each update: the outputs listed under each_update_delivers",
+        ],
+        "who_does_what": {
+            "scheduler": "runs olistseg monitor monthly and alerts on exit code 3",
+            "data analyst": "reviews the check, retrains, validates and publishes",
+            "marketing": "receives the new segments and audience sizes",
+        },
+        "trigger_response_days": costs["trigger_response_days"],
+        "costs": costs,
+        "compute_hours_per_year": round(compute_hours, 4),
+        "yearly_cost": yearly,
         "algorithm": result["config"]["algorithm"],
         "k": result["config"]["k"],
         "model_note": result["config"].get("model_note"),
@@ -280,12 +401,26 @@ def maintenance_markdown(contract: dict, lang: str = "en") -> str:
         t("md_noise", median=contract["baseline_noise"]["median"],
           p10=contract["baseline_noise"]["p10"]),
         "",
+        *([t("md_schedule", words=t(f"schedule_{contract['schedule']['weeks']}"),
+             low=contract["interval_weeks"][0], high=contract["interval_weeks"][1])]
+          if contract.get("schedule") and contract.get("interval_weeks") else []),
+        "",
+        f"## {t('md_scope')}",
+        *[f"- {t(key)}" for key in ("scope_monitor", "scope_retrain", "scope_deliver")],
+        "",
+        f"## {t('md_who')}",
+        *[f"- {t(key)}" for key in ("who_scheduler", "who_analyst", "who_marketing")],
+        "",
         f"## {t('md_triggers')}",
         *[f"- {keyed(lang, item)}" for item in contract["triggers_text"]],
         "",
         f"## {t('md_cost')}",
         f"- {t('md_compute', seconds=contract['compute']['one_retrain_seconds'])}",
         f"- {t('md_hours', check=hours['monthly check'], retrain=hours['retrain and review'], year=hours['per_year_estimate'])}",
+        "",
+        *([f"- {t('md_yearly', total=contract['yearly_cost']['total'], analyst=contract['yearly_cost']['analyst'], compute=contract['yearly_cost']['compute'], currency=contract['costs']['currency'], rate=contract['costs']['analyst_hourly_rate'], price=contract['costs']['compute_price_per_hour'])}",
+             f"- {t('md_response', days=contract['trigger_response_days'])}"]
+          if contract.get("yearly_cost") else []),
         "",
         f"## {t('md_delivers')}",
         *[f"- {t(key)}" for key in DELIVERABLE_KEYS],

@@ -88,6 +88,9 @@ class SimulationConfig:
     min_customers: int = 50
     #: Why this model is measured when it is not the saved one (e.g. a density method's stand-in).
     model_note: str | None = None
+    #: measure each step's own reproducibility (a retrain with another seed) and leave the
+    #: steps that do not reproduce out of the cadence curve
+    check_noise: bool = True
     #: The saved model's algorithm when the simulation measures a stand-in for it.
     stand_in_for: str | None = None
 
@@ -231,6 +234,14 @@ class StepResult:
     share_change: dict[int, float]  # segment id (M0) -> share at T minus share at T0, in points
     migration: list[list[float]]  # rows: M0 segment at T0; columns: M0 segment at T
     frozen_preprocessing: str
+    #: ARI between two seeded retrains at this date: the noise floor a drift must exceed
+    noise_ari: float = 1.0
+    #: the retrain at this date does not reproduce itself: left out of the cadence curve
+    noisy: bool = False
+    #: customers whose campaign (segment, aligned) differs between M0 and the refit
+    changed_segment: int = 0
+    #: customers known now who were not at the origin (scored by the frozen model)
+    new_customers: int = 0
 
 
 @dataclass
@@ -261,8 +272,13 @@ def simulate(
     config: SimulationConfig,
     end: dt.datetime | None = None,
     progress: ProgressCallback | None = None,
+    shared: dict | None = None,
 ) -> dict:
-    """Run the protocol of the module docstring; returns the ``stability.json`` payload."""
+    """Run the protocol of the module docstring; returns the ``stability.json`` payload.
+
+    ``shared`` (a dict the caller keeps) carries each date's features and noise floor from one
+    run to the next: reruns with other seeds then only refit.
+    """
     if config.refit not in ("warm", "cold"):
         raise InputError(f"refit {config.refit!r}: choose warm or cold.")
     if config.algorithm not in ALGORITHMS or not ALGORITHMS[config.algorithm].uses_k:
@@ -272,10 +288,13 @@ def simulate(
     end = end or default_as_of(con)
     origins, horizon = _dates(end, config)
     step = dt.timedelta(days=config.step_days)
-    features: dict[dt.datetime, tuple[pd.DataFrame, pd.DataFrame, np.ndarray]] = {}
+    shared = {} if shared is None else shared
+    features: dict[dt.datetime, tuple[pd.DataFrame, pd.DataFrame, np.ndarray]] = shared.setdefault(
+        "features", {}
+    )
     refits: dict[dt.datetime, FrozenModel] = {}
-    timings = {"features_s": 0.0, "refits_s": 0.0, "compare_s": 0.0}
-    customer_codes: dict[str, int] = {}
+    timings = {"features_s": 0.0, "refits_s": 0.0, "compare_s": 0.0, "noise_s": 0.0}
+    customer_codes: dict[str, int] = shared.setdefault("codes", {})
 
     def features_at(date: dt.datetime) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
         """(features, model input, customer codes) as of ``date``, computed once."""
@@ -298,6 +317,24 @@ def simulate(
             refits[date] = model.fit(*features_at(date)[:2])
             timings["refits_s"] += time.perf_counter() - tick
         return refits[date]
+
+    noise: dict[dt.datetime, float] = shared.setdefault("noise", {})
+
+    def noise_at(date: dt.datetime) -> float:
+        """ARI between two retrains at ``date`` from fresh initialisations with two seeds (one
+        fit each): below the threshold the optimizer, not the customers, decides the segments
+        at that date. Measured once per date (kept in ``shared`` for reruns)."""
+        if date not in noise:
+            if ALGORITHMS[config.algorithm].deterministic:
+                noise[date] = 1.0
+            else:
+                tick = time.perf_counter()
+                frame, model_frame = features_at(date)[:2]
+                a, b = (FrozenModel(config.algorithm, config.k, config.preset, config.seed + s)
+                        .fit(frame, model_frame) for s in (1, 2))  # fmt: skip
+                noise[date] = round(adjusted_rand_score(a.labels_, b.labels_), 4)
+                timings["noise_s"] += time.perf_counter() - tick
+        return noise[date]
 
     results: list[OriginResult] = []
     with threadpool_limits(1, user_api="blas"):
@@ -332,9 +369,11 @@ def simulate(
                 tick = time.perf_counter()
                 position = np.full(len(customer_codes), -1)
                 position[base_codes] = np.arange(len(base_codes))
-                result.steps.append(
-                    _compare(t, date, m0, refit, position[codes], current_input, bins)
-                )
+                compared = _compare(t, date, m0, refit, position[codes], current_input, bins)
+                if t > 0 and config.check_noise:
+                    compared.noise_ari = noise_at(date)
+                    compared.noisy = compared.noise_ari < config.threshold
+                result.steps.append(compared)
                 timings["compare_s"] += time.perf_counter() - tick
                 t += 1
             results.append(result)
@@ -346,6 +385,9 @@ def simulate(
     curves = _curves([r for r in results if r.reproducible], config)
     curves_all = _curves(results, config)
     cadence = _cadence(curves, config)
+    robustness = _robustness(results, config)
+    cadence["interval_weeks"] = robustness["bootstrap"]["interval_weeks"]
+    cadence["schedule"] = business_schedule(cadence["weeks"], cadence["limited_by_horizon"])
     one_retrain = float(np.median([r.fit_seconds for r in results]))
     return {
         "protocol": PROTOCOL_TEXT,
@@ -357,6 +399,10 @@ def simulate(
         "baseline_noise": _baseline_summary(results),
         "origins_left_out": [r.origin for r in results if not r.reproducible],
         "cadence": cadence,
+        "leave_one_origin_out": robustness["leave_one_origin_out"],
+        "bootstrap_origins": robustness["bootstrap"],
+        "steps_left_out_noisy": sum(s.noisy for r in results for s in r.steps),
+        "campaign_impact": campaign_impact(curves, config),
         "retrain_seconds": round(one_retrain + timings["features_s"] / max(len(features), 1), 3),
         "timings": {
             **{k: round(v, 2) for k, v in timings.items()},
@@ -425,12 +471,15 @@ def _compare(
     share_t = np.bincount(frozen, minlength=k) / len(frozen)
     before, after = m0.labels_[origin_position[known]], frozen[known]
     migration = migration_matrix(before, after, k)
+    refit_as_frozen = np.array([mapping.get(r, -1) for r in range(int(refit_labels.max()) + 1)])
+    changed = int((refit_as_frozen[refit_labels] != frozen).sum())
     return StepResult(
         t=t, date=date.isoformat(sep=" "), customers=len(frozen), known_at_origin=int(known.sum()),
         ari_all=round(float(ari_all), 4), ari_known=round(float(ari_known), 4), psi=psi,
         centroid_shift=round(shift, 4),
         share_change={s: round(100 * float(share_t[s] - share_t0[s]), 2) for s in range(k)},
         migration=np.round(migration, 4).tolist(), frozen_preprocessing=m0.fingerprint_,
+        changed_segment=changed, new_customers=int((~known).sum()),
     )  # fmt: skip
 
 
@@ -443,8 +492,14 @@ def _origin_payload(result: OriginResult) -> dict:
 def _curves(results: list[OriginResult], config: SimulationConfig) -> list[dict]:
     """Per step t: the ARI distribution across origins and the median PSI per feature."""
     by_t: dict[int, list[StepResult]] = {}
+    noisy: dict[int, int] = {}
+    floor: dict[int, list[float]] = {}
     for result in results:
         for step in result.steps:
+            floor.setdefault(step.t, []).append(step.noise_ari)
+            if step.noisy:
+                noisy[step.t] = noisy.get(step.t, 0) + 1
+                continue
             by_t.setdefault(step.t, []).append(step)
     curves = []
     for t in sorted(by_t):
@@ -464,6 +519,11 @@ def _curves(results: list[OriginResult], config: SimulationConfig) -> list[dict]
             "centroid_shift_median": round(float(np.median([s.centroid_shift for s in steps])), 4),
             "max_share_change_median": round(float(np.median(
                 [max(abs(v) for v in s.share_change.values()) for s in steps])), 2),
+            "noise_floor_median": round(float(np.median(floor[t])), 4),
+            "noise_floor_p10": round(float(np.percentile(floor[t], 10)), 4),
+            "steps_left_out_noisy": noisy.get(t, 0),
+            "changed_segment_median": int(np.median([s.changed_segment for s in steps])),
+            "new_customers_median": int(np.median([s.new_customers for s in steps])),
             "counts_for_cadence": len(steps) >= config.min_origins,
         })  # fmt: skip
     return curves
@@ -513,6 +573,66 @@ def _cadence(curves: list[dict], config: SimulationConfig) -> dict:
         "reason_text": reason,
         "between_retrains": BETWEEN_RETRAINS,
     }
+
+
+def _cadence_of(results: list[OriginResult], config: SimulationConfig) -> dict:
+    return _cadence(_curves([r for r in results if r.reproducible], config), config)
+
+
+def _robustness(results: list[OriginResult], config: SimulationConfig, draws: int = 200) -> dict:
+    """The cadence with each origin left out, and a bootstrap over origins (an interval)."""
+    loo = []
+    for i, left_out in enumerate(results):
+        cadence = _cadence_of(results[:i] + results[i + 1 :], config)
+        loo.append({"origin_left_out": left_out.origin, "steps": cadence["steps"],
+                    "weeks": cadence["weeks"]})  # fmt: skip
+    rng = np.random.default_rng(config.seed)
+    weeks = []
+    for _ in range(draws):
+        sample = [results[i] for i in rng.integers(0, len(results), size=len(results))]
+        weeks.append(_cadence_of(sample, config)["weeks"])
+    present = [w for w in weeks if w is not None]
+    interval = ([round(float(np.percentile(present, 5)), 2), round(float(np.percentile(present, 95)), 2)]
+                if present else None)  # fmt: skip
+    return {
+        "leave_one_origin_out": loo,
+        "bootstrap": {"draws": draws, "interval_weeks": interval,
+                      "undetermined_share": round(1 - len(present) / draws, 3),
+                      "what": "5th-95th percentile of the cadence over origins resampled with replacement"},
+    }  # fmt: skip
+
+
+#: Schedules a team can run, in weeks, shortest first.
+SCHEDULES = ((2, "every 2 weeks"), (4, "monthly"), (8, "every 2 months"), (13, "quarterly"),
+             (26, "every 6 months"), (52, "yearly"))  # fmt: skip
+
+
+def business_schedule(weeks: float | None, limited_by_horizon: bool) -> dict | None:
+    """The longest schedule a team can run that does not exceed the measured cadence."""
+    if weeks is None:
+        return None
+    fitting = [s for s in SCHEDULES if s[0] <= weeks + 1e-9]
+    every, words = fitting[-1] if fitting else (1, "weekly")
+    return {
+        "weeks": every,
+        "words": words,
+        "monthly_check": True,
+        "limited_by_horizon": limited_by_horizon,
+    }
+
+
+def campaign_impact(curves: list[dict], config: SimulationConfig) -> list[dict]:
+    """Per month after a retrain under the frozen model: customers in another segment than a
+    refit would give them (another campaign), and new customers scored by the frozen model."""
+    out = []
+    for month in range(1, 13):
+        t = round(month * 30.44 / config.step_days)
+        row = next((c for c in curves if c["t"] == t), None)
+        if row is None:
+            break
+        out.append({"month": month, "t": t, "changed_segment": row["changed_segment_median"],
+                    "new_customers": row["new_customers_median"]})  # fmt: skip
+    return out
 
 
 BETWEEN_RETRAINS = "score new customers with the current model (olistseg score)"
