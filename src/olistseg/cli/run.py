@@ -29,7 +29,10 @@ def run(
     ] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 42,
     stability_seeds: Annotated[
-        int, typer.Option("--stability-seeds", help="Stability simulations (1 + reruns with other seeds).")
+        int,
+        typer.Option(
+            "--stability-seeds", help="Stability simulations (1 + reruns with other seeds)."
+        ),
     ] = 1,
     keep_partial: Annotated[
         bool,
