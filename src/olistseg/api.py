@@ -158,7 +158,8 @@ def _spark_segment(
     from olistseg.spark.pipeline import spark_segment
     from olistseg.spark.segment import SPARK_ALGORITHMS
 
-    algorithm = (algorithms or ["kmeans"])[0] if len(algorithms or []) <= 1 else None
+    names = algorithms or ["kmeans"]
+    algorithm = names[0] if len(names) == 1 else None
     if algorithm not in SPARK_ALGORITHMS:
         raise InputError(f"--algorithms {','.join(algorithms or [])!r}: --engine spark fits one "
                          f"of {', '.join(SPARK_ALGORITHMS)}.")  # fmt: skip
