@@ -97,7 +97,7 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
                                           f"{percent(s['share_revenue'])}" for s in segments))  # fmt: skip
     overview.shapes[-1].chart.value_axis.tick_labels.number_format = "0%"
     overview.shapes[-1].chart.value_axis.tick_labels.number_format_is_linked = False
-    per_slide = 1 if len(segments) <= 7 else 2
+    per_slide = 1 if len(segments) <= 6 else 2  # 15 slides at most
     for start in range(0, len(segments), per_slide):
         group = segments[start : start + per_slide]
         bullets = []

@@ -204,7 +204,7 @@ def validation_chart(result: dict) -> alt.LayerChart:
                                          y=alt.Y("auc:Q", scale=alt.Scale(domain=[0.4, 1.0])),
                                          color="segmentation:N", tooltip=["origin", "segmentation", "auc"])
            .properties(width=300, height=240))  # fmt: skip
-    return alt.hconcat(lifts, auc)
+    return alt.hconcat(lifts, auc).resolve_scale(color="independent")  # two legends, not one
 
 
 def run_validation(

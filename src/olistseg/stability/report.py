@@ -153,7 +153,7 @@ def ari_chart(result: dict) -> alt.LayerChart:
     layers = [band, median, p10, floor]
     if not simple.empty:
         simple["weeks"] = simple["month"] * 30.44 / 7
-        layers.append(alt.Chart(simple).mark_line(color="#b35806", opacity=0.7)
+        layers.append(alt.Chart(simple).mark_line(color="#7b3294", opacity=0.7)
                       .encode(x="weeks:Q", y="ari:Q"))  # fmt: skip
     rules = pd.DataFrame(
         [
@@ -167,7 +167,7 @@ def ari_chart(result: dict) -> alt.LayerChart:
         .encode(y="value:Q", color=alt.Color("what:N", title=None))
     )
     weeks = result["cadence"]["weeks"]
-    title = (f"ARI across origins (band: 10th percentile to max; dotted: noise floor; orange: "
+    title = (f"ARI across origins (band: 10th percentile to max; dotted: noise floor; purple: "
              f"first-12-months protocol); cadence {weeks} weeks")  # fmt: skip
     return alt.layer(*layers, lines).properties(width=520, height=280, title=title)
 
