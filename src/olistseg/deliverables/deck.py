@@ -114,9 +114,9 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     for kind, label in (("chosen", t("segments_word")), ("rfm", "RFM"), ("random", "random")):
         proof.add_series(label, [o[kind]["auc"] or 0.5 for o in validation["origins"]])
     auc = validation["summary"]["median_auc"]
-    deck.chart_slide(f"{t('validation')} AUC {auc['chosen']} / RFM {auc['rfm']}",
+    deck.chart_slide(f"{t('auc_word')}: {auc['chosen']} / RFM {auc['rfm']}",
                      XL_CHART_TYPE.LINE_MARKERS, proof,
-                     "\n".join(keyed(lang, f) for f in validation["summary"]["findings_text"]))  # fmt: skip
+                     "\n".join([t("validation"), *(keyed(lang, f) for f in validation["summary"]["findings_text"])]))  # fmt: skip
     curve = [c for c in stability["curve"] if c["counts_for_cadence"]]
     ari = CategoryChartData()
     ari.categories = [str(c["weeks"]) for c in curve]
