@@ -157,13 +157,14 @@ def test_spark_preprocessing_equals_scikit_learn(spark, duck) -> None:
     features = customer_features(duck)
     pipeline = make_preprocessor("rfm_satisfaction").fit(model_input(features, "rfm_satisfaction"))
     prep = SparkPreprocessor("rfm_satisfaction").fit(spark_customer_features(spark))
-    transformers = dict(pipeline.named_steps["columns"].named_transformers_)
+    fitted = pipeline.named_steps["columns"]
+    names = list(fitted.get_feature_names_out())
     for column in prep.mean:
-        steps = transformers[column].named_steps
-        imputer, scaler = steps["simpleimputer"], steps["standardscaler"]
-        assert math.isclose(prep.impute[column], float(imputer.statistics_[0]), rel_tol=1e-12)
-        assert math.isclose(prep.mean[column], float(scaler.mean_[0]), rel_tol=1e-9, abs_tol=1e-12)
-        assert math.isclose(prep.scale[column], float(scaler.scale_[0]), rel_tol=1e-9)
+        j = names.index(column)
+        assert math.isclose(prep.impute[column], fitted.imputation(column), rel_tol=1e-12)
+        assert math.isclose(prep.mean[column], float(fitted.scaler_.mean_[j]), rel_tol=1e-9,
+                            abs_tol=1e-12)  # fmt: skip
+        assert math.isclose(prep.scale[column], float(fitted.scaler_.scale_[j]), rel_tol=1e-9)
 
 
 def test_spark_kmeans_agrees_with_scikit_learn(spark, duck) -> None:

@@ -11,12 +11,13 @@ Rules (fitted on the training features, then frozen for scoring):
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 PRESETS: dict[str, tuple[str, ...]] = {
     "rfm": ("recency_days", "frequency", "monetary"),
@@ -75,22 +76,99 @@ def model_input(features: pd.DataFrame, preset: str) -> pd.DataFrame:
     return frame[list(columns)]
 
 
+class FeaturePreprocessor(TransformerMixin, BaseEstimator):
+    """The documented rules, vectorised over all columns at once.
+
+    ``fit(frame)`` takes a :func:`model_input` frame (n_customers x n_columns) and learns,
+    per numeric column, the imputation value (``statistics_``: training median, or 0 for
+    :data:`ZERO_IF_MISSING`) and a :class:`~sklearn.preprocessing.StandardScaler` on the
+    imputed, log-transformed block (``scaler_``); categorical columns get a one-hot encoder
+    (``encoder_``). ``transform(frame)`` returns float64 (n_customers x n_outputs), columns in
+    the preset's order with each categorical column expanded in place.
+
+    Why not one scikit-learn pipeline per column: the same arithmetic, but a
+    ``ColumnTransformer`` of 8 small pipelines costs ~40 ms of validation per call whatever
+    the size, and the stability simulation transforms thousands of times.
+    """
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+
+    def _numeric(self) -> list[str]:
+        return [c for c in self.columns if c not in CATEGORICAL_COLUMNS]
+
+    def _raw(self, frame: pd.DataFrame) -> np.ndarray:
+        return frame[self._numeric()].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+
+    def _prepare(self, frame: pd.DataFrame, statistics: np.ndarray) -> np.ndarray:
+        """Imputed (with the raw-value ``statistics``), then log-transformed where documented."""
+        X = self._raw(frame)
+        holes = np.isnan(X)
+        X[holes] = np.take(statistics, np.nonzero(holes)[1])
+        for j, column in enumerate(self._numeric()):
+            if column in LOG_COLUMNS:
+                X[:, j] = np.log1p(X[:, j])
+            elif column in SIGNED_LOG_COLUMNS:
+                X[:, j] = signed_log1p(X[:, j])
+        return X
+
+    def fit(self, frame: pd.DataFrame, y: object = None) -> FeaturePreprocessor:
+        raw = self._raw(frame)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column: 0
+            medians = np.nanmedian(raw, axis=0) if len(raw) else np.zeros(raw.shape[1])
+        numeric = self._numeric()
+        self.statistics_ = np.array(
+            [
+                0.0 if column in ZERO_IF_MISSING or np.isnan(median) else median
+                for column, median in zip(numeric, medians, strict=True)
+            ]
+        )
+        self.scaler_ = StandardScaler().fit(self._prepare(frame, self.statistics_))
+        categorical = [c for c in self.columns if c in CATEGORICAL_COLUMNS]
+        self.encoder_ = (
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(frame[categorical])
+            if categorical else None
+        )  # fmt: skip
+        self.n_features_in_ = len(self.columns)
+        return self
+
+    def imputation(self, column: str) -> float:
+        """The value that replaces a missing ``column`` (training median or 0)."""
+        return float(self.statistics_[self._numeric().index(column)])
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        scaled = self.scaler_.transform(self._prepare(frame, self.statistics_))
+        if self.encoder_ is None:
+            return scaled
+        encoded = self.encoder_.transform(frame[list(self.encoder_.feature_names_in_)])
+        widths = iter(len(categories) for categories in self.encoder_.categories_)
+        blocks, numeric_at, encoded_at = [], 0, 0
+        for column in self.columns:
+            if column in CATEGORICAL_COLUMNS:
+                width = next(widths)
+                blocks.append(encoded[:, encoded_at : encoded_at + width])
+                encoded_at += width
+            else:
+                blocks.append(scaled[:, numeric_at : numeric_at + 1])
+                numeric_at += 1
+        return np.hstack(blocks)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        categories = (
+            dict(zip(self.encoder_.feature_names_in_, self.encoder_.categories_, strict=True))
+            if self.encoder_ is not None else {}
+        )  # fmt: skip
+        names: list[str] = []
+        for column in self.columns:
+            if column in categories:
+                names.extend(f"{column}_{value}" for value in categories[column])
+            else:
+                names.append(column)
+        return np.array(names, dtype=object)
+
+
 def make_preprocessor(preset: str) -> Pipeline:
-    """An unfitted pipeline mapping :func:`model_input` to a float64 matrix."""
-    columns = preset_columns(preset)
-    steps = []
-    for column in columns:
-        if column in CATEGORICAL_COLUMNS:
-            steps.append(
-                (column, OneHotEncoder(handle_unknown="ignore", sparse_output=False), [column])
-            )
-            continue
-        chain = [SimpleImputer(strategy="constant", fill_value=0.0) if column in ZERO_IF_MISSING
-                 else SimpleImputer(strategy="median")]  # fmt: skip
-        if column in LOG_COLUMNS:
-            chain.append(FunctionTransformer(np.log1p, feature_names_out="one-to-one"))
-        elif column in SIGNED_LOG_COLUMNS:
-            chain.append(FunctionTransformer(signed_log1p, feature_names_out="one-to-one"))
-        chain.append(StandardScaler())
-        steps.append((column, make_pipeline(*chain), [column]))
-    return Pipeline([("columns", ColumnTransformer(steps, verbose_feature_names_out=False))])
+    """An unfitted pipeline mapping :func:`model_input` to a float64 matrix (its one step,
+    ``columns``, is a :class:`FeaturePreprocessor`)."""
+    return Pipeline([("columns", FeaturePreprocessor(preset_columns(preset)))])

@@ -116,14 +116,17 @@ def parse_step(text: str) -> int:
 def preprocessing_fingerprint(preprocessor: Pipeline) -> str:
     """A hash of every fitted parameter of the preprocessing (imputer medians, scaler means...)."""
     digest = hashlib.sha256()
-    for _, transformer, _ in preprocessor.named_steps["columns"].transformers_:
-        steps = transformer.steps if isinstance(transformer, Pipeline) else [(None, transformer)]
-        for _, step in steps:
-            for name in sorted(vars(step)):
-                value = getattr(step, name)
-                if name.endswith("_") and not name.startswith("_"):
-                    digest.update(name.encode())
-                    digest.update(repr(np.asarray(value, dtype=object).tolist()).encode())
+    prep = preprocessor.named_steps["columns"]
+    for part in (prep, prep.scaler_, prep.encoder_):
+        for name in sorted(vars(part) if part is not None else ()):
+            value = getattr(part, name)
+            if (
+                name.endswith("_")
+                and not name.startswith("_")
+                and name not in ("scaler_", "encoder_")
+            ):
+                digest.update(name.encode())
+                digest.update(repr(np.asarray(value, dtype=object).tolist()).encode())
     return digest.hexdigest()[:16]
 
 
