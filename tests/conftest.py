@@ -83,7 +83,7 @@ def synthetic_warehouse(synthetic_data: Path, tmp_path_factory: pytest.TempPathF
 #: The arguments of the one full pipeline run the suite shares (``run_out``).
 RUN_CUSTOMERS, RUN_SEED = 1_500, 11
 #: run.json keys that hold measured times, not results.
-TIMING_KEYS = ("step_seconds", "simulation_seconds", "retrain_seconds")
+TIMING_KEYS = ("step_seconds", "simulation_seconds", "retrain_seconds", "fit_and_score_seconds")
 
 
 def without_timings(payload: object) -> object:

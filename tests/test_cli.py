@@ -56,6 +56,8 @@ def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path, run_out: Pa
         "kpi",
         "segment",
         "validate",
+        "value",
+        "audiences",
         "stability",
         "deliverables",
         "total",

@@ -31,8 +31,21 @@ if TYPE_CHECKING:
     from olistseg.warehouse.info import TableInfo
 
 __all__ = [
-    "RunEvent", "RunResult", "demo_data", "info", "kpis", "load", "monitor", "notebook", "run",
-    "score", "segment", "stability", "validate",
+    "RunEvent",
+    "RunResult",
+    "audiences",
+    "demo_data",
+    "info",
+    "kpis",
+    "load",
+    "monitor",
+    "notebook",
+    "run",
+    "score",
+    "segment",
+    "stability",
+    "validate",
+    "value",
 ]  # fmt: skip
 
 ENGINES = ("duckdb", "spark")
@@ -229,6 +242,51 @@ def validate(
     with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
         return run_validation(con, partial, Path(model), limit=as_of, horizon_days=horizon_days,
                               n_origins=n_origins, progress=progress)  # fmt: skip
+
+
+def value(
+    model: str | Path,
+    out: str | Path,
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    n_origins: int = 4,
+    progress: ProgressCallback | None = None,
+) -> dict:
+    """Lifetime value (BG/NBD + Gamma-Gamma, pymc-marketing, MAP) of every customer known at
+    ``as_of``, its out-of-time check at ``n_origins`` validation origins; writes ``out`` whole
+    (clv.parquet, value.json, charts/). Returns the ``value.json`` payload."""
+    from olistseg.value.run import run_value
+    from olistseg.warehouse.info import connect
+
+    if n_origins < 0:
+        raise InputError("--origins: 0 or more.")
+    with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
+        return run_value(con, partial, Path(model), as_of, limit=as_of, n_origins=n_origins,
+                         progress=progress)  # fmt: skip
+
+
+def audiences(
+    model: str | Path,
+    out: str | Path,
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    fmt: str = "csv",
+) -> dict:
+    """Campaign audiences at ``as_of``: one file per segment (``fmt`` csv or parquet) with the
+    suppression rules of :mod:`olistseg.value.audiences`, and ``audiences.json``; writes
+    ``out`` whole. Returns the ``audiences.json`` payload."""
+    from olistseg.value.audiences import FORMATS
+    from olistseg.value.run import run_audiences
+    from olistseg.warehouse.info import connect
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
+        return run_audiences(con, partial, Path(model), as_of, fmt)
 
 
 def stability(

@@ -131,6 +131,14 @@ def run(
             "validate", "Validating the segments out of time",
             lambda update: validate_step(warehouse, partial / "validation",
                                          partial / "segments" / "model", as_of, update))  # fmt: skip
+        value_summary = steps.run(
+            "value", "Lifetime value (BG/NBD + Gamma-Gamma)",
+            lambda update: value_step(warehouse, partial / "value", partial / "segments" / "model",
+                                      as_of, update))  # fmt: skip
+        audience_summary = steps.run(
+            "audiences", "Campaign audiences",
+            lambda _: audiences_step(warehouse, partial / "audiences",
+                                     partial / "segments" / "model", partial / "value"))  # fmt: skip
         stability_summary = steps.run(
             "stability", "Simulating stability over time",
             lambda update: stability_step(warehouse, partial / "stability",
@@ -150,6 +158,8 @@ def run(
             "kpi": _public(kpi_summary),
             "segmentation": _public(segment_summary),
             "validation": _public(validation_summary),
+            "value": _public(value_summary),
+            "audiences": _public(audience_summary),
             "stability": _public(stability_summary),
             "step_seconds": steps.seconds,
         }
@@ -257,6 +267,79 @@ def validate_step(
         "median_top_lift": summary["median_top_lift"],
         "median_value_revenue_share": summary["median_value_revenue_share"],
         "findings": summary["findings"],
+        "folder": folder.name,
+        "_result": result,
+    }
+
+
+#: What run.json keeps of each segment's value and of each audience.
+VALUE_SEGMENT_KEYS = ("segment_id", "customers", "expected_value_12m", "median_expected_value_12m",
+                      "share_expected_value", "median_probability_alive")  # fmt: skip
+AUDIENCE_KEYS = ("segment_id", "file", "customers", "expected_value_12m", "promotional")
+
+
+def value_step(
+    warehouse: Path,
+    folder: Path,
+    model: Path,
+    as_of: dt.datetime | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict:
+    """Lifetime value at ``as_of`` and its out-of-time check (windows ending by ``as_of``);
+    outputs as ``olistseg value``. Returns the run summary's ``value`` entry."""
+    from olistseg.value.run import run_value
+    from olistseg.warehouse.info import connect
+
+    with connect(warehouse) as con:
+        result = run_value(con, folder, model, as_of, limit=as_of, progress=progress)
+    median = result["out_of_time"]["median"] or {}
+    return {
+        "as_of": result["as_of"],
+        "customers": result["customers"],
+        "repeat_customers": result["repeat_customers"],
+        "expected_occasions_365d": result["expected_occasions_365d"],
+        "expected_value_12m": result["expected_value_12m"],
+        "segments": [
+            {
+                k: s[k]
+                for k in (
+                    "segment_id",
+                    "customers",
+                    "expected_value_12m",
+                    "median_expected_value_12m",
+                    "share_expected_value",
+                    "median_probability_alive",
+                )
+            }
+            for s in result["segments"]
+        ],
+        "out_of_time_median": median,
+        "fit_and_score_seconds": result["seconds"]["fit_and_score"],
+        "folder": folder.name,
+        "_result": result,
+    }
+
+
+def audiences_step(warehouse: Path, folder: Path, model: Path, value_folder: Path) -> dict:
+    """Campaign audiences from the value step's scores; outputs as ``olistseg audiences``.
+    Returns the run summary's ``audiences`` entry."""
+    from olistseg.value.run import read_value_table, run_audiences
+    from olistseg.warehouse.info import connect
+
+    with connect(warehouse) as con:
+        result = run_audiences(con, folder, model, value=read_value_table(value_folder))
+    return {
+        "as_of": result["as_of"],
+        "scored_customers": result["scored_customers"],
+        "audiences": [
+            {
+                k: a[k]
+                for k in ("segment_id", "file", "customers", "expected_value_12m", "promotional")
+            }
+            for a in result["audiences"]
+        ],
+        "suppressed": result["suppressed"]["customers"],
+        "suppressed_by_reason": result["suppressed"]["by_reason"],
         "folder": folder.name,
         "_result": result,
     }

@@ -233,3 +233,43 @@ _STEP_TABLES: dict[str, Callable[[object], None]] = {
     "segment": lambda summary: segments_table(summary["_summary"]),  # type: ignore[index]
     "stability": lambda summary: cadence_table(summary["_result"]),  # type: ignore[index]
 }
+
+
+def value_table(result: dict) -> None:
+    """Expected value per segment, then the out-of-time check per origin."""
+    table = RichTable(title=f"Lifetime value as of {result['as_of'][:10]} (next 12 months, BRL)",
+                      title_justify="left")  # fmt: skip
+    for column in ("segment", "customers", "expected value", "median", "share", "P(alive)"):
+        table.add_column(column, justify="right")
+    for s in result["segments"]:
+        share = "" if s["share_expected_value"] is None else f"{s['share_expected_value']:.1%}"
+        table.add_row(s["segment_name"], f"{s['customers']:,}", f"{s['expected_value_12m']:,.0f}",
+                      f"{s['median_expected_value_12m']:.2f}", share,
+                      f"{s['median_probability_alive']:.2f}")  # fmt: skip
+    out = console()
+    out.print(table)
+    check = RichTable(title="Out of time: occasions in the horizon, mean absolute error per customer",
+                      title_justify="left")  # fmt: skip
+    for column in ("origin", "customers", "actual", "BG/NBD", "naive", "MAE BG/NBD", "MAE naive"):
+        check.add_column(column, justify="right")
+    for o in result["out_of_time"]["origins"]:
+        check.add_row(o["origin"][:10], f"{o['customers']:,}", str(o["actual_occasions"]),
+                      f"{o['predicted_occasions']:.0f}", f"{o['naive_occasions']:.0f}",
+                      f"{o['mae_bgnbd']:.4f}", f"{o['mae_naive']:.4f}")  # fmt: skip
+    out.print(check)
+
+
+def audiences_table(result: dict) -> None:
+    """Audience sizes and expected value, then the suppressed customers by reason."""
+    table = RichTable(title=f"Audiences as of {result['as_of'][:10]}", title_justify="left")
+    for column in ("file", "customers", "expected value (BRL)", "promotional"):
+        table.add_column(column, justify="right")
+    for a in result["audiences"]:
+        value = "" if a["expected_value_12m"] is None else f"{a['expected_value_12m']:,.0f}"
+        table.add_row(a["file"], f"{a['customers']:,}", value, "yes" if a["promotional"] else "no")
+    suppressed = result["suppressed"]
+    table.add_row(suppressed["file"], f"{suppressed['customers']:,}", "", "suppressed")
+    out = console()
+    out.print(table)
+    for reason, count in suppressed["by_reason"].items():
+        out.print(f"  - suppressed, {reason}: {count:,}")

@@ -1,4 +1,5 @@
-"""``segment`` and ``score``: fit, select and name segments; assign customers to them."""
+"""``segment``, ``score``, ``validate``, ``value`` and ``audiences``: fit, select and name
+segments; assign customers to them; check them out of time; value customers; list audiences."""
 
 from __future__ import annotations
 
@@ -20,7 +21,14 @@ from olistseg.cli.app import (
     console,
     timestamp,
 )
-from olistseg.cli.render import progress, score_table, segments_table, validation_table
+from olistseg.cli.render import (
+    audiences_table,
+    progress,
+    score_table,
+    segments_table,
+    validation_table,
+    value_table,
+)
 
 
 @app.command("segment")
@@ -106,3 +114,41 @@ def validate_command(
                               horizon_days=horizon, n_origins=origins, progress=on_origin)  # fmt: skip
     validation_table(result)
     console().print(f"Outputs in [bold]{out}[/]: validation.json, charts/")
+
+
+@app.command("value")
+def value_command(
+    model: ModelOption,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for clv.parquet, value.json, charts/.")
+    ],
+    data: EngineDataInput = None,
+    warehouse: WarehouseInput = None,
+    as_of: AsOfOption = None,
+    origins: Annotated[
+        int, typer.Option("--origins", help="Out-of-time check origins, every 3 months back.")
+    ] = 4,
+) -> None:
+    """Lifetime value per customer (BG/NBD + Gamma-Gamma) and its out-of-time check."""
+    with progress("Valuing", "Fitting") as on_step:
+        result = api.value(model, out, data, warehouse, as_of=timestamp(as_of), n_origins=origins,
+                           progress=on_step)  # fmt: skip
+    value_table(result)
+    console().print(f"Outputs in [bold]{out}[/]: clv.parquet, value.json, charts/")
+
+
+@app.command("audiences")
+def audiences_command(
+    model: ModelOption,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the audience files.")],
+    data: EngineDataInput = None,
+    warehouse: WarehouseInput = None,
+    as_of: AsOfOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+) -> None:
+    """Campaign lists: one audience per segment, with the suppression rules applied."""
+    with console().status("Building audiences..."):
+        result = api.audiences(model, out, data, warehouse, as_of=timestamp(as_of), fmt=fmt)
+    audiences_table(result)
+    console().print(f"Outputs in [bold]{out}[/]: one file per audience, suppressed.{fmt}, "
+                    "audiences.json")  # fmt: skip

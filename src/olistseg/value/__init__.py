@@ -1,0 +1,1 @@
+"""Lifetime value (BG/NBD + Gamma-Gamma) and campaign audiences, after the segments."""

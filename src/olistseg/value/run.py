@@ -1,0 +1,186 @@
+"""The value and audiences steps: what ``olistseg value`` / ``olistseg audiences`` and the
+``run`` pipeline write.
+
+``value/``: ``clv.parquet`` (per customer: segment and the lifetime-value columns),
+``value.json`` (the fit, per-segment sums and medians, the out-of-time check) and
+``charts/calibration.png|html``. ``audiences/``: :mod:`olistseg.value.audiences`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import altair as alt
+import pandas as pd
+
+from olistseg.atomic import atomic_path, write_json
+from olistseg.segments.charts import save_chart
+from olistseg.segments.pipeline import features_as_of
+from olistseg.segments.segmenter import Segmenter
+from olistseg.validation.replay import windows
+from olistseg.value.audiences import (
+    build_audiences,
+    customer_contacts,
+    recent_issues,
+    write_audiences,
+)
+from olistseg.value.check import check_forecasts
+from olistseg.value.clv import (
+    DISCOUNT_RATE,
+    HORIZONS_DAYS,
+    VALUE_COLUMNS,
+    VALUE_MONTHS,
+    CustomerValue,
+    clv_summary,
+    occasion_log,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import duckdb
+
+    Progress = Callable[[str, int, int], None]
+
+
+def score_value(
+    con: duckdb.DuckDBPyConnection, model_dir: Path, as_of: dt.datetime | None = None
+) -> tuple[pd.DataFrame, CustomerValue, dt.datetime, Segmenter]:
+    """Every customer known at ``as_of``: segment (the saved model, no refit) and lifetime
+    value (BG/NBD + Gamma-Gamma fitted at ``as_of``). Indexed by ``customer_unique_id``."""
+    segmenter = Segmenter.load(model_dir)
+    features, as_of = features_as_of(con, as_of)
+    labels = segmenter.predict(features)
+    summary = clv_summary(occasion_log(con, as_of), as_of, features.index)
+    model = CustomerValue().fit(summary)
+    table = pd.DataFrame({"segment_id": labels}, index=features.index)
+    table["segment_name"] = table["segment_id"].map(segmenter.names_["segment_name"])
+    table = table.join(model.predict(summary), how="left")
+    return table, model, as_of, segmenter
+
+
+def segment_value(table: pd.DataFrame, names: pd.DataFrame) -> list[dict]:
+    """Per segment: customers, the sum and median expected value, median probability alive,
+    expected occasions in a year, and the share of all expected value."""
+    total = float(table["expected_value_12m"].sum())
+    rows = []
+    for segment_id, group in table.groupby("segment_id", sort=True):
+        value = group["expected_value_12m"]
+        rows.append({
+            "segment_id": int(segment_id),
+            "segment_key": str(names.loc[segment_id, "segment_key"]),
+            "segment_name": str(names.loc[segment_id, "segment_name"]),
+            "customers": len(group),
+            "expected_value_12m": round(float(value.sum()), 2),
+            "median_expected_value_12m": round(float(value.median()), 4),
+            "mean_expected_value_12m": round(float(value.mean()), 4),
+            "share_expected_value": round(float(value.sum()) / total, 4) if total else None,
+            "median_probability_alive": round(float(group["probability_alive"].median()), 4),
+            "expected_occasions_365d": round(float(group["expected_occasions_365d"].sum()), 1),
+        })  # fmt: skip
+    return rows
+
+
+def calibration_chart(check: dict) -> alt.LayerChart:
+    """Mean predicted against mean actual occasions per decile of prediction, each origin."""
+    rows = []
+    for origin in check["origins"]:
+        for d in origin["calibration"]:
+            for kind, column in (("BG/NBD", "mean_predicted"), ("actual", "mean_actual")):
+                rows.append({"origin": origin["origin"][:10], "decile": d["decile"],
+                             "series": kind, "occasions": d[column]})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    base = alt.Chart(frame, title="Predicted and actual occasions per customer, by decile")
+    return (
+        base.mark_line(point=True)
+        .encode(
+            x=alt.X("decile:O", title="decile of predicted occasions (10 = highest)"),
+            y=alt.Y("occasions:Q", title="mean occasions per customer in the horizon"),
+            color=alt.Color("origin:N", title="origin"),
+            strokeDash=alt.StrokeDash("series:N", title="series"),
+        )
+        .properties(width=420, height=280)
+    )
+
+
+def run_value(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    model_dir: Path,
+    as_of: dt.datetime | None = None,
+    limit: dt.datetime | None = None,
+    n_origins: int = 4,
+    progress: Progress | None = None,
+) -> dict:
+    """Fit and score lifetime value at ``as_of``, check it out of time at the validation
+    origins (windows ending by ``limit``), and write ``folder``. Returns ``value.json``."""
+    import time
+
+    started = time.perf_counter()
+    if progress:
+        progress("lifetime value: fit and score", 0, 1)
+    table, model, as_of, segmenter = score_value(con, model_dir, as_of)
+    scoring_seconds = round(time.perf_counter() - started, 3)
+    check = check_forecasts(con, windows(con, limit, n_origins=n_origins), progress=progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder / "clv.parquet") as tmp:
+        table.reset_index().to_parquet(tmp, index=False)
+    if check["origins"]:
+        save_chart(calibration_chart(check), folder / "charts", "calibration")
+    info = model.info_
+    payload = {
+        "as_of": as_of.isoformat(sep=" "),
+        "method": "BG/NBD (pymc-marketing BetaGeoModel) and Gamma-Gamma, MAP, default priors",
+        "unit": "purchase occasions (orders within 24 hours are one)",
+        "horizons_days": list(HORIZONS_DAYS),
+        "value_months": VALUE_MONTHS,
+        "discount_rate_monthly": DISCOUNT_RATE,
+        "customers": info.customers,
+        "repeat_customers": info.repeat_customers,
+        "parameters": {"bg_nbd": info.bg_nbd, "gamma_gamma": info.gamma_gamma},
+        "expected_occasions_365d": round(float(table["expected_occasions_365d"].sum()), 1),
+        "expected_value_12m": round(float(table["expected_value_12m"].sum()), 2),
+        "segments": segment_value(table, segmenter.names_),
+        "out_of_time": check,
+        "columns": list(VALUE_COLUMNS),
+        "seconds": {
+            "fit_and_score": scoring_seconds,
+            "total": round(time.perf_counter() - started, 3),
+        },
+    }
+    write_json(folder / "value.json", payload)
+    return payload
+
+
+def run_audiences(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    model_dir: Path,
+    as_of: dt.datetime | None = None,
+    fmt: str = "csv",
+    value: pd.DataFrame | None = None,
+) -> dict:
+    """Score at ``as_of`` (with lifetime value, unless ``value`` gives it: a ``clv.parquet``
+    table) and write one audience per segment plus the suppressed list into ``folder``."""
+    if value is None:
+        table, _, as_of, segmenter = score_value(con, model_dir, as_of)
+    else:
+        segmenter = Segmenter.load(model_dir)
+        table = value
+        as_of = as_of or dt.datetime.fromisoformat(str(value.attrs["as_of"]))
+    scored = table.reset_index()[["customer_unique_id", "segment_id"]]
+    audiences, suppressed = build_audiences(
+        scored, segmenter.names_, recent_issues(con, as_of), customer_contacts(con, as_of), table
+    )
+    return write_audiences(folder, audiences, suppressed, segmenter.names_, as_of, fmt)
+
+
+def read_value_table(folder: Path) -> pd.DataFrame:
+    """``clv.parquet`` of a value folder, indexed by customer, ``attrs['as_of']`` set."""
+    import json
+
+    table = pd.read_parquet(folder / "clv.parquet").set_index("customer_unique_id")
+    table.attrs["as_of"] = json.loads((folder / "value.json").read_text())["as_of"]
+    return table
