@@ -164,6 +164,8 @@ def run(
             "step_seconds": steps.seconds,
         }
         write_json(partial / "run.json", summary)  # the deliverables read their numbers from it
+        summary["findings"] = steps.run("findings", "Computing the findings",
+                                        lambda _: findings_step(partial))  # fmt: skip
         summary["deliverables"] = steps.run("deliverables", "Writing the report, deck and notebook",
                                             lambda _: deliverables_step(partial, lang, final.resolve().name))  # fmt: skip
         steps.total()
@@ -198,15 +200,20 @@ def kpi_step(warehouse: Path, folder: Path, as_of: dt.datetime | None = None) ->
     from olistseg.kpi import export
     from olistseg.kpi.catalog import REQUIRED_QUESTIONS
     from olistseg.kpi.run import KpiParams, run_kpis
+    from olistseg.kpi.tail import incomplete_tail, monthly_orders
     from olistseg.warehouse.info import connect
 
     with connect(warehouse) as con:
         as_of, results = run_kpis(con, KpiParams(as_of=as_of))
+        tail = incomplete_tail(monthly_orders(con))
     write_text(folder / "kpis.json", export.to_json(as_of, results))
     write_text(folder / "dashboard.html", export.to_html(as_of, results))
     return {
         "as_of": as_of.isoformat(sep=" "),
         "question_rows": {name: results[name].row_count for name in REQUIRED_QUESTIONS},
+        "incomplete_tail": None
+        if tail is None
+        else {**tail, "complete_until": tail["complete_until"].isoformat(sep=" ")},
         "files": [f"{folder.name}/kpis.json", f"{folder.name}/dashboard.html"],
     }
 
@@ -390,18 +397,35 @@ def stability_step(
     }
 
 
+def findings_step(out: Path) -> dict:
+    """Ranked findings from the run's outputs in ``out`` (``findings.json``, English keys and
+    values; the deliverables render them in their language). Returns the run summary's
+    ``findings`` entry."""
+    from olistseg.deliverables.collect import FINDINGS_FILE, run_numbers
+    from olistseg.deliverables.findings import compute_findings
+    from olistseg.i18n import keyed
+
+    found = compute_findings(run_numbers(out))
+    write_json(out / FINDINGS_FILE, {"findings": found})
+    return {"count": len(found), "text": [keyed("en", f) for f in found], "file": FINDINGS_FILE}
+
+
 def deliverables_step(out: Path, lang: str, run_name: str | None = None) -> dict:
-    """``report.html``, ``deck.pptx`` and ``notebook.ipynb``, all from the run's outputs in ``out``.
+    """``report.html`` (and ``report.pdf`` where Chromium is installed), ``deck.pptx`` and
+    ``notebook.ipynb``, all from the run's outputs in ``out``.
 
     Returns the run summary's ``deliverables`` entry: the file of each deliverable.
     """
     from olistseg.deliverables.collect import run_numbers
     from olistseg.deliverables.deck import build_deck
     from olistseg.deliverables.notebook import execute_notebook
+    from olistseg.deliverables.pdf import print_pdf
     from olistseg.deliverables.report import build_report
 
     numbers = run_numbers(out)
     write_text(out / "report.html", build_report(numbers, lang))
+    pdf = print_pdf(out / "report.html", out / "report.pdf")
     build_deck(numbers, out / "deck.pptx", lang)
     execute_notebook(out, out / "notebook.ipynb", run_name=run_name)
-    return {"report": "report.html", "deck": "deck.pptx", "notebook": "notebook.ipynb"}
+    return {"report": "report.html", "report_pdf": None if pdf is None else pdf.name,
+            "deck": "deck.pptx", "notebook": "notebook.ipynb"}  # fmt: skip

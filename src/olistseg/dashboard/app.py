@@ -28,6 +28,7 @@ from olistseg.kpi.catalog import REQUIRED_QUESTIONS, compose, kpi_catalog
 from olistseg.kpi.charts import TRENDS, breakdown_chart, chart_for, format_value
 from olistseg.kpi.export import to_csv
 from olistseg.kpi.run import KpiParams, KpiResult, run_kpis
+from olistseg.kpi.tail import incomplete_tail, monthly_orders
 
 ALL = "All"
 PAGES = ("Overview", "Questions", "Segments", "Data quality")
@@ -64,17 +65,26 @@ def cached_tiles(
 @st.cache_data(show_spinner=False)
 def cached_choices(
     path: str,
-) -> tuple[tuple[list[str], list[str]], tuple[dt.datetime, dt.datetime]]:
-    return filter_choices(cursor()), data_bounds(cursor())
+) -> tuple[tuple[list[str], list[str]], tuple[dt.datetime, dt.datetime], dict | None]:
+    return (
+        filter_choices(cursor()),
+        data_bounds(cursor()),
+        incomplete_tail(monthly_orders(cursor())),
+    )
 
 
 def sidebar() -> dict:
-    (states, categories), (first, last) = cached_choices(warehouse_path())
+    (states, categories), (first, last), tail = cached_choices(warehouse_path())
     st.sidebar.title("olistseg")
     page = st.sidebar.radio("Page", PAGES, key="page")
+    # An incomplete tail (the data stops arriving) would read as a collapse: default to the
+    # last complete month, say why, and still let the user pick any date.
+    default = last if tail is None else min(tail["complete_until"], last)
     as_of_day = st.sidebar.date_input(
-        "As of", value=last.date(), min_value=first.date(), max_value=last.date(), key="as_of"
+        "As of", value=default.date(), min_value=first.date(), max_value=last.date(), key="as_of"
     )
+    if tail is not None:
+        st.sidebar.caption(f"Default {default:%Y-%m-%d}: {tail['reason']}.")
     # as_of = the end of the chosen day, but never past the data's last purchase
     as_of = min(dt.datetime.combine(as_of_day, dt.time(23, 59, 59)), last)
     period = st.sidebar.date_input(
@@ -97,6 +107,7 @@ def sidebar() -> dict:
         "state": None if state == ALL else state,
         "category": None if category == ALL else category,
         "window": tile_window,
+        "tail": tail,
     }
 
 
@@ -110,6 +121,10 @@ def overview(f: dict) -> None:
         f"Tiles: the {f['window']} up to {f['as_of']:%Y-%m-%d %H:%M}; change against the previous "
         f"{f['window']} (arrow) and the same {f['window']} a year earlier."
     )
+    tail = f.get("tail")
+    if tail is not None and f["as_of"] > tail["complete_until"]:
+        st.warning(f"The tiles reach into incomplete data: {tail['reason']}. A drop here is "
+                   "missing data, not customers leaving.")  # fmt: skip
     tiles = cached_tiles(
         warehouse_path(), f["as_of"], WINDOWS[f["window"]], f["state"], f["category"]
     )

@@ -1,7 +1,7 @@
 """The numbers every deliverable shows, read from one run's outputs (never recomputed).
 
 ``run_numbers(out)`` reads ``run.json`` and the files the run's steps wrote (KPI answers,
-selection, profiles, stability, maintenance contract) into one dictionary; the report, the
+selection, profiles, validation, value, audiences, stability, maintenance contract, findings) into one dictionary; the report, the
 deck and the notebook all take their figures from it.
 """
 
@@ -22,7 +22,11 @@ FILES = {
     "stability": "stability/stability.json",
     "maintenance": "stability/maintenance.json",
     "validation": "validation/validation.json",
+    "value": "value/value.json",
+    "audiences": "audiences/audiences.json",
 }
+#: Written by the findings step from the files above; the deliverables need it.
+FINDINGS_FILE = "findings.json"
 
 
 def run_numbers(out: Path) -> dict:
@@ -33,10 +37,14 @@ def run_numbers(out: Path) -> dict:
         if not path.is_file():
             raise InputError(f"{path} is missing: run `olistseg run --out {out}` first.")
         numbers[key] = json.loads(path.read_text(encoding="utf-8"))
+    findings = out / FINDINGS_FILE
+    if findings.is_file():
+        numbers["findings"] = json.loads(findings.read_text(encoding="utf-8"))["findings"]
     numbers["charts"] = {
         "segments": out / "segments" / "charts",
         "stability": out / "stability" / "charts",
         "validation": out / "validation" / "charts",
+        "value": out / "value" / "charts",
     }
     return numbers
 

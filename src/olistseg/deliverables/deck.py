@@ -1,137 +1,482 @@
-"""``deck.pptx``: 10 to 15 slides with native (editable) charts and speaker notes.
+"""``deck.pptx``: a designed deck of 10 to 15 main slides plus an appendix, built in code.
 
-Slides: title, context and goals, KPI highlights, method, segments overview (native bar
-chart), one slide per segment with its action (two per slide beyond seven segments), the
-stability curve (native line chart), cadence and maintenance contract, next steps. Every figure
-comes from :func:`olistseg.deliverables.collect.run_numbers`.
+Theme (no external asset): a title band in the palette of the report's charts (Vega's
+tableau10), one type scale (:data:`TYPE`), the data date and the slide number in the footer.
+Main slides: title; the question and the answer (the top findings); two KPI slides with trend
+charts; what the segments are (one chart); one persona slide per segment (two per slide beyond
+seven segments, so the main part keeps to 15); proof that the segments predict behaviour;
+cadence and contract with the yearly cost; next steps. Appendix: method and rule, candidates,
+the lifetime-value check, definitions.
+
+Every content slide has a native chart or table; titles are sentences stating the finding with
+its number; every slide has speaker notes. Every figure comes from
+:func:`olistseg.deliverables.collect.run_numbers` and the findings step.
+:func:`overflowing` measures every text frame and table against its shape (tests call it).
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
-from pptx.util import Inches, Pt
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.util import Emu, Inches, Pt
 
 from olistseg.atomic import atomic_path
-from olistseg.i18n import (
-    keyed,
-    kpi_question,
-    kpi_title,
-    percent,
-    segment_action,
-    segment_name,
-    text,
-)
-from olistseg.kpi.catalog import REQUIRED_QUESTIONS
+from olistseg.i18n import keyed, percent, text
 
 WIDE = (Inches(13.333), Inches(7.5))
+#: Vega's tableau10: the report's charts and the deck share it.
+PALETTE = ("4C78A8", "F58518", "E45756", "72B7B2", "54A24B", "EECA3B", "B279A2", "FF9DA6")
+INK, MUTED, BAND, PAPER = "1D2733", "5B6B7B", "1F3B57", "FFFFFF"
+#: Type scale (points): title, subtitle, body, table, footer.
+TYPE = {"title": 24, "subtitle": 16, "body": 14, "table": 12, "footer": 10}
+FONT = "Liberation Sans"  # metric-compatible with Arial; what LibreOffice renders with
+FONT_FILES = {
+    False: "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    True: "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+}
+MARGIN = Inches(0.6)
+BAND_HEIGHT = Inches(1.15)
+FOOTER_TOP = Inches(7.05)
+MAIN_SLIDES_MAX = 15
+
+
+def _rgb(hex_color: str) -> RGBColor:
+    return RGBColor.from_string(hex_color)
 
 
 class _Deck:
-    def __init__(self) -> None:
+    """A presentation with the theme's slide kinds; counts main and appendix slides."""
+
+    def __init__(self, footer: str) -> None:
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = WIDE
+        self.footer = footer
+        self.blank = self.prs.slide_layouts[6]
 
-    def slide(self, title: str, bullets: list[str], notes: str) -> object:
-        slide = self.prs.slides.add_slide(self.prs.slide_layouts[1])
-        slide.shapes.title.text = title
-        body = slide.placeholders[1]
-        body.left, body.top, body.width, body.height = (
-            Inches(0.7),
-            Inches(1.5),
-            Inches(12),
-            Inches(5.5),
-        )
-        frame = body.text_frame
-        for index, bullet in enumerate(bullets):
+    # --- building blocks ---------------------------------------------------------------
+    def _text(self, slide: object, box: tuple[int, int, int, int], value: str, size: int,
+              color: str = INK, bold: bool = False, align: int = PP_ALIGN.LEFT,
+              anchor: int = MSO_ANCHOR.TOP) -> object:  # fmt: skip
+        shape = slide.shapes.add_textbox(*box)
+        frame = shape.text_frame
+        frame.word_wrap = True
+        frame.vertical_anchor = anchor
+        for side in ("left", "right", "top", "bottom"):
+            setattr(frame, f"margin_{side}", Inches(0.05))
+        for index, line in enumerate(value.split("\n")):
             paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
-            paragraph.text = bullet
-            paragraph.font.size = Pt(20)
+            paragraph.alignment = align
+            run = paragraph.add_run()
+            run.text = line
+            run.font.size, run.font.bold, run.font.name = Pt(size), bold, FONT
+            run.font.color.rgb = _rgb(color)
+        return shape
+
+    def new(self, title: str, notes: str) -> object:
+        """A slide with the title band, the footer and the speaker notes."""
+        slide = self.prs.slides.add_slide(self.blank)
+        band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, 0, WIDE[0], BAND_HEIGHT)
+        band.fill.solid()
+        band.fill.fore_color.rgb = _rgb(BAND)
+        band.line.fill.background()
+        accent = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, BAND_HEIGHT, WIDE[0], Inches(0.06))
+        accent.fill.solid()
+        accent.fill.fore_color.rgb = _rgb(PALETTE[1])
+        accent.line.fill.background()
+        self._text(slide, (MARGIN, Inches(0.1), WIDE[0] - 2 * MARGIN, BAND_HEIGHT - Inches(0.2)),
+                   title, TYPE["title"], PAPER, bold=True, anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
+        number = len(self.prs.slides)
+        self._text(slide, (MARGIN, FOOTER_TOP, Inches(9), Inches(0.35)), self.footer,
+                   TYPE["footer"], MUTED)  # fmt: skip
+        self._text(slide, (WIDE[0] - MARGIN - Inches(1.5), FOOTER_TOP, Inches(1.5), Inches(0.35)),
+                   str(number), TYPE["footer"], MUTED, align=PP_ALIGN.RIGHT)  # fmt: skip
         slide.notes_slide.notes_text_frame.text = notes
         return slide
 
-    def chart_slide(self, title: str, kind: int, data: CategoryChartData, notes: str) -> object:
-        slide = self.prs.slides.add_slide(self.prs.slide_layouts[5])
-        slide.shapes.title.text = title
-        frame = slide.shapes.add_chart(
-            kind, Inches(0.8), Inches(1.5), Inches(11.7), Inches(5.6), data
-        )
-        chart = frame.chart
-        chart.has_legend = True
-        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-        chart.legend.include_in_layout = False
-        slide.notes_slide.notes_text_frame.text = notes
-        return slide
+    def chart(self, slide: object, kind: int, data: CategoryChartData,
+              box: tuple[int, int, int, int] | None = None, percent_axis: bool = False,
+              legend: bool = True) -> object:  # fmt: skip
+        box = box or (MARGIN, Inches(1.45), WIDE[0] - 2 * MARGIN, Inches(5.45))
+        chart = slide.shapes.add_chart(kind, *box, data).chart
+        chart.font.size, chart.font.name = Pt(TYPE["table"]), FONT
+        chart.has_legend = legend and len(list(data)) > 1
+        if chart.has_legend:
+            chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+            chart.legend.include_in_layout = False
+        for index, series in enumerate(chart.plots[0].series):
+            color = _rgb(PALETTE[index % len(PALETTE)])
+            if kind in (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.LINE):
+                series.format.line.color.rgb = color
+                series.format.line.width = Pt(2.25)
+                series.smooth = False
+            else:
+                series.format.fill.solid()
+                series.format.fill.fore_color.rgb = color
+        if percent_axis:
+            chart.value_axis.tick_labels.number_format = "0%"
+            chart.value_axis.tick_labels.number_format_is_linked = False
+        chart.value_axis.has_major_gridlines = True
+        chart.value_axis.major_gridlines.format.line.color.rgb = _rgb("DDE3EA")
+        return chart
+
+    def table(self, slide: object, rows: list[list[str]], box: tuple[int, int, int, int] | None = None,
+              widths: list[float] | None = None, size: int = TYPE["table"]) -> object:  # fmt: skip
+        box = box or (MARGIN, Inches(1.5), WIDE[0] - 2 * MARGIN, Inches(0.4) * len(rows))
+        shape = slide.shapes.add_table(len(rows), len(rows[0]), *box)
+        table = shape.table
+        if widths:
+            total = sum(widths)
+            for j, w in enumerate(widths):
+                table.columns[j].width = Emu(int(box[2] * w / total))
+        for i, row in enumerate(rows):
+            table.rows[i].height = Emu(int(box[3] / len(rows)))
+            for j, value in enumerate(row):
+                cell = table.cell(i, j)
+                cell.text = str(value)
+                cell.margin_left = cell.margin_right = Inches(0.08)
+                cell.margin_top = cell.margin_bottom = Inches(0.04)
+                for paragraph in cell.text_frame.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size, run.font.name = Pt(size), FONT
+                        run.font.bold = i == 0
+                        run.font.color.rgb = _rgb(PAPER if i == 0 else INK)
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _rgb(BAND if i == 0 else ("F2F5F8" if i % 2 else PAPER))
+        return shape
+
+    def callout(self, slide: object, box: tuple[int, int, int, int], label: str, value: str,
+                color: str = PALETTE[4]) -> None:  # fmt: skip
+        """A coloured box with a bold label above its text (the action on persona slides)."""
+        shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, *box)
+        shape.fill.solid()
+        shape.fill.fore_color.rgb = _rgb("EEF6EE")
+        shape.line.color.rgb = _rgb(color)
+        shape.adjustments[0] = 0.08
+        frame = shape.text_frame
+        frame.word_wrap = True
+        frame.vertical_anchor = MSO_ANCHOR.TOP
+        for side in ("left", "right", "top", "bottom"):
+            setattr(frame, f"margin_{side}", Inches(0.15))
+        for index, (line, bold) in enumerate(((label, True), (value, False))):
+            paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+            run = paragraph.add_run()
+            run.text = line
+            run.font.size, run.font.bold, run.font.name = Pt(TYPE["body"]), bold, FONT
+            run.font.color.rgb = _rgb(INK)
+
+
+# --- measuring text -------------------------------------------------------------------------
+@functools.cache
+def _font(size: float, bold: bool) -> object | None:
+    try:
+        from PIL import ImageFont
+
+        return ImageFont.truetype(FONT_FILES[bold], size=round(size * 10))
+    except (ImportError, OSError):
+        return None
+
+
+def _width_pt(line: str, size: float, bold: bool) -> float:
+    """Rendered width of ``line`` in points (Liberation Sans; 0.6 em a character without it)."""
+    font = _font(size, bold)
+    if font is None:
+        return 0.6 * size * len(line)
+    return font.getlength(line) / 10
+
+
+def wrapped_lines(value: str, width_pt: float, size: float, bold: bool = False) -> int:
+    """Lines ``value`` takes at ``size`` points in a column ``width_pt`` wide (word wrap)."""
+    lines = 0
+    for paragraph in value.split("\n"):
+        current = ""
+        count = 1
+        for word in paragraph.split():
+            trial = f"{current} {word}".strip()
+            if current and _width_pt(trial, size, bold) > width_pt:
+                count += 1
+                current = word
+            else:
+                current = trial
+        lines += count
+    return lines
+
+
+def _frame_overflow(frame: object, width: int, height: int) -> float:
+    """Points by which ``frame``'s text exceeds ``height`` (<= 0 when it fits)."""
+    inner_w = (width - frame.margin_left - frame.margin_right) / 12700
+    inner_h = (height - frame.margin_top - frame.margin_bottom) / 12700
+    used = 0.0
+    for paragraph in frame.paragraphs:
+        runs = paragraph.runs
+        if not runs:
+            continue
+        size = max((r.font.size.pt if r.font.size else 18.0) for r in runs)
+        bold = any(r.font.bold for r in runs)
+        line = "".join(r.text for r in runs)
+        used += wrapped_lines(line, inner_w, size, bold) * size * 1.2
+    return used - inner_h
+
+
+def overflowing(path: Path) -> list[str]:
+    """Every text frame or table of the deck at ``path`` whose text does not fit its shape,
+    as ``"slide N: text..."``; [] when everything fits."""
+    found = []
+    prs = Presentation(str(path))
+    for number, slide in enumerate(prs.slides, start=1):
+        for shape in slide.shapes:
+            if shape.has_text_frame and shape.text_frame.text.strip():
+                if _frame_overflow(shape.text_frame, shape.width, shape.height) > 0.5:
+                    found.append(f"slide {number}: {shape.text_frame.text[:60]!r}")
+            elif shape.has_table:
+                table = shape.table
+                used = 0
+                for i, row in enumerate(table.rows):
+                    need = max(
+                        max(_frame_overflow(table.cell(i, j).text_frame, table.columns[j].width, 0)
+                            + (table.cell(i, j).margin_top + table.cell(i, j).margin_bottom) / 12700, 0)
+                        for j in range(len(table.columns))
+                    )  # fmt: skip
+                    used += max(need, row.height / 12700)
+                if shape.top / 12700 + used > FOOTER_TOP / 12700 + 0.5:
+                    found.append(f"slide {number}: table runs {used:.0f} pt into the footer")
+    return found
+
+
+# --- the deck -------------------------------------------------------------------------------
+def _kpi_rows(numbers: dict, kpi: str) -> list[dict]:
+    answer = numbers["kpis"]["kpis"].get(kpi)
+    if answer is None:
+        return []
+    return [dict(zip(answer["columns"], r, strict=True)) for r in answer["rows"]]
+
+
+def _finding(numbers: dict, rule: str) -> dict | None:
+    return next((f for f in numbers.get("findings", []) if f["rule"] == rule), None)
+
+
+def _complete_months(numbers: dict, rows: list[dict]) -> list[dict]:
+    """Monthly rows up to the last complete month (the incomplete tail would read as a drop)."""
+    tail = numbers["run"]["kpi"].get("incomplete_tail")
+    monthly = [r for r in rows if r["period"] != "total"]
+    if tail:
+        monthly = [r for r in monthly if r["period"] <= tail["complete_until"][:7]]
+    return monthly
 
 
 def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     """Write the deck for the run's ``numbers`` to ``path`` (atomically)."""
+    from olistseg.deliverables.report import persona
+
     run, profiles, stability = numbers["run"], numbers["profiles"], numbers["stability"]
-    contract, seg = numbers["maintenance"], run["segmentation"]
+    contract, seg, validation = numbers["maintenance"], run["segmentation"], numbers["validation"]
     t = lambda key, **kw: text(lang, key, **kw)  # noqa: E731
-    deck = _Deck()
+    tail = run["kpi"].get("incomplete_tail")
+    data_to = tail["complete_until"][:10] if tail else run["load"]["orders_last_purchase"][:10]
+    deck = _Deck(t("d_footer", as_of=seg["as_of"][:10], data_to=data_to))
     segments = profiles["segments"]
-    title = deck.prs.slides.add_slide(deck.prs.slide_layouts[0])
-    title.shapes.title.text = t("title")
-    title.placeholders[1].text = t("subtitle", customers=seg["customers"], as_of=seg["as_of"])
-    title.notes_slide.notes_text_frame.text = t("generated", version=run["olistseg_version"])
-    deck.slide(t("context"), [t("context_text")], t("context_text"))
-    kpi = numbers["kpis"]["kpis"]
-    deck.slide(t("kpi_highlights"),
-               [f"{kpi_title(lang, name, kpi[name]['title'])}: {kpi[name]['row_count']:,}"
-                for name in REQUIRED_QUESTIONS],
-               "\n".join(kpi_question(lang, name, kpi[name]["question"])
-                         for name in REQUIRED_QUESTIONS))  # fmt: skip
-    deck.slide(t("method"), [t("method_text", as_of=seg["as_of"])],
-               t("summary_segments", k=seg["k"], algorithm=seg["algorithm"],
-                 candidates=len(numbers["selection"]["candidates"])))  # fmt: skip
-    sizes = CategoryChartData()
-    sizes.categories = [segment_name(s, lang) for s in segments]
-    sizes.add_series(t("customers"), [round(s["share_customers"], 4) for s in segments])
-    sizes.add_series(t("revenue"), [round(s["share_revenue"], 4) for s in segments])
-    overview = deck.chart_slide(t("segments_overview"), XL_CHART_TYPE.COLUMN_CLUSTERED, sizes,
-                                "\n".join(f"{segment_name(s, lang)}: {percent(s['share_customers'])} / "
-                                          f"{percent(s['share_revenue'])}" for s in segments))  # fmt: skip
-    overview.shapes[-1].chart.value_axis.tick_labels.number_format = "0%"
-    overview.shapes[-1].chart.value_axis.tick_labels.number_format_is_linked = False
-    per_slide = 1 if len(segments) <= 6 else 2  # 15 slides at most
-    for start in range(0, len(segments), per_slide):
-        group = segments[start : start + per_slide]
-        bullets = []
-        for s in group:
-            bullets += [f"{segment_name(s, lang)}",
-                        f"{t('customers')}: {s['size']:,} ({percent(s['share_customers'])})",
-                        f"{t('revenue')}: {percent(s['share_revenue'])}",
-                        f"{t('action')}: {segment_action(s, lang)}"]  # fmt: skip
-        deck.slide(" / ".join(segment_name(s, lang) for s in group), bullets,
-                   "\n".join(f"{segment_name(s, lang)}: {s['rule']}" for s in group))  # fmt: skip
-    validation = numbers["validation"]
-    proof = CategoryChartData()
-    proof.categories = [o["origin"][:10] for o in validation["origins"]]
-    for kind, label in (("chosen", t("segments_word")), ("rfm", "RFM"), ("random", "random")):
-        proof.add_series(label, [o[kind]["auc"] or 0.5 for o in validation["origins"]])
-    auc = validation["summary"]["median_auc"]
-    deck.chart_slide(f"{t('auc_word')}: {auc['chosen']} / RFM {auc['rfm']}",
-                     XL_CHART_TYPE.LINE_MARKERS, proof,
-                     "\n".join([t("validation"), *(keyed(lang, f) for f in validation["summary"]["findings_text"])]))  # fmt: skip
-    curve = [c for c in stability["curve"] if c["counts_for_cadence"]]
-    ari = CategoryChartData()
-    ari.categories = [str(c["weeks"]) for c in curve]
-    ari.add_series(t("ari_median"), [c["ari_median"] for c in curve])
-    ari.add_series(t("ari_p10"), [c["ari_p10"] for c in curve])
-    ari.add_series(t("threshold_word"), [stability["cadence"]["threshold"]] * len(curve))
+    personas = [persona(s, numbers, lang) for s in segments]
     cadence = stability["cadence"]
-    deck.chart_slide(t("stability_curve"), XL_CHART_TYPE.LINE_MARKERS, ari,
-                     t("cadence_text", weeks=cadence["weeks"], reason=keyed(lang, cadence["reason_text"])) + "\n"
-                     + t("baseline_text", median=stability["baseline_noise"]["median"]))  # fmt: skip
-    deck.slide(t("cadence_and_contract"),
-               [t("cadence_text", weeks=cadence["weeks"], reason=keyed(lang, cadence["reason_text"])),
-                *[keyed(lang, x) for x in contract["triggers_text"]]],
-               t("summary_cadence", weeks=cadence["weeks"]))  # fmt: skip
-    deck.slide(t("next_steps"), t("next_steps_items").split("|"), t("next_steps_items"))
+    cost = (contract.get("yearly_cost") or {}).get("total") or 0.0
+    currency = contract["costs"]["currency"]
+    findings = numbers.get("findings", [])
+    body_top = Inches(1.5)
+    full_w = WIDE[0] - 2 * MARGIN
+
+    # 1. Title
+    slide = deck.new(t("title"), t("generated", version=run["olistseg_version"]))
+    deck._text(slide, (MARGIN, Inches(2.2), full_w, Inches(0.8)),
+               t("subtitle", customers=seg["customers"], as_of=seg["as_of"]), TYPE["subtitle"] + 4,
+               INK, bold=True)  # fmt: skip
+    deck._text(slide, (MARGIN, Inches(3.1), full_w, Inches(1.6)), t("d_title_text"),
+               TYPE["subtitle"], MUTED)  # fmt: skip
+
+    # 2. The question and the answer
+    slide = deck.new(t("d_answer", k=len(segments), weeks=cadence["weeks"] or "-", cost=cost,
+                       currency=currency),
+                     "\n".join(keyed(lang, f) for f in findings))  # fmt: skip
+    top = findings[:6]
+    deck.table(slide, [[t("d_rank"), t("findings_title"), t("findings_source")],
+                       *[[str(f["rank"]), keyed(lang, f), f["source"].split(":")[0]] for f in top]],
+               (MARGIN, body_top, full_w, Inches(0.55) * (len(top) + 1)),
+               [0.5, 8.6, 2.9], size=TYPE["table"])  # fmt: skip
+
+    # 3. KPI: review score by delivery delay
+    lateness = [r for r in _kpi_rows(numbers, "score_by_lateness") if r["period"] == "total"]
+    found = _finding(numbers, "lateness_reviews")
+    title = t("d_lateness", **found["values"]) if found else t("d_lateness_plain")
+    slide = deck.new(title, keyed(lang, found) if found else t("d_lateness_plain"))
+    data = CategoryChartData()
+    data.categories = [r["lateness"] for r in lateness]
+    data.add_series(t("d_mean_score"), [r["mean_score"] for r in lateness])
+    chart = deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data, legend=False)
+    chart.plots[0].has_data_labels = True
+    chart.plots[0].data_labels.number_format = "0.0"
+    chart.plots[0].data_labels.number_format_is_linked = False
+
+    # 4. KPI trends: on-time delivery and low reviews by month (complete months only)
+    on_time = _complete_months(numbers, _kpi_rows(numbers, "on_time_delivery"))
+    low = {r["period"]: r["low_share"] for r in _kpi_rows(numbers, "low_score_share")}
+    overall = next(
+        (r for r in _kpi_rows(numbers, "on_time_delivery") if r["period"] == "total"), None
+    )
+    months = [r for r in on_time if r["delivered_orders"] >= 30]
+    slide = deck.new(t("d_trend", rate=percent(overall["on_time_rate"]) if overall else "-",
+                       until=data_to),
+                     "\n".join([t("d_trend_notes")] + ([keyed(lang, f)] if (f := _finding(numbers, "data_tail")) else [])))  # fmt: skip
+    data = CategoryChartData()
+    data.categories = [r["period"] for r in months]
+    data.add_series(t("d_on_time"), [r["on_time_rate"] for r in months])
+    data.add_series(t("d_low_reviews"), [low.get(r["period"], 0.0) for r in months])
+    deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, data, percent_axis=True)
+
+    # 5. What the segments are
+    largest = max(personas, key=lambda p: p["share_customers"])
+    slide = deck.new(t("d_overview", k=len(segments), name=largest["name"],
+                       share=percent(largest["share_customers"])),
+                     "\n".join(f"{p['name']}: {percent(p['share_customers'])} / "
+                               f"{percent(p['share_revenue'])}" for p in personas))  # fmt: skip
+    data = CategoryChartData()
+    data.categories = [p["name"] for p in personas]
+    data.add_series(t("customers"), [round(p["share_customers"], 4) for p in personas])
+    data.add_series(t("revenue"), [round(p["share_revenue"], 4) for p in personas])
+    if all(p["share_value"] is not None for p in personas):
+        data.add_series(t("share_value"), [round(p["share_value"], 4) for p in personas])
+    deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, data, percent_axis=True)
+
+    # 6. Personas
+    per_slide = 1 if len(segments) <= 7 else 2
+    for start in range(0, len(segments), per_slide):
+        group = list(zip(segments[start : start + per_slide], personas[start : start + per_slide],
+                         strict=True))  # fmt: skip
+        if per_slide == 1:
+            p = group[0][1]
+            title = t("d_persona", name=p["name"], share=percent(p["share_customers"]),
+                      value="-" if p["share_value"] is None else percent(p["share_value"]))  # fmt: skip
+        else:
+            title = " / ".join(p["name"] for _, p in group)
+        slide = deck.new(title, "\n".join(f"{p['name']}: {s['rule']}. {p['typical']}."
+                                          for s, p in group))  # fmt: skip
+        width = full_w / len(group)
+        for index, (_, p) in enumerate(group):
+            left = MARGIN + int(width * index)
+            inner = int(width - Inches(0.3)) if len(group) > 1 else int(Inches(7.2))
+            rows = [[t("d_measure"), t("d_value")],
+                    [t("customers"), f"{p['size']:,} ({percent(p['share_customers'])})"],
+                    [t("revenue"), percent(p["share_revenue"])],
+                    [t("expected_value"), "-" if p["expected_value"] is None else f"{p['expected_value']:,.0f} ({percent(p['share_value'] or 0)})"],
+                    [t("median_alive"), "-" if p["median_alive"] is None else f"{p['median_alive']:.2f}"],
+                    [t("audience"), "-" if p["audience"] is None else f"{p['audience']:,}"],
+                    [t("typical_customer"), p["typical"]],
+                    [t("kpi_to_watch"), p["watch"]]]  # fmt: skip
+            deck.table(slide, rows, (left, body_top, inner, Inches(0.62) * len(rows)), [1.1, 2.2],
+                       size=TYPE["table"])  # fmt: skip
+            if len(group) == 1:
+                deck.callout(slide, (MARGIN + Inches(7.6), body_top, full_w - Inches(7.6),
+                                     Inches(3.0)), t("action"), p["action"])  # fmt: skip
+            else:
+                deck.callout(slide, (left, Inches(6.55) - Inches(1.3), inner, Inches(1.45)),
+                             t("action"), p["action"])  # fmt: skip
+
+    # 7. Proof: do segments predict behaviour?
+    auc = validation["summary"]["median_auc"]
+    key = "d_validation_beats" if validation["summary"]["beats_rfm"] else "d_validation_behind"
+    slide = deck.new(t(key, auc=auc["chosen"], rfm=auc["rfm"], random=auc.get("random")),
+                     "\n".join([t("validation"), t("validation_text", origins=len(validation["origins"]), horizon=validation["horizon_days"]),
+                                *(keyed(lang, f) for f in validation["summary"]["findings_text"])]))  # fmt: skip
+    data = CategoryChartData()
+    data.categories = [o["origin"][:10] for o in validation["origins"]][::-1]
+    for kind, label in (("chosen", t("segments_word")), ("rfm", "RFM"), ("random", t("d_random"))):
+        if kind in validation["origins"][0]:
+            data.add_series(label, [o[kind]["auc"] or 0.5 for o in validation["origins"]][::-1])
+    deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, data)
+
+    # 8. Cadence and contract
+    curve = [c for c in stability["curve"] if c["counts_for_cadence"]]
+    slide = deck.new(t("d_cadence", weeks=cadence["weeks"] or "-", cost=cost, currency=currency)
+                     if cadence["weeks"] is not None else t("f_no_cadence"),
+                     "\n".join([t("cadence_text", weeks=cadence["weeks"], reason=keyed(lang, cadence["reason_text"])),
+                                t("baseline_text", median=stability["baseline_noise"]["median"]),
+                                *(keyed(lang, x) for x in contract["triggers_text"])]))  # fmt: skip
+    data = CategoryChartData()
+    data.categories = [f"{c['weeks']:g}" for c in curve]
+    data.add_series(t("ari_median"), [c["ari_median"] for c in curve])
+    data.add_series(t("ari_p10"), [c["ari_p10"] for c in curve])
+    data.add_series(t("threshold_word"), [cadence["threshold"]] * len(curve))
+    deck.chart(
+        slide, XL_CHART_TYPE.LINE_MARKERS, data, (MARGIN, body_top, Inches(7.4), Inches(5.4))
+    )
+    yearly = contract.get("yearly_cost") or {}
+    hours = contract.get("analyst_hours", {})
+    deck.table(slide, [[t("d_contract"), t("d_value")],
+                       [t("d_schedule"), (contract.get("schedule") or {}).get("words", "-")],
+                       [t("d_retrains"), str(contract.get("retrains_per_year", "-"))],
+                       [t("d_hours"), f"{hours.get('per_year_estimate', 0):g}"],
+                       [t("d_analyst_cost"), f"{yearly.get('analyst', 0):,.0f} {currency}"],
+                       [t("d_compute_cost"), f"{yearly.get('compute', 0):,.2f} {currency}"],
+                       [t("d_total_cost"), f"{cost:,.0f} {currency}"]],
+               (MARGIN + Inches(7.7), body_top, full_w - Inches(7.7), Inches(0.5) * 7), [1.4, 1.0])  # fmt: skip
+
+    # 9. Next steps
+    audiences = numbers.get("audiences") or {}
+    promotional = sum(a["customers"] for a in audiences.get("audiences", []) if a["promotional"])
+    slide = deck.new(t("d_next", audiences=len(audiences.get("audiences", [])), customers=promotional),
+                     t("next_steps_items"))  # fmt: skip
+    steps = t("d_next_rows").split("|")
+    deck.table(slide, [[t("d_step"), t("d_who"), t("d_when")], *[s.split(";") for s in steps]],
+               (MARGIN, body_top, full_w, Inches(0.6) * (len(steps) + 1)), [6, 2.5, 3])  # fmt: skip
+
+    main_slides = len(deck.prs.slides)
+    # Appendix
+    slide = deck.new(t("d_appendix"), t("d_appendix"))
+    deck.table(slide, [[t("d_appendix"), ""], [t("method"), t("d_app_method")],
+                       [t("candidates_table"), t("d_app_candidates")],
+                       [t("value_section"), t("d_app_value")], [t("appendix"), t("d_app_definitions")]],
+               (MARGIN, body_top, full_w, Inches(0.55) * 5), [1.5, 3])  # fmt: skip
+    rule = numbers["selection"]["rule"]
+    slide = deck.new(t("d_method", k=seg["k"], algorithm=seg["algorithm"],
+                       candidates=len(numbers["selection"]["candidates"])),
+                     t("method_text", as_of=seg["as_of"]))  # fmt: skip
+    deck.table(slide, [[t("rule"), t("d_value")], *[[k, str(v)] for k, v in rule.items()]],
+               (MARGIN, body_top, Inches(6), Inches(0.42) * (len(rule) + 1)), [2, 1])  # fmt: skip
+    deck._text(slide, (MARGIN + Inches(6.4), body_top, full_w - Inches(6.4), Inches(5.3)),
+               t("method_text", as_of=seg["as_of"]), TYPE["body"])  # fmt: skip
+    candidates = sorted(numbers["selection"]["candidates"],
+                        key=lambda c: -(c.get("score") or -1))[:10]  # fmt: skip
+    slide = deck.new(t("d_candidates", n=len(numbers["selection"]["candidates"])),
+                     numbers["selection"].get("why_not_highest_silhouette") or t("candidates_table"))  # fmt: skip
+    deck.table(slide, [[t("algorithm"), "k", t("silhouette"), "Davies-Bouldin", t("stability"),
+                        t("d_largest"), t("d_score")],
+                       *[[c["algorithm"], str(c["n_clusters"]), f"{c['silhouette']}",
+                          f"{c['davies_bouldin']}", f"{c['stability_bootstrap']}",
+                          "-" if c.get("largest_share") is None else percent(c["largest_share"]),
+                          "-" if c.get("score") is None else f"{c['score']:.3f}"] for c in candidates]],
+               (MARGIN, body_top, full_w, Inches(0.45) * (len(candidates) + 1)))  # fmt: skip
+    value = numbers.get("value")
+    if value and value["out_of_time"]["origins"]:
+        median = value["out_of_time"]["median"]
+        slide = deck.new(t("d_clv_check", mae=round(median["mae_bgnbd"], 4),
+                           naive=round(median["mae_naive"], 4)),
+                         keyed(lang, f) if (f := _finding(numbers, "clv_check")) else t("value_check"))  # fmt: skip
+        origin = value["out_of_time"]["origins"][0]
+        data = CategoryChartData()
+        data.categories = [str(d["decile"]) for d in origin["calibration"]]
+        data.add_series(t("forecast"), [d["mean_predicted"] for d in origin["calibration"]])
+        data.add_series(t("actual"), [d["mean_actual"] for d in origin["calibration"]])
+        deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data)
+    slide = deck.new(t("appendix"), t("definitions"))
+    deck.table(slide, [[t("d_term"), t("d_definition")],
+                       *[row.split(";", 1) for row in t("d_definitions_rows").split("|")]],
+               (MARGIN, body_top, full_w, Inches(0.62) * 6), [1.2, 5])  # fmt: skip
+    deck.prs.core_properties.title = t("title")
+    if main_slides > MAIN_SLIDES_MAX:
+        raise AssertionError(f"{main_slides} main slides, more than {MAIN_SLIDES_MAX}")
     with atomic_path(path) as tmp:
         deck.prs.save(str(tmp))
     return path

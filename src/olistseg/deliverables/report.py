@@ -13,6 +13,7 @@ from pathlib import Path
 from olistseg import __version__
 from olistseg.deliverables.collect import kpi_aggregate, kpi_answer
 from olistseg.i18n import (
+    TEXT,
     keyed,
     kpi_question,
     kpi_title,
@@ -36,7 +37,9 @@ img { max-width: 100%; height: auto; margin: .5rem 0; }
 .card { border: 1px solid #dde3ea; border-radius: 6px; padding: .2rem 1rem 1rem; margin: 1rem 0; }
 .action { background: #eef6ee; padding: .4rem .7rem; border-radius: 4px; }
 footer { color: #5b6b7b; font-size: .85rem; margin-top: 3rem; }
-@media print { h2 { break-before: page; } .card, table, img { break-inside: avoid; } }
+ol.findings li { margin: .35rem 0; } .src { color: #7a8794; font-size: .8rem; }
+@media print { h2 { break-before: page; } h2.first { break-before: auto; }
+               .card, table, img { break-inside: avoid; } }
 """
 
 
@@ -62,24 +65,65 @@ def _img(path: Path, alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
 
 
+def persona(segment: dict, numbers: dict, lang: str) -> dict:
+    """What the report and the deck say of one segment: size and shares, expected value and
+    audience size (from the value and audiences steps), typical customer (medians), the
+    action and the KPI to watch."""
+    value = {v["segment_id"]: v for v in numbers.get("value", {}).get("segments", [])}
+    audience = {a["segment_id"]: a for a in numbers.get("audiences", {}).get("audiences", [])}
+    v, a = value.get(segment["segment_id"], {}), audience.get(segment["segment_id"], {})
+    f = segment["features"]
+    median = lambda name: (f.get(name) or {}).get("median") or 0.0  # noqa: E731
+    return {
+        "name": segment_name(segment, lang),
+        "action": segment_action(segment, lang),
+        "size": segment["size"],
+        "share_customers": segment["share_customers"],
+        "share_revenue": segment["share_revenue"],
+        "expected_value": v.get("expected_value_12m"),
+        "share_value": v.get("share_expected_value"),
+        "median_alive": v.get("median_probability_alive"),
+        "audience": a.get("customers"),
+        "promotional": a.get("promotional"),
+        "typical": text(lang, "typical_text", recency=median("recency_days"),
+                        frequency=(f.get("frequency") or {}).get("mean") or 0.0,
+                        monetary=median("monetary"), review=median("avg_review_score")),
+        "watch": text(lang, f"watch_{segment.get('key', 'core')}")
+        if f"watch_{segment.get('key')}" in TEXT[lang] else text(lang, "watch_core"),
+    }  # fmt: skip
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
 def build_report(numbers: dict, lang: str = "en") -> str:
-    """The HTML page for the run's ``numbers`` in ``lang``."""
+    """The HTML page for the run's ``numbers`` in ``lang``: the executive summary (findings,
+    segments, cadence and cost) first, the sections, then the appendix (method, candidates,
+    definitions)."""
     run, selection, profiles = numbers["run"], numbers["selection"], numbers["profiles"]
     stability, contract = numbers["stability"], numbers["maintenance"]
     seg, charts = run["segmentation"], numbers["charts"]
     t = lambda key, **kw: text(lang, key, **kw)  # noqa: E731
-    late = run["kpi"]["question_rows"].get("late_recent_orders")
-    sellers = run["kpi"]["question_rows"].get("top_sellers")
+    personas = [persona(s, numbers, lang) for s in profiles["segments"]]
+    cadence = stability["cadence"]
+    findings = numbers.get("findings", [])
     parts = [
         f"<h1>{_e(t('title'))}</h1>",
         f"<p class=subtitle>{_e(t('subtitle', customers=seg['customers'], as_of=seg['as_of']))}</p>",
-        f"<h2>{_e(t('executive_summary'))}</h2><ul>",
-        f"<li>{_e(t('summary_segments', k=seg['k'], algorithm=seg['algorithm'], candidates=len(selection['candidates'])))}</li>",
-        f"<li>{_e(t('summary_cadence', weeks=run['stability']['cadence_weeks']))}</li>",
-        f"<li>{_e(t('summary_kpi', late=late, sellers=sellers))}</li></ul>",
-        _table([t("segment"), t("customers"), t("revenue"), t("action")],
-               [[segment_name(s, lang), percent(s["share_customers"]), percent(s["share_revenue"]),
-                 segment_action(s, lang)] for s in profiles["segments"]], {1, 2}),
+        f"<h2 class=first>{_e(t('executive_summary'))}</h2>",
+        f"<h3>{_e(t('findings_title'))}</h3><ol class=findings>",
+        *(f"<li>{_e(keyed(lang, f))} <span class=src>({_e(t('findings_source'))}: {_e(f['source'])})</span></li>"
+          for f in findings),
+        "</ol>",
+        f"<h3>{_e(t('at_a_glance'))}</h3>",
+        _table([t("segment"), t("customers"), t("revenue"), t("expected_value"), t("audience"), t("action")],
+               [[p["name"], percent(p["share_customers"]), percent(p["share_revenue"]),
+                 _money(p["expected_value"]), "" if p["audience"] is None else f"{p['audience']:,}",
+                 p["action"]] for p in personas], {1, 2, 3, 4}),
+        f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=keyed(lang, cadence['reason_text'])))}</p>",
+        *([f"<p>{_e(t('cost_text', total=contract['yearly_cost']['total'], currency=contract['costs']['currency']))}</p>"]
+          if contract.get("yearly_cost") else []),
         f"<h2>{_e(t('data_quality'))}</h2>",
         f"<p>{_e(t('period', first=run['load']['orders_first_purchase'], last=run['load']['orders_last_purchase']))}</p>",
         _table([t("table"), t("rows_loaded")],
@@ -94,27 +138,25 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         columns, rows = kpi_aggregate(answer)
         parts.append(_table(columns, rows[:10]))
     parts += [
-        f"<h2>{_e(t('method'))}</h2><p>{_e(t('method_text', as_of=seg['as_of']))}</p>",
-        f"<h2>{_e(t('choice_of_k'))}</h2>",
-        f"<h3>{_e(t('rule'))}</h3>",
-        _table(list(selection["rule"]), [list(selection["rule"].values())]),
-        _img(charts["segments"] / "metrics_vs_k.png", t("choice_of_k")),
-        f"<h3>{_e(t('candidates_table'))}</h3>",
-        _table([t("algorithm"), "k", t("silhouette"), "Davies-Bouldin", t("stability"), t("smallest")],
-               [[c["algorithm"], c["n_clusters"], c["silhouette"], c["davies_bouldin"],
-                 c["stability_bootstrap"], c["smallest_share"]] for c in selection["candidates"]],
-               {1, 2, 3, 4, 5}),
         f"<h2>{_e(t('segments_overview'))}</h2>",
         _img(charts["segments"] / "segment_sizes.png", t("segments_overview")),
         _img(charts["segments"] / "profile_heatmap.png", t("profile")),
     ]  # fmt: skip
-    for s in profiles["segments"]:
+    for s, p in zip(profiles["segments"], personas, strict=True):
         traits = sorted(s["features"].items(), key=lambda kv: -abs(kv[1]["z"] or 0.0))[:6]
+        value = (
+            ""
+            if p["expected_value"] is None
+            else f" · {_e(t('expected_value'))}: {_money(p['expected_value'])}"
+        )
+        audience = "" if p["audience"] is None else f" · {_e(t('audience'))}: {p['audience']:,}"
         parts.append(
-            f"<div class=card><h3>{_e(segment_name(s, lang))}</h3>"
-            f"<p>{_e(t('customers'))}: {s['size']:,} ({percent(s['share_customers'])}) · "
-            f"{_e(t('revenue'))}: {percent(s['share_revenue'])}</p>"
-            f"<p class=action><b>{_e(t('action'))}:</b> {_e(segment_action(s, lang))}</p>"
+            f"<div class=card><h3>{_e(p['name'])}</h3>"
+            f"<p>{_e(t('customers'))}: {p['size']:,} ({percent(p['share_customers'])}) · "
+            f"{_e(t('revenue'))}: {percent(p['share_revenue'])}{value}{audience}</p>"
+            f"<p>{_e(t('typical_customer'))}: {_e(p['typical'])}</p>"
+            f"<p class=action><b>{_e(t('action'))}:</b> {_e(p['action'])}<br>"
+            f"<b>{_e(t('kpi_to_watch'))}:</b> {_e(p['watch'])}</p>"
             + _table([t("feature"), t("mean"), t("lift")],
                      [[f, v["mean"], v["lift"]] for f, v in traits], {1, 2})
             + "</div>"
@@ -136,7 +178,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
                 for o in validation["origins"]], set(range(1, 2 + len(kinds)))),
         _img(charts["validation"] / "validation.png", t("validation")),
     ]  # fmt: skip
-    cadence = stability["cadence"]
+    parts += _value_section(numbers, personas, t)
     parts += [
         f"<h2>{_e(t('stability_cadence'))}</h2>",
         f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=keyed(lang, cadence['reason_text'])))}</p>",
@@ -157,7 +199,18 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         + "".join(f"<li>{_e(keyed(lang, x))}</li>" for x in contract["triggers_text"]) + "</ul>",
         f"<h3>{_e(t('calendar'))}</h3>",
         _table([t("date"), t("task")], [[r["date"], t(r["task_key"])] for r in contract["calendar"]]),
-        f"<h2>{_e(t('appendix'))}</h2><p>{_e(t('definitions'))}</p>",
+        f"<h2>{_e(t('appendix_method'))}</h2>",
+        f"<h3>{_e(t('method'))}</h3><p>{_e(t('method_text', as_of=seg['as_of']))}</p>",
+        f"<p>{_e(t('summary_segments', k=seg['k'], algorithm=seg['algorithm'], candidates=len(selection['candidates'])))}</p>",
+        f"<h3>{_e(t('rule'))}</h3>",
+        _table(list(selection["rule"]), [list(selection["rule"].values())]),
+        _img(charts["segments"] / "metrics_vs_k.png", t("choice_of_k")),
+        f"<h3>{_e(t('candidates_table'))}</h3>",
+        _table([t("algorithm"), "k", t("silhouette"), "Davies-Bouldin", t("stability"), t("smallest")],
+               [[c["algorithm"], c["n_clusters"], c["silhouette"], c["davies_bouldin"],
+                 c["stability_bootstrap"], c["smallest_share"]] for c in selection["candidates"]],
+               {1, 2, 3, 4, 5}),
+        f"<h3>{_e(t('appendix'))}</h3><p>{_e(t('definitions'))}</p>",
         f"<footer>{_e(t('generated', version=__version__))}</footer>",
     ]  # fmt: skip
     body = "\n".join(p for p in parts if p)
@@ -165,3 +218,59 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{_e(t('title'))}</title><style>{CSS}</style></head><body>\n{body}\n</body></html>\n"
     )
+
+
+def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:
+    """Lifetime value (per segment, the out-of-time check, the calibration chart) and the
+    campaign audiences."""
+    value, audiences = numbers.get("value"), numbers.get("audiences")
+    parts: list[str] = []
+    if value:
+        parts += [
+            f"<h2>{_e(t('value_section'))}</h2>",
+            f"<p>{_e(t('value_text', as_of=value['as_of'], repeat=value['repeat_customers'], customers=value['customers'], occasions=value['expected_occasions_365d'], value=value['expected_value_12m']))}</p>",
+            _table([t("segment"), t("customers"), t("expected_value"), t("share_value"), t("median_alive")],
+                   [[p["name"], f"{p['size']:,}", _money(p["expected_value"]),
+                     "" if p["share_value"] is None else percent(p["share_value"]),
+                     "" if p["median_alive"] is None else f"{p['median_alive']:.2f}"]
+                    for p in personas], {1, 2, 3, 4}),
+            f"<p>{_e(t('value_check'))}</p>",
+            _table([t("origin"), t("customers"), t("actual"), t("forecast"), t("naive"),
+                    f"{t('mae_word')}: {t('forecast')}", f"{t('mae_word')}: {t('naive')}"],
+                   [[o["origin"][:10], f"{o['customers']:,}", o["actual_occasions"],
+                     f"{o['predicted_occasions']:.0f}", f"{o['naive_occasions']:.0f}",
+                     o["mae_bgnbd"], o["mae_naive"]] for o in value["out_of_time"]["origins"]],
+                   {1, 2, 3, 4, 5, 6}),
+            _img(numbers["charts"]["value"] / "calibration.png", t("value_section")),
+        ]  # fmt: skip
+    if audiences:
+        names = {
+            s["segment_id"]: p["name"]
+            for s, p in zip(numbers["profiles"]["segments"], personas, strict=True)
+        }
+        rows = [
+            [
+                names.get(a["segment_id"], a["segment_name"]),
+                a["file"],
+                f"{a['customers']:,}",
+                _money(a["expected_value_12m"]),
+                t("yes") if a["promotional"] else t("no"),
+            ]
+            for a in audiences["audiences"]
+        ]
+        sup = audiences["suppressed"]
+        rows.append(
+            [
+                t("suppressed_list"),
+                sup["file"],
+                f"{sup['customers']:,}",
+                _money(sup["expected_value_12m"]),
+                t("no"),
+            ]
+        )
+        parts += [
+            f"<h2>{_e(t('audiences_section'))}</h2>",
+            f"<p>{_e(t('audiences_text', as_of=audiences['as_of'], days=audiences['suppression_days']))}</p>",
+            _table([t("segment"), "file", t("customers"), t("expected_value"), t("promotional")], rows, {2, 3}),
+        ]  # fmt: skip
+    return parts

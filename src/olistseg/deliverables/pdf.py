@@ -1,0 +1,54 @@
+"""``report.pdf``: the report printed by headless Chromium (no network, no Python dependency).
+
+Chromium is found as ``$OLISTSEG_CHROMIUM``, ``chromium`` or ``chromium-browser`` on the PATH.
+Without one the PDF is skipped with a warning that says how to get it: the HTML report is the
+deliverable, the PDF a print of it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
+from pathlib import Path
+
+from olistseg.atomic import atomic_path
+from olistseg.errors import OlistsegWarning
+
+
+def chromium() -> str | None:
+    """The Chromium executable, or None."""
+    named = os.environ.get("OLISTSEG_CHROMIUM")
+    if named:
+        return named
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def print_pdf(html_file: Path, pdf_file: Path, timeout_s: int = 120) -> Path | None:
+    """Print ``html_file`` to ``pdf_file`` (A4, backgrounds, no header or footer); returns the
+    path, or None (with an :class:`OlistsegWarning`) when Chromium is missing or fails."""
+    browser = chromium()
+    if browser is None:
+        warnings.warn("report.pdf skipped: no Chromium found (apt-get install chromium, or set "
+                      "OLISTSEG_CHROMIUM); report.html has the same content.", OlistsegWarning,
+                      stacklevel=2)  # fmt: skip
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        printed = Path(scratch) / "report.pdf"
+        command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                   f"--user-data-dir={scratch}/profile", "--no-pdf-header-footer",
+                   f"--print-to-pdf={printed}", html_file.resolve().as_uri()]  # fmt: skip
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+            error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            done, error = None, str(exc)
+        if done is None or done.returncode != 0 or not printed.is_file():
+            warnings.warn(f"report.pdf skipped: Chromium failed ({error}).", OlistsegWarning,
+                          stacklevel=2)  # fmt: skip
+            return None
+        with atomic_path(pdf_file) as tmp:
+            shutil.copyfile(printed, tmp)
+    return pdf_file
