@@ -30,7 +30,22 @@ import pandas as pd
 RUN = Path(os.environ.get("OLISTSEG_RUN", "out"))
 run = json.loads((RUN / "run.json").read_text())
 con = duckdb.connect(run["warehouse"], read_only=True)
-print(f"run folder: {os.environ.get('OLISTSEG_RUN_NAME', RUN.name)}; olistseg {run['olistseg_version']}; data: {Path(run['data']).name}")
+print(
+    f"run folder: {os.environ.get('OLISTSEG_RUN_NAME', RUN.name)}; olistseg {run['olistseg_version']}; data: {Path(run['data']).name}"
+)
+
+# %% [markdown]
+# ## What the data says
+# The run's findings step turns the KPI answers, segments, validation, lifetime value and
+# cadence into ranked sentences by explicit rules; each names its source and its threshold. The
+# report and the deck show the same list.
+
+# %%
+findings = json.loads((RUN / "findings.json").read_text())["findings"]
+from olistseg.i18n import keyed
+
+for f in findings:
+    print(f"{f['rank']}. {keyed(run['lang'], f)}  [{f['source']}; {f['threshold']}]")
 
 # %% [markdown]
 # ## 1. Data overview and quality
@@ -171,6 +186,106 @@ pd.DataFrame(selection["candidates"])[
 print(selection["why_not_highest_silhouette"])
 
 # %% [markdown]
+# ### 5a. Feature distributions after preprocessing
+# The model sees the preset's features after the product's own preprocessing
+# (`olistseg.models.preprocessing`): log of skewed counts and amounts, medians for missing
+# reviews, standardisation. Most customers bought once, so `frequency` is nearly constant:
+# the segments are shaped by recency, spend, satisfaction, delivery and installments.
+
+# %%
+from olistseg.models.preprocessing import make_preprocessor, model_input
+
+preset = selection["preset"]
+X = make_preprocessor(preset).fit_transform(model_input(features, preset))
+columns = list(model_input(features, preset).columns)
+scaled = pd.DataFrame(X, columns=columns)
+sample = scaled.sample(min(len(scaled), 4_800 // len(columns)), random_state=0)
+alt.Chart(sample.melt(var_name="feature", value_name="z")).mark_bar().encode(
+    x=alt.X("z:Q", bin=alt.Bin(maxbins=30)), y="count()", facet=alt.Facet("feature:N", columns=4)
+).properties(width=150, height=90)
+
+# %% [markdown]
+# ### 5b. k-means: elbow and silhouette by k
+# Inertia falls with every k (the elbow is soft); the exact silhouette (the product's own
+# kernel, from `selection.json`) shows how separated each k-means solution is.
+
+# %%
+from sklearn.cluster import KMeans
+
+candidates = pd.DataFrame(selection["candidates"])
+kmeans = candidates[candidates["algorithm"] == "kmeans"].sort_values("k")
+kmeans = kmeans.assign(
+    inertia=[KMeans(int(k), n_init=4, random_state=selection.get("seed", 42)).fit(X).inertia_
+             for k in kmeans["k"]]
+)  # fmt: skip
+alt.hconcat(
+    alt.Chart(kmeans)
+    .mark_line(point=True)
+    .encode(x="k:O", y="inertia:Q")
+    .properties(title="elbow"),
+    alt.Chart(kmeans)
+    .mark_line(point=True)
+    .encode(x="k:O", y="silhouette:Q")
+    .properties(title="silhouette"),
+)
+
+# %% [markdown]
+# ### 5c. DBSCAN: the k-distance knee and what it finds
+# DBSCAN's eps is the knee of the sorted distance to the `2 x features`-th neighbour
+# (`olistseg.models.candidates.knee_eps`). On this data it finds one dense mass of one-time
+# buyers and labels the rest noise or tiny groups: no segment a campaign can use, so the
+# selection rule (largest segment, noise, number of segments) leaves it out.
+
+# %%
+from sklearn.neighbors import NearestNeighbors
+
+from olistseg.models.candidates import knee_eps
+
+points = X[pd.Series(range(len(X))).sample(min(len(X), 4_000), random_state=0).to_numpy()]
+min_samples = 2 * X.shape[1]
+distances = NearestNeighbors(n_neighbors=min_samples).fit(points).kneighbors(points)[0][:, -1]
+eps = knee_eps(points, min_samples)
+curve = pd.DataFrame({"rank": range(len(distances)), "distance": sorted(distances)})
+print(f"eps at the knee: {eps:.3f}")
+dbscan = candidates[candidates["algorithm"].isin(["dbscan", "hdbscan"])]
+print(
+    dbscan[
+        ["algorithm", "n_clusters", "noise_share", "largest_share", "silhouette", "criteria"]
+    ].to_string()
+)
+alt.Chart(curve).mark_line().encode(x="rank:Q", y="distance:Q") + alt.Chart(
+    pd.DataFrame({"eps": [eps]})
+).mark_rule(color="red").encode(y="eps:Q")
+
+# %% [markdown]
+# ### 5d. Gaussian mixtures: BIC by k
+# Lower BIC is better. BIC keeps falling with k on a large population, so it cannot pick k on
+# its own; it is reported, and the selection weighs separation and out-of-time value instead.
+
+# %%
+gmm = candidates[candidates["algorithm"].str.startswith("gmm")].sort_values(["algorithm", "k"])
+alt.Chart(gmm).mark_line(point=True).encode(x="k:O", y=alt.Y("bic:Q", scale=alt.Scale(zero=False)),
+                                            color="algorithm:N")  # fmt: skip
+
+# %% [markdown]
+# ### 5e. The trade-off the selection made
+# Eligible candidates meet every business criterion (4 to 8 segments, largest at most 40%,
+# smallest at least 1%, stable, reproducible, little noise, distinct actions); among them the
+# score weighs separation and out-of-time value equally.
+
+# %%
+eligible = candidates[
+    candidates["criteria"].apply(lambda c: all(c.values()) if isinstance(c, dict) else False)
+]
+print(f"{len(eligible)} of {len(candidates)} candidates are eligible")
+alt.Chart(candidates).mark_circle(size=80).encode(
+    x=alt.X("silhouette:Q"),
+    y=alt.Y("largest_share:Q", axis=alt.Axis(format="%")),
+    color="algorithm:N",
+    tooltip=["algorithm", "k", "silhouette", "largest_share", "oot_auc"],
+)
+
+# %% [markdown]
 # ## 6. The segments and their profiles
 # Names and actions come from explicit rules on each segment's profile (z-scores against the
 # population).
@@ -193,6 +308,14 @@ pd.DataFrame({s["name"]: {f: v["lift"] for f, v in s["features"].items()} for s 
 )
 
 # %% [markdown]
+# A projection of the segments (t-SNE of a sample of customers, computed by the segment step).
+
+# %%
+from IPython.display import Image
+
+Image(filename=str(RUN / "segments" / "charts" / "projection.png"), width=640)
+
+# %% [markdown]
 # ## 6b. Do the segments predict what customers do next?
 # At origins every 3 months the chosen configuration is fitted on the features as of the origin
 # only; the segments are then compared with who bought again (a new purchase occasion) over the
@@ -205,18 +328,54 @@ for finding in validation["summary"]["findings"]:
     print("-", finding)
 pd.DataFrame(
     [
-        {"origin": o["origin"][:10], "customers": o["customers"],
-         "repurchase_rate": o["repurchase_rate"],
-         **{f"auc_{k}": o[k]["auc"] for k in ("chosen", "rfm", "random", "highest_silhouette") if k in o}}
+        {
+            "origin": o["origin"][:10],
+            "customers": o["customers"],
+            "repurchase_rate": o["repurchase_rate"],
+            **{
+                f"auc_{k}": o[k]["auc"]
+                for k in ("chosen", "rfm", "random", "highest_silhouette")
+                if k in o
+            },
+        }
         for o in validation["origins"]
     ]
 )
 
 # %%
 pd.DataFrame(
-    [{"origin": o["origin"][:10], **{s["name"]: s["repurchase_lift"] for s in o["chosen"]["segments"]}}
-     for o in validation["origins"]]
+    [
+        {
+            "origin": o["origin"][:10],
+            **{s["name"]: s["repurchase_lift"] for s in o["chosen"]["segments"]},
+        }
+        for o in validation["origins"]
+    ]
 ).set_index("origin")
+
+# %% [markdown]
+# ## 6c. What customers are worth, and the campaign audiences
+# BG/NBD and Gamma-Gamma (pymc-marketing, MAP) on purchase occasions; checked out of time
+# against each customer's past rate. Then one audience per segment, with the suppression rules.
+
+# %%
+value = json.loads((RUN / "value" / "value.json").read_text())
+print(f"{value['repeat_customers']:,} of {value['customers']:,} customers bought more than once;"
+      f" expected value of the next 12 months: {value['expected_value_12m']:,.0f} BRL")  # fmt: skip
+pd.DataFrame(value["segments"])[["segment_name", "customers", "expected_value_12m",
+                                 "share_expected_value", "median_probability_alive"]]  # fmt: skip
+
+# %%
+pd.DataFrame([{k: o[k] for k in ("origin", "customers", "actual_occasions", "predicted_occasions",
+                                 "naive_occasions", "mae_bgnbd", "mae_naive", "mae_zero")}
+              for o in value["out_of_time"]["origins"]])  # fmt: skip
+
+# %%
+audiences = json.loads((RUN / "audiences" / "audiences.json").read_text())
+print(audiences["rules"])
+pd.DataFrame(audiences["audiences"])[
+    ["segment_name", "customers", "expected_value_12m", "promotional"]
+]
 
 # %% [markdown]
 # ## 7. Stability over time and the retrain cadence

@@ -7,24 +7,52 @@ import html
 import json
 import re
 import shutil
+import subprocess
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from pptx import Presentation
 from typer.testing import CliRunner
 
 from olistseg import cli as cli_module
 from olistseg import pipeline
 from olistseg.deliverables.collect import run_numbers
-from olistseg.deliverables.deck import build_deck
+from olistseg.deliverables.deck import build_deck, overflowing
 from olistseg.deliverables.report import build_report
-from olistseg.i18n import TEXT, segment_name
+from olistseg.i18n import TEXT, keyed, segment_name
 
+from .conftest import missing_prerequisite
 from .test_dashboard_browser import ARTIFACTS, browser_page, require_chromium
 
-SECTION_KEYS = ("executive_summary", "data_quality", "cx_findings", "method", "choice_of_k",
-                "segments_overview", "stability_cadence", "maintenance", "appendix")  # fmt: skip
+#: The report's sections, in their order: the executive summary first, the appendix last.
+SECTION_KEYS = ("executive_summary", "data_quality", "cx_findings", "segments_overview",
+                "validation", "value_section", "audiences_section", "stability_cadence",
+                "maintenance", "appendix_method")  # fmt: skip
+
+
+def slide_title(slide: object) -> str:
+    """The text in the title band (the first text box of the slide)."""
+    return next(
+        sh.text_frame.text for sh in slide.shapes if sh.has_text_frame and sh.text_frame.text
+    )
+
+
+def slide_text(slide: object) -> str:
+    """Every text of the slide: text boxes and table cells."""
+    parts = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+    for sh in slide.shapes:
+        if sh.has_table:
+            parts += [cell.text for row in sh.table.rows for cell in row.cells]
+    return " ".join(parts)
+
+
+def main_slides(deck: Presentation, lang: str = "en") -> list:
+    slides = list(deck.slides)
+    appendix = next(i for i, s in enumerate(slides) if slide_title(s) == TEXT[lang]["d_appendix"])
+    return slides[:appendix]
 
 
 def test_run_writes_every_deliverable_from_run_json(run_out):
@@ -43,39 +71,93 @@ def test_run_writes_every_deliverable_from_run_json(run_out):
 def test_report_is_offline_complete_and_renders_in_chromium(run_out):
     page_html = (run_out / "report.html").read_text()
     assert "http://" not in page_html and "https://" not in page_html
-    for key in SECTION_KEYS:
-        assert f"<h2>{html.escape(TEXT['en'][key])}</h2>" in page_html
+    positions = [
+        page_html.index(f"<h2>{html.escape(TEXT['en'][key])}</h2>") for key in SECTION_KEYS
+    ]
+    assert positions == sorted(positions)  # executive summary first, appendix last
     run = json.loads((run_out / "run.json").read_text())
+    summary = page_html[positions[0] : positions[1]]
+    findings = json.loads((run_out / "findings.json").read_text())["findings"]
+    assert findings and all(html.escape(keyed("en", f)) in summary for f in findings)
     for s in run["segmentation"]["segments"]:
-        assert html.escape(s["name"]) in page_html and f"{s['share_customers']:.1%}" in page_html
+        assert html.escape(s["name"]) in summary and f"{s['share_customers']:.1%}" in summary
+    assert f"{run['stability']['cadence_weeks']:g} weeks" in summary
     require_chromium()
+    pdf = run_out / "report.pdf"
+    assert run["deliverables"]["report_pdf"] == "report.pdf" and pdf.read_bytes()[:5] == b"%PDF-"
+    assert pdf.stat().st_size > 100_000  # the charts are in it
     viewport = {"width": 1200, "height": 900}
     with browser_page(viewport, ("file:", "data:", "blob:")) as (page, errors, requests):
         page.goto((run_out / "report.html").as_uri())
-        assert page.locator("img").count() >= 5
+        assert page.locator("img").count() >= 6
         assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     assert not errors and not requests, (errors, requests)
 
 
-def test_deck_numbers_equal_run_json(run_out):
+def test_deck_is_designed_and_its_numbers_equal_run_json(run_out):
     run = json.loads((run_out / "run.json").read_text())
-    deck = Presentation(str(run_out / "deck.pptx"))
-    slides = list(deck.slides)
-    assert 10 <= len(slides) <= 15
+    path = run_out / "deck.pptx"
+    deck = Presentation(str(path))
+    slides, main = list(deck.slides), main_slides(deck)
+    assert 10 <= len(main) <= 15 and len(slides) - len(main) >= 4  # main part + appendix
     assert all(s.has_notes_slide and s.notes_slide.notes_text_frame.text.strip() for s in slides)
-    titles = {s.shapes.title.text: s for s in slides if s.shapes.title is not None}
+    for number, slide in enumerate(slides[1:], start=2):  # every content slide: chart or table
+        assert any(sh.has_chart or sh.has_table for sh in slide.shapes), number
+        assert str(number) in [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+    assert overflowing(path) == []
+    titles = [slide_title(s) for s in slides]
     for segment in run["segmentation"]["segments"]:
-        slide = next(s for t, s in titles.items() if segment["name"] in t.split(" / "))
-        body = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+        slide = next(
+            s for s, t in zip(slides, titles, strict=True) if t.startswith(f"{segment['name']}:")
+        )
+        body = slide_text(slide)
         assert f"{segment['share_customers']:.1%}" in body
         assert f"{segment['share_revenue']:.1%}" in body
         assert segment["action"] in body
+        value = next(
+            v for v in run["value"]["segments"] if v["segment_id"] == segment["segment_id"]
+        )
+        assert f"{value['expected_value_12m']:,.0f}" in body
+        audience = next(
+            a for a in run["audiences"]["audiences"] if a["segment_id"] == segment["segment_id"]
+        )
+        assert f"{audience['customers']:,}" in body
+    auc = json.loads((run_out / "validation" / "validation.json").read_text())["summary"][
+        "median_auc"
+    ]
+    assert any(f"AUC {auc['chosen']}" in t and str(auc["rfm"]) in t for t in titles)
+    assert any(f"{run['stability']['cadence_weeks']:g} weeks" in t for t in titles)
     charts = [sh.chart for s in slides for sh in s.shapes if sh.has_chart]
-    assert len(charts) == 3  # segment sizes, the validation and the stability curve, all native
-    sizes = list(charts[0].plots[0].series[0].values)
+    assert len(charts) >= 6  # lateness, trend, segments, validation, stability, value check
+    overview = next(sh.chart for s in slides for sh in s.shapes
+                    if sh.has_chart and len(list(sh.chart.plots[0].categories)) == run["segmentation"]["k"])  # fmt: skip
     expected = [round(s["share_customers"], 4) for s in run["segmentation"]["segments"]]
-    assert sizes == pytest.approx(expected)
+    assert list(overview.plots[0].series[0].values) == pytest.approx(expected)
+
+
+def test_deck_renders_with_libreoffice(run_out, tmp_path):
+    """Rendered as a user sees it: LibreOffice prints every slide, each PNG has content."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        missing_prerequisite("LibreOffice is not installed (apt-get install libreoffice-impress)")
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        missing_prerequisite("pdftoppm is not installed (apt-get install poppler-utils)")
+    done = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(run_out / "deck.pptx")],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0 and (tmp_path / "deck.pdf").is_file(), done.stderr
+    folder = ARTIFACTS / "deck"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    subprocess.run([pdftoppm, "-r", "40", "-png", str(tmp_path / "deck.pdf"), str(folder / "slide")],
+                   check=True, timeout=300)  # fmt: skip
+    pages = sorted(folder.glob("slide-*.png"))
+    assert len(pages) == len(Presentation(str(run_out / "deck.pptx")).slides)
+    for page in pages:
+        image = np.asarray(Image.open(page).convert("RGB"))
+        assert len(np.unique(image.reshape(-1, 3), axis=0)) > 20, page.name
 
 
 def test_notebook_executed_without_errors(run_out):
@@ -98,10 +180,10 @@ def test_french_report_and_deck(run_out, tmp_path):
     for segment in numbers["profiles"]["segments"]:
         assert html.escape(segment_name(segment, "fr")) in page_html
     deck = Presentation(str(build_deck(numbers, tmp_path / "deck_fr.pptx", "fr")))
-    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
-    assert (
-        TEXT["fr"]["segments_overview"] in titles and TEXT["en"]["segments_overview"] not in titles
-    )
+    titles = [slide_title(s) for s in deck.slides]
+    assert TEXT["fr"]["d_appendix"] in titles and TEXT["en"]["d_appendix"] not in titles
+    assert any(t.startswith(segment_name(numbers["profiles"]["segments"][0], "fr")) for t in titles)
+    assert overflowing(tmp_path / "deck_fr.pptx") == []
 
 
 def test_a_failed_step_keeps_the_previous_outputs_and_no_partial_folder(

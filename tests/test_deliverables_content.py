@@ -102,7 +102,7 @@ def test_report_sections_carry_their_numbers(run_out):
     cadence = section("stability_cadence")
     weeks = stability["cadence"]["weeks"]
     assert f"{weeks:g}" in cadence and str(stability["baseline_noise"]["median"]) in cadence
-    choice = section("choice_of_k")
+    choice = section("appendix_method")
     assert len(re.findall(r"<tr>", choice)) >= len(
         json.loads((run_out / "segments" / "selection.json").read_text())["candidates"]
     )

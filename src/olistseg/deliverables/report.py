@@ -38,7 +38,7 @@ img { max-width: 100%; height: auto; margin: .5rem 0; }
 .action { background: #eef6ee; padding: .4rem .7rem; border-radius: 4px; }
 footer { color: #5b6b7b; font-size: .85rem; margin-top: 3rem; }
 ol.findings li { margin: .35rem 0; } .src { color: #7a8794; font-size: .8rem; }
-@media print { h2 { break-before: page; } h2.first { break-before: auto; }
+@media print { h2 { break-before: page; } h2:first-of-type { break-before: auto; }
                .card, table, img { break-inside: avoid; } }
 """
 
@@ -111,7 +111,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
     parts = [
         f"<h1>{_e(t('title'))}</h1>",
         f"<p class=subtitle>{_e(t('subtitle', customers=seg['customers'], as_of=seg['as_of']))}</p>",
-        f"<h2 class=first>{_e(t('executive_summary'))}</h2>",
+        f"<h2>{_e(t('executive_summary'))}</h2>",
         f"<h3>{_e(t('findings_title'))}</h3><ol class=findings>",
         *(f"<li>{_e(keyed(lang, f))} <span class=src>({_e(t('findings_source'))}: {_e(f['source'])})</span></li>"
           for f in findings),
