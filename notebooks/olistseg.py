@@ -360,15 +360,20 @@ pd.DataFrame(
 
 # %%
 value = json.loads((RUN / "value" / "value.json").read_text())
-print(f"{value['repeat_customers']:,} of {value['customers']:,} customers bought more than once;"
-      f" expected value of the next 12 months: {value['expected_value_12m']:,.0f} BRL")  # fmt: skip
-pd.DataFrame(value["segments"])[["segment_name", "customers", "expected_value_12m",
-                                 "share_expected_value", "median_probability_alive"]]  # fmt: skip
+if value.get("skipped"):
+    print("lifetime value left out:", value["skipped"])
+else:
+    print(f"{value['repeat_customers']:,} of {value['customers']:,} customers bought more than "
+          f"once; expected value of the next 12 months: {value['expected_value_12m']:,.0f} BRL")  # fmt: skip
+    display(pd.DataFrame(value["segments"])[["segment_name", "customers", "expected_value_12m",
+                                             "share_expected_value", "median_probability_alive"]])  # fmt: skip
 
 # %%
 pd.DataFrame([{k: o[k] for k in ("origin", "customers", "actual_occasions", "predicted_occasions",
                                  "naive_occasions", "mae_bgnbd", "mae_naive", "mae_zero")}
-              for o in value["out_of_time"]["origins"]])  # fmt: skip
+              for o in value["out_of_time"]["origins"]], columns=["origin", "customers",
+              "actual_occasions", "predicted_occasions", "naive_occasions", "mae_bgnbd",
+              "mae_naive", "mae_zero"])  # fmt: skip
 
 # %%
 audiences = json.loads((RUN / "audiences" / "audiences.json").read_text())

@@ -225,7 +225,10 @@ def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:
     campaign audiences."""
     value, audiences = numbers.get("value"), numbers.get("audiences")
     parts: list[str] = []
-    if value:
+    if value and value.get("skipped"):
+        parts += [f"<h2>{_e(t('value_section'))}</h2>",
+                  f"<p>{_e(t('value_skipped', reason=value['skipped']))}</p>"]  # fmt: skip
+    elif value:
         parts += [
             f"<h2>{_e(t('value_section'))}</h2>",
             f"<p>{_e(t('value_text', as_of=value['as_of'], repeat=value['repeat_customers'], customers=value['customers'], occasions=value['expected_occasions_365d'], value=value['expected_value_12m']))}</p>",

@@ -22,7 +22,14 @@ import pandas as pd
 
 from olistseg.features.build import customer_features
 from olistseg.features.outcomes import customer_outcomes
-from olistseg.value.clv import CustomerValue, clv_summary, map_values, occasion_log, quiet_pymc
+from olistseg.value.clv import (
+    CustomerValue,
+    TooFewRepeatCustomers,
+    clv_summary,
+    map_values,
+    occasion_log,
+    quiet_pymc,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -103,16 +110,23 @@ def check_forecasts(
     for i, window in enumerate(windows):
         if progress:
             progress("lifetime value: out-of-time check", i, len(windows))
-        frame = forecast_at(con, window)
+        try:
+            frame = forecast_at(con, window)
+        except TooFewRepeatCustomers as exc:
+            origins.append({**window.to_dict(), "skipped": str(exc)})
+            continue
         origins.append({**window.to_dict(), "horizon_days": (window.end - window.origin).days,
                         "fit_seconds": frame.attrs["fit_seconds"],
                         "parameters": frame.attrs["parameters"], **score_forecast(frame)})  # fmt: skip
+    skipped = [o for o in origins if "skipped" in o]
+    origins = [o for o in origins if "skipped" not in o]
     if not origins:
-        return {"origins": [], "median": None}
+        return {"origins": [], "origins_skipped": skipped, "median": None}
     ordered = sorted(origins, key=lambda o: o["mae_naive"] - o["mae_bgnbd"])
     median = ordered[(len(ordered) - 1) // 2]  # the lower median: the verdict is not flattered
     return {
         "origins": origins,
+        "origins_skipped": skipped,
         "median": {
             k: median[k] for k in ("origin", "mae_bgnbd", "mae_naive", "mae_zero", "beats_naive")
         },

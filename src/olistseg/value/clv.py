@@ -39,6 +39,10 @@ VALUE_MONTHS = 12
 #: Monthly discount rate of the expected value; 0 = undiscounted (stated in the outputs).
 DISCOUNT_RATE = 0.0
 
+#: Below this many repeat customers BG/NBD is not fitted (its repeat-rate parameters would rest
+#: on a handful of people): the value columns are then missing, and the outputs say why.
+MIN_REPEAT_CUSTOMERS = 10
+
 #: The per-customer columns ``CustomerValue.predict`` returns.
 VALUE_COLUMNS = (
     "probability_alive", "expected_occasions_90d", "expected_occasions_180d",
@@ -103,6 +107,10 @@ def clv_summary(
     return summary
 
 
+class TooFewRepeatCustomers(ValueError):
+    """The data has too few repeat customers for BG/NBD (see :data:`MIN_REPEAT_CUSTOMERS`)."""
+
+
 @dataclass
 class FitInfo:
     """What a fit saw: customers, repeat customers, the fitted parameters and seconds."""
@@ -134,8 +142,12 @@ class CustomerValue:
         clv = _import_clv()
         started = time.perf_counter()
         data = summary.reset_index().rename(columns={"customer_unique_id": "customer_id"})
-        if len(data) < 2 or (data["frequency"] > 0).sum() < 2:
-            raise ValueError("too few repeat customers to fit BG/NBD (need at least 2)")
+        repeat = int((data["frequency"] > 0).sum())
+        if repeat < MIN_REPEAT_CUSTOMERS:
+            raise TooFewRepeatCustomers(
+                f"{repeat} repeat customers: too few to fit BG/NBD (at least "
+                f"{MIN_REPEAT_CUSTOMERS}); lifetime value is left out"
+            )
         with quiet_pymc():
             self.bg_ = clv.BetaGeoModel()
             self.bg_.fit(data=data[["customer_id", "frequency", "recency", "T"]], method="map",

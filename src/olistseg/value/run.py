@@ -33,6 +33,7 @@ from olistseg.value.clv import (
     VALUE_COLUMNS,
     VALUE_MONTHS,
     CustomerValue,
+    TooFewRepeatCustomers,
     clv_summary,
     occasion_log,
 )
@@ -47,16 +48,25 @@ if TYPE_CHECKING:
 
 def score_value(
     con: duckdb.DuckDBPyConnection, model_dir: Path, as_of: dt.datetime | None = None
-) -> tuple[pd.DataFrame, CustomerValue, dt.datetime, Segmenter]:
+) -> tuple[pd.DataFrame, CustomerValue | None, dt.datetime, Segmenter]:
     """Every customer known at ``as_of``: segment (the saved model, no refit) and lifetime
-    value (BG/NBD + Gamma-Gamma fitted at ``as_of``). Indexed by ``customer_unique_id``."""
+    value (BG/NBD + Gamma-Gamma fitted at ``as_of``). Indexed by ``customer_unique_id``.
+
+    With too few repeat customers the value columns are NaN, the model is None and
+    ``table.attrs["skipped"]`` says why."""
     segmenter = Segmenter.load(model_dir)
     features, as_of = features_as_of(con, as_of)
     labels = segmenter.predict(features)
     summary = clv_summary(occasion_log(con, as_of), as_of, features.index)
-    model = CustomerValue().fit(summary)
     table = pd.DataFrame({"segment_id": labels}, index=features.index)
     table["segment_name"] = table["segment_id"].map(segmenter.names_["segment_name"])
+    try:
+        model = CustomerValue().fit(summary)
+    except TooFewRepeatCustomers as exc:
+        for column in VALUE_COLUMNS:
+            table[column] = float("nan")
+        table.attrs["skipped"] = str(exc)
+        return table, None, as_of, segmenter
     table = table.join(model.predict(summary), how="left")
     return table, model, as_of, segmenter
 
@@ -64,6 +74,8 @@ def score_value(
 def segment_value(table: pd.DataFrame, names: pd.DataFrame) -> list[dict]:
     """Per segment: customers, the sum and median expected value, median probability alive,
     expected occasions in a year, and the share of all expected value."""
+    if table["expected_value_12m"].isna().all():
+        return []
     total = float(table["expected_value_12m"].sum())
     rows = []
     for segment_id, group in table.groupby("segment_id", sort=True):
@@ -81,6 +93,16 @@ def segment_value(table: pd.DataFrame, names: pd.DataFrame) -> list[dict]:
             "expected_occasions_365d": round(float(group["expected_occasions_365d"].sum()), 1),
         })  # fmt: skip
     return rows
+
+
+def _parameters(info: object | None) -> dict | None:
+    if info is None:
+        return None
+    return {"bg_nbd": info.bg_nbd, "gamma_gamma": info.gamma_gamma}
+
+
+def _total(values: pd.Series, digits: int) -> float | None:
+    return None if values.isna().all() else round(float(values.sum()), digits)
 
 
 def calibration_chart(check: dict) -> alt.LayerChart:
@@ -129,19 +151,20 @@ def run_value(
         table.reset_index().to_parquet(tmp, index=False)
     if check["origins"]:
         save_chart(calibration_chart(check), folder / "charts", "calibration")
-    info = model.info_
+    info = model.info_ if model is not None else None
     payload = {
         "as_of": as_of.isoformat(sep=" "),
+        "skipped": table.attrs.get("skipped"),
         "method": "BG/NBD (pymc-marketing BetaGeoModel) and Gamma-Gamma, MAP, default priors",
         "unit": "purchase occasions (orders within 24 hours are one)",
         "horizons_days": list(HORIZONS_DAYS),
         "value_months": VALUE_MONTHS,
         "discount_rate_monthly": DISCOUNT_RATE,
-        "customers": info.customers,
-        "repeat_customers": info.repeat_customers,
-        "parameters": {"bg_nbd": info.bg_nbd, "gamma_gamma": info.gamma_gamma},
-        "expected_occasions_365d": round(float(table["expected_occasions_365d"].sum()), 1),
-        "expected_value_12m": round(float(table["expected_value_12m"].sum()), 2),
+        "customers": len(table),
+        "repeat_customers": None if info is None else info.repeat_customers,
+        "parameters": _parameters(info),
+        "expected_occasions_365d": _total(table["expected_occasions_365d"], 1),
+        "expected_value_12m": _total(table["expected_value_12m"], 2),
         "segments": segment_value(table, segmenter.names_),
         "out_of_time": check,
         "columns": list(VALUE_COLUMNS),
