@@ -39,7 +39,7 @@ def test_zip_city_and_late_state_rules():
             [["1", "rio de janeiro", "RJ", 40, 2.8], ["2", "rio de janeiro", "RJ", 35, 3.0],
              ["3", "campinas", "SP", 31, 3.2]])  # fmt: skip
     found = rules.worst_zip_city(_kpis(worst_zip_codes=zips))
-    assert found["values"] == {"zips": 3, "count": 2, "city": "Rio De Janeiro", "state": "RJ"}
+    assert found["values"] == {"zips": 3, "count": 2, "city": "Rio de Janeiro", "state": "RJ"}
     numbers = _kpis(
         on_time_delivery=(["period", "delivered_orders", "on_time_orders", "on_time_rate"],
                           [["total", 1000, 900, 0.9]]),
@@ -91,7 +91,7 @@ def test_real_kpi_findings_and_tail(real_warehouse: Path):
         "Orders more than a week late get a mean review of 1.7, against 4.3 on time (3,252 "
     )
     assert rules.worst_zip_city(numbers)["values"] == {
-        "zips": 5, "count": 3, "city": "Rio De Janeiro", "state": "RJ"
+        "zips": 5, "count": 3, "city": "Rio de Janeiro", "state": "RJ"
     }  # fmt: skip
     assert rules.late_state(numbers)["values"]["state"] == "AL"
     assert rules.repeat_rate(numbers)["values"]["rate"] == "3.1%"

@@ -65,6 +65,12 @@ def late_state(numbers: dict) -> Finding | None:
                     "late rate at least 1.5 times the overall rate, 100+ delivered orders")  # fmt: skip
 
 
+def _city(name: str) -> str:
+    """A city as written in Portuguese: "rio de janeiro" -> "Rio de Janeiro"."""
+    small = {"de", "da", "do", "das", "dos", "e"}
+    return " ".join(w if w in small else w.capitalize() for w in name.split())
+
+
 def worst_zip_city(numbers: dict) -> Finding | None:
     """How many of the worst-reviewed zip codes share one city."""
     rows = _rows(numbers, "worst_zip_codes")
@@ -73,7 +79,7 @@ def worst_zip_city(numbers: dict) -> Finding | None:
     (city, state), count = Counter((r["city"], r["state"]) for r in rows).most_common(1)[0]
     if count < 2:
         return None
-    return _finding("f_worst_zips", {"zips": len(rows), "count": count, "city": city.title(),
+    return _finding("f_worst_zips", {"zips": len(rows), "count": count, "city": _city(city),
                                      "state": state},
                     "kpi/kpis.json: worst_zip_codes", "2 or more of them in one city")  # fmt: skip
 

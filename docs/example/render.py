@@ -1,0 +1,91 @@
+"""Refresh ``docs/example/`` from a run on the real tables (aggregates only).
+
+    olistseg run --data ../shared/data/olist --out /tmp/real_run
+    python docs/example/render.py /tmp/real_run
+
+Copies the report (HTML and PDF) and the deck, builds their French versions from the same
+run's numbers, copies the executed notebook to ``notebooks/olistseg.ipynb``, and takes the
+screenshots the README links: deck slides rendered by LibreOffice, the report and the
+dashboard in headless Chromium. Needs ``soffice``, ``pdftoppm`` and ``chromium``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from olistseg.deliverables.collect import run_numbers
+from olistseg.deliverables.deck import build_deck
+from olistseg.deliverables.pdf import chromium
+from olistseg.deliverables.report import build_report
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+#: The deck slides shown in the README: the answer, a KPI, the segments, a persona, the
+#: proof, the cadence and contract.
+SLIDES = {2: "deck_answer", 3: "deck_kpi", 5: "deck_segments", 6: "deck_persona",
+          13: "deck_validation", 14: "deck_cadence"}  # fmt: skip
+
+
+def slides(deck: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/lo",
+                        "--convert-to", "pdf", "--outdir", tmp, str(deck)], check=True,
+                       capture_output=True)  # fmt: skip
+        for number, name in SLIDES.items():
+            subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", "-f", str(number),
+                            "-l", str(number), f"{tmp}/deck.pdf", str(HERE / name)], check=True)  # fmt: skip
+
+
+def screenshots(run: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "olistseg", "dashboard", "--warehouse",
+                               str(run / "warehouse" / "olist.duckdb"), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto((HERE / "report.html").as_uri())
+            page.screenshot(path=str(HERE / "report.png"))
+            for _ in range(60):
+                try:
+                    page.goto(f"http://127.0.0.1:{port}", timeout=5_000)
+                    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+                    break
+                except Exception:
+                    time.sleep(1)
+            time.sleep(3)
+            page.screenshot(path=str(HERE / "dashboard.png"))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main(run: Path) -> None:
+    numbers = run_numbers(run)
+    shutil.copyfile(run / "report.html", HERE / "report.html")
+    shutil.copyfile(run / "report.pdf", HERE / "report.pdf")
+    shutil.copyfile(run / "deck.pptx", HERE / "deck.pptx")
+    (HERE / "report_fr.html").write_text(build_report(numbers, "fr"), encoding="utf-8")
+    build_deck(numbers, HERE / "deck_fr.pptx", "fr")
+    shutil.copyfile(run / "notebook.ipynb", REPO / "notebooks" / "olistseg.ipynb")
+    for chart in ("segments/charts/segment_sizes.png", "stability/charts/ari_curve.png",
+                  "value/charts/calibration.png", "validation/charts/validation.png"):  # fmt: skip
+        shutil.copyfile(run / chart, HERE / Path(chart).name)
+    slides(HERE / "deck.pptx")
+    screenshots(run)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
