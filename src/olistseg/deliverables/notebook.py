@@ -52,10 +52,28 @@ def execute_notebook(
             os.environ.pop("OLISTSEG_RUN", None)
         else:
             os.environ["OLISTSEG_RUN"] = previous
+    _coalesce_streams(notebook)
     text = _stable_chart_ids(nbformat.writes(notebook)).rstrip("\n") + "\n"
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return out
+
+
+def _coalesce_streams(notebook: object) -> None:
+    """One output per run of consecutive prints: how the kernel chunks a cell's stdout depends
+    on flush timing, which would make the same run give different bytes."""
+    for cell in notebook.cells:
+        merged: list = []
+        for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else None
+            if (output.get("output_type") == "stream" and previous is not None
+                    and previous.get("output_type") == "stream"
+                    and previous.get("name") == output.get("name")):  # fmt: skip
+                previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
 
 
 def _stable_chart_ids(text: str) -> str:
