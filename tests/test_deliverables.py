@@ -239,6 +239,11 @@ def test_dashboard_segments_page(run_out, monkeypatch):
     )
     cadence = {m.label: m.value for m in app.metric}["Retrain every (weeks)"]
     assert float(cadence) == run["stability"]["cadence_weeks"]
+    audiences = json.loads((run_out / "audiences" / "audiences.json").read_text())
+    listed = next(d.value for d in app.dataframe if "promotional" in d.value.columns)
+    assert list(listed["customers"])[:-1] == [a["customers"] for a in audiences["audiences"]]
+    assert list(listed["customers"])[-1] == audiences["suppressed"]["customers"]
+    assert app.selectbox(key="audience_download").options[0] == audiences["audiences"][0]["file"]
     segments = pd.read_csv(run_out / "segments" / "segments.csv")
     customer = segments["customer_unique_id"].iloc[0]
     app.text_input(key="customer").set_value(customer).run()

@@ -246,6 +246,41 @@ def segments_page(f: dict) -> None:
         st.metric("Retrain every (weeks)", f"{cadence['weeks']:g}", help=cadence["reason"])
         curve = pd.DataFrame(stability["curve"])[["weeks", "ari_median", "ari_p10"]]
         st.line_chart(curve.set_index("weeks"))
+    value = outputs["value"]
+    if value is not None and value["expected_value_12m"].notna().any():
+        st.subheader("What customers are worth: expected value of the next 12 months (BRL)")
+        st.caption("BG/NBD + Gamma-Gamma (pymc-marketing), fitted on purchase occasions; "
+                   "a box per segment (log scale: most customers are worth a few BRL, a few "
+                   "repeat buyers far more).")  # fmt: skip
+        shown = value[["segment_name", "expected_value_12m"]].dropna()
+        shown = shown[shown["expected_value_12m"] > 0]
+        st.vega_lite_chart(
+            shown.sample(min(len(shown), 20_000), random_state=0),
+            {"mark": {"type": "boxplot", "extent": "min-max"}, "encoding": {
+                "y": {"field": "segment_name", "type": "nominal", "title": None},
+                "x": {"field": "expected_value_12m", "type": "quantitative",
+                      "scale": {"type": "log"}, "title": "expected value, 12 months (BRL)"}}},
+            width="stretch",
+        )  # fmt: skip
+    audiences = outputs["audiences"]
+    if audiences is not None:
+        st.subheader("Campaign audiences")
+        st.caption(" ".join(f"{rule[0].upper()}{rule[1:]}." for rule in audiences["rules"]))
+        rows = [{"file": a["file"], "segment": a["segment_name"], "customers": a["customers"],
+                 "expected value (BRL)": a["expected_value_12m"], "promotional": a["promotional"],
+                 "action": a["action"]} for a in audiences["audiences"]]  # fmt: skip
+        suppressed = audiences["suppressed"]
+        rows.append({"file": suppressed["file"], "segment": "suppressed (service recovery only)",
+                     "customers": suppressed["customers"],
+                     "expected value (BRL)": suppressed["expected_value_12m"],
+                     "promotional": False, "action": suppressed["action"]})  # fmt: skip
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        files = [r["file"] for r in rows]
+        picked = st.selectbox("Audience", files, key="audience_download")
+        path = outputs["audiences_folder"] / picked
+        if path.is_file():
+            st.download_button(f"Download {picked}", path.read_bytes(), file_name=picked,
+                               key="download_audience")  # fmt: skip
     st.subheader("Look up a customer")
     customer = st.text_input("customer_unique_id", key="customer")
     if customer:

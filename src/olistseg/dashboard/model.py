@@ -127,7 +127,16 @@ def run_outputs(folder: Path) -> dict:
         {s["name"]: {f: v["lift"] for f, v in s["features"].items()} for s in segments}
     ).round(2)
     chosen = selection["chosen"]
+    value_file, audiences_file = (
+        folder / "value" / "clv.parquet",
+        folder / "audiences" / "audiences.json",
+    )
     return {
+        "value": pd.read_parquet(value_file) if value_file.is_file() else None,
+        "audiences": json.loads(audiences_file.read_text(encoding="utf-8"))
+        if audiences_file.is_file()
+        else None,
+        "audiences_folder": folder / "audiences",
         "profiles": segments,
         "lifts": lifts,
         "segments": pd.read_csv(folder / "segments" / "segments.csv"),
