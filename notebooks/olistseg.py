@@ -212,7 +212,8 @@ alt.Chart(sample.melt(var_name="feature", value_name="z")).mark_bar().encode(
 # %%
 from sklearn.cluster import KMeans
 
-candidates = pd.DataFrame(selection["candidates"])
+# Timings are left out: the same run must give the same notebook bytes.
+candidates = pd.DataFrame(selection["candidates"]).drop(columns=["fit_seconds", "metric_seconds"])
 kmeans = candidates[candidates["algorithm"] == "kmeans"].sort_values("k")
 kmeans = kmeans.assign(
     inertia=[KMeans(int(k), n_init=4, random_state=selection.get("seed", 42)).fit(X).inertia_

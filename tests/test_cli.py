@@ -59,6 +59,7 @@ def test_run_on_the_embedded_default_writes_run_json(tmp_path: Path, run_out: Pa
         "value",
         "audiences",
         "stability",
+        "findings",
         "deliverables",
         "total",
     }
