@@ -306,20 +306,7 @@ def value_step(
         "repeat_customers": result["repeat_customers"],
         "expected_occasions_365d": result["expected_occasions_365d"],
         "expected_value_12m": result["expected_value_12m"],
-        "segments": [
-            {
-                k: s[k]
-                for k in (
-                    "segment_id",
-                    "customers",
-                    "expected_value_12m",
-                    "median_expected_value_12m",
-                    "share_expected_value",
-                    "median_probability_alive",
-                )
-            }
-            for s in result["segments"]
-        ],
+        "segments": [{k: s[k] for k in VALUE_SEGMENT_KEYS} for s in result["segments"]],
         "out_of_time_median": median,
         "fit_and_score_seconds": result["seconds"]["fit_and_score"],
         "folder": folder.name,
@@ -338,13 +325,7 @@ def audiences_step(warehouse: Path, folder: Path, model: Path, value_folder: Pat
     return {
         "as_of": result["as_of"],
         "scored_customers": result["scored_customers"],
-        "audiences": [
-            {
-                k: a[k]
-                for k in ("segment_id", "file", "customers", "expected_value_12m", "promotional")
-            }
-            for a in result["audiences"]
-        ],
+        "audiences": [{k: a[k] for k in AUDIENCE_KEYS} for a in result["audiences"]],
         "suppressed": result["suppressed"]["customers"],
         "suppressed_by_reason": result["suppressed"]["by_reason"],
         "folder": folder.name,

@@ -54,6 +54,17 @@ def kpi_answer(numbers: dict, name: str) -> dict:
     return numbers["kpis"]["kpis"][name]
 
 
+def kpi_rows(numbers: dict, name: str, period: str | None = None) -> list[dict]:
+    """One KPI's rows from ``kpis.json`` as dicts (column -> value); [] when the KPI is absent.
+    With ``period``, only the rows of that period (e.g. ``"total"``); rows without a period
+    column always count."""
+    answer = numbers["kpis"]["kpis"].get(name)
+    if answer is None:
+        return []
+    rows = [dict(zip(answer["columns"], r, strict=True)) for r in answer["rows"]]
+    return rows if period is None else [r for r in rows if r.get("period", period) == period]
+
+
 def kpi_aggregate(answer: dict) -> tuple[list[str], list[list[object]]]:
     """A KPI answer fit for a deliverable: aggregates only, never a row of the dataset.
 

@@ -28,6 +28,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from olistseg.atomic import atomic_path
+from olistseg.deliverables.collect import kpi_rows
 from olistseg.i18n import keyed, percent, text
 
 WIDE = (Inches(13.333), Inches(7.5))
@@ -250,13 +251,6 @@ def overflowing(path: Path) -> list[str]:
 
 
 # --- the deck -------------------------------------------------------------------------------
-def _kpi_rows(numbers: dict, kpi: str) -> list[dict]:
-    answer = numbers["kpis"]["kpis"].get(kpi)
-    if answer is None:
-        return []
-    return [dict(zip(answer["columns"], r, strict=True)) for r in answer["rows"]]
-
-
 def _finding(numbers: dict, rule: str) -> dict | None:
     return next((f for f in numbers.get("findings", []) if f["rule"] == rule), None)
 
@@ -308,7 +302,7 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
                [0.5, 8.6, 2.9], size=TYPE["table"])  # fmt: skip
 
     # 3. KPI: review score by delivery delay
-    lateness = [r for r in _kpi_rows(numbers, "score_by_lateness") if r["period"] == "total"]
+    lateness = kpi_rows(numbers, "score_by_lateness", period="total")
     found = _finding(numbers, "lateness_reviews")
     title = t("d_lateness", **found["values"]) if found else t("d_lateness_plain")
     slide = deck.new(title, keyed(lang, found) if found else t("d_lateness_plain"))
@@ -321,11 +315,10 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     chart.plots[0].data_labels.number_format_is_linked = False
 
     # 4. KPI trends: on-time delivery and low reviews by month (complete months only)
-    on_time = _complete_months(numbers, _kpi_rows(numbers, "on_time_delivery"))
-    low = {r["period"]: r["low_share"] for r in _kpi_rows(numbers, "low_score_share")}
-    overall = next(
-        (r for r in _kpi_rows(numbers, "on_time_delivery") if r["period"] == "total"), None
-    )
+    on_time_rows = kpi_rows(numbers, "on_time_delivery")
+    on_time = _complete_months(numbers, on_time_rows)
+    low = {r["period"]: r["low_share"] for r in kpi_rows(numbers, "low_score_share")}
+    overall = next((r for r in on_time_rows if r["period"] == "total"), None)
     months = [r for r in on_time if r["delivered_orders"] >= 30]
     slide = deck.new(t("d_trend", rate=percent(overall["on_time_rate"]) if overall else "-",
                        until=data_to),

@@ -16,16 +16,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from olistseg.deliverables.collect import kpi_rows
+
 Finding = dict
 Rule = Callable[[dict], Finding | None]
 
 
-def _rows(numbers: dict, kpi: str, period: str = "total") -> list[dict]:
-    answer = numbers["kpis"]["kpis"].get(kpi)
-    if answer is None:
-        return []
-    rows = [dict(zip(answer["columns"], r, strict=True)) for r in answer["rows"]]
-    return [r for r in rows if r.get("period", period) == period]
+def _rows(numbers: dict, kpi: str) -> list[dict]:
+    """The KPI's whole-period rows: the findings speak of the whole data."""
+    return kpi_rows(numbers, kpi, period="total")
 
 
 def _finding(key: str, values: dict, source: str, threshold: str) -> Finding:

@@ -26,9 +26,7 @@ from olistseg.value.clv import (
     CustomerValue,
     TooFewRepeatCustomers,
     clv_summary,
-    map_values,
     occasion_log,
-    quiet_pymc,
 )
 
 if TYPE_CHECKING:
@@ -46,9 +44,7 @@ def forecast_at(con: duckdb.DuckDBPyConnection, window: Window) -> pd.DataFrame:
     summary = clv_summary(occasion_log(con, window.origin), window.origin, customers)
     days = (window.end - window.origin).total_seconds() / 86_400
     model = CustomerValue().fit(summary)
-    data = summary.reset_index().rename(columns={"customer_unique_id": "customer_id"})
-    with quiet_pymc():
-        predicted = map_values(model.bg_.expected_purchases(data=data, future_t=days))
+    predicted = model.expected_occasions(summary, days)
     outcomes = customer_outcomes(con, window.origin, window.end).reindex(summary.index)
     frame = pd.DataFrame(
         {

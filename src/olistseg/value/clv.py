@@ -141,7 +141,7 @@ class CustomerValue:
 
         clv = _import_clv()
         started = time.perf_counter()
-        data = summary.reset_index().rename(columns={"customer_unique_id": "customer_id"})
+        data = _model_data(summary)
         repeat = int((data["frequency"] > 0).sum())
         if repeat < MIN_REPEAT_CUSTOMERS:
             raise TooFewRepeatCustomers(
@@ -170,16 +170,20 @@ class CustomerValue:
         )
         return self
 
+    def expected_occasions(self, summary: pd.DataFrame, days: float) -> np.ndarray:
+        """BG/NBD's expected occasions of each customer of ``summary`` in the next ``days``."""
+        with quiet_pymc():
+            return map_values(self.bg_.expected_purchases(data=_model_data(summary), future_t=days))
+
     def predict(self, summary: pd.DataFrame) -> pd.DataFrame:
         """Per customer of ``summary`` (same index): the :data:`VALUE_COLUMNS`."""
-        data = summary.reset_index().rename(columns={"customer_unique_id": "customer_id"})
+        data = _model_data(summary)
         out = pd.DataFrame(index=summary.index)
         with quiet_pymc():
             out["probability_alive"] = map_values(self.bg_.expected_probability_alive(data=data))
-            for days in HORIZONS_DAYS:
-                out[f"expected_occasions_{days}d"] = map_values(
-                    self.bg_.expected_purchases(data=data, future_t=days)
-                )
+        for days in HORIZONS_DAYS:
+            out[f"expected_occasions_{days}d"] = self.expected_occasions(summary, days)
+        with quiet_pymc():
             if self.gg_ is not None:
                 spend = map_values(self.gg_.expected_customer_spend(data=data))
             else:
@@ -200,6 +204,11 @@ class CustomerValue:
                 discount_rate=self.discount_rate, time_unit="D",
             )  # fmt: skip
         return map_values(value)
+
+
+def _model_data(summary: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`clv_summary` as pymc-marketing's models read it (a ``customer_id`` column)."""
+    return summary.reset_index().rename(columns={"customer_unique_id": "customer_id"})
 
 
 def map_values(values: object) -> np.ndarray:
