@@ -20,7 +20,11 @@ def profile(**z: float) -> dict[str, float]:
 CASES = {
     "late_let_down": profile(late_share=1.5, avg_review_score=-0.5),
     "dissatisfied": profile(avg_review_score=-1.2),
+    "late_satisfied": profile(late_share=1.5, avg_review_score=0.2),
+    "lapsed_loyal": profile(frequency=1.5, recency_days=0.8),
     "loyal": profile(frequency=1.5),
+    "recent_premium": profile(recency_days=-0.8, avg_installments=1.0),
+    "dormant_premium": profile(recency_days=0.8, monetary=1.0),
     "big_spenders": profile(monetary=1.0),
     "installments": profile(avg_installments=1.0),
     "recent": profile(recency_days=-1.0),
@@ -47,6 +51,23 @@ def test_rules_apply_in_order():
     assert name_segments(pd.DataFrame([both])).loc[0, "segment_key"] == "late_let_down"
 
 
+def test_the_lifecycle_stage_comes_before_the_value_trait():
+    # recent and dormant installment shoppers get opposite campaigns, not one shared offer
+    rows = [profile(recency_days=-0.7, avg_installments=0.9),
+            profile(recency_days=1.0, avg_installments=1.3),
+            profile(avg_installments=1.0)]  # fmt: skip
+    named = name_segments(pd.DataFrame(rows))
+    assert named["segment_key"].tolist() == ["recent_premium", "dormant_premium", "installments"]
+    assert named["action"].nunique() == 3
+
+
+def test_a_late_but_satisfied_segment_is_not_a_service_failure():
+    satisfied = profile(late_share=2.0, avg_review_score=0.1)
+    unhappy = profile(late_share=2.0, avg_review_score=-0.4)
+    keys = name_segments(pd.DataFrame([satisfied, unhappy]))["segment_key"].tolist()
+    assert keys == ["late_satisfied", "late_let_down"]
+
+
 def test_qualifiers_then_numbers_make_names_unique():
     rows = [profile(recency_days=-0.3), profile(monetary=0.5), profile(recency_days=0.4),
             profile(recency_days=-0.2), profile(monetary=-0.5)]  # fmt: skip
@@ -63,7 +84,11 @@ def test_qualifiers_then_numbers_make_names_unique():
 FRENCH = {
     "late_let_down": "Déçus par une livraison en retard",
     "dissatisfied": "Clients insatisfaits",
+    "late_satisfied": "Livrés en retard, encore satisfaits",
+    "lapsed_loyal": "Acheteurs réguliers en sommeil",
     "loyal": "Acheteurs fidèles",
+    "recent_premium": "Nouveaux acheteurs à gros panier",
+    "dormant_premium": "Anciens acheteurs à gros panier endormis",
     "big_spenders": "Gros acheteurs",
     "installments": "Acheteurs en plusieurs fois",
     "recent": "Nouveaux acheteurs récents",

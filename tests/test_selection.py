@@ -109,6 +109,49 @@ def test_out_of_time_value_decides_between_equally_separated_candidates():
     assert select([c, d], SelectionRule())[0] is c
 
 
+def test_a_candidate_below_the_rfm_bar_is_not_eligible():
+    separated = candidate(silhouette=0.6)  # best separation, ranks repurchase below RFM
+    useful = candidate(k=6, n_clusters=6, silhouette=0.3)
+    values = {5: 0.57, 6: 0.60}
+    best, reason = select([separated, useful], SelectionRule(), value=lambda c: values[c.k],
+                          baseline=0.58)  # fmt: skip
+    assert best is useful and reason == "all conditions met"
+    assert separated.criteria["value"] is False and useful.criteria["value"] is True
+    assert "ranks repurchase below the RFM scoring" in why_not_highest_silhouette(
+        [separated, useful], best, SelectionRule()
+    )
+
+
+def test_the_rfm_bar_is_relaxed_first_and_said_so():
+    a, b = candidate(silhouette=0.5), candidate(k=6, n_clusters=6, stability_bootstrap=0.5)
+    values = {5: 0.57, 6: 0.59}
+    calls = []
+
+    def value(c):
+        calls.append(c.k)
+        return values[c.k]
+
+    best, reason = select([a, b], SelectionRule(), value=value, baseline=0.58)
+    # b clears the bar but is unstable: stability is kept, the bar is relaxed
+    assert best is a
+    assert (
+        reason
+        == "relaxed: no candidate ranked repurchase as well as the RFM scoring (median AUC 0.58)"
+    )
+    assert calls == [5]  # the unstable candidate never reached the value step
+    # without a baseline (no window) the bar is no condition at all
+    c = candidate()
+    assert select([c], SelectionRule(), value=lambda _: 0.5)[1] == "all conditions met"
+    assert c.criteria["value"] is None
+
+
+def test_without_stability_the_rfm_bar_still_comes_first():
+    a = candidate(stability_bootstrap=None)
+    _, reason = select([a], SelectionRule(), value=lambda _: 0.5, baseline=0.6)
+    assert reason == ("relaxed: no candidate ranked repurchase as well as the RFM scoring "
+                      "(median AUC 0.6) (bootstrap stability not measured)")  # fmt: skip
+
+
 def test_segmenter_runs_the_reproducibility_check(monkeypatch, synthetic_warehouse):
     """Switching the check off (or ignoring its answer) makes this fail: the Segmenter must
     drop a winner whose refits with other seeds disagree."""

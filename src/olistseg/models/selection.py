@@ -9,23 +9,26 @@ that holds most customers is no target at all. So a candidate is eligible when:
 3. its bootstrap stability (ARI between refits on subsamples) is at least ``min_stability``
    (default 0.8);
 4. it leaves at most ``max_noise_share`` of the customers as noise (default 10%);
-5. every segment gets its own name and its own action (no two segments share a campaign).
+5. every segment gets its own name and its own action (no two segments share a campaign);
+6. it ranks who buys again at least as well as the standard RFM scoring (median out-of-time
+   AUC over the same windows, see ``value`` below): a team would otherwise run RFM instead.
 
 Among eligible candidates the highest **combined score** wins:
 ``score = 0.5 * separation + 0.5 * value`` where ``separation`` is the mean of the silhouette
 and of minus the Davies-Bouldin index, each min-max scaled over the eligible candidates, and
-``value`` is the out-of-time AUC of repurchase (segments fitted at an earlier origin T0 on the
-features as of T0, scored on who bought again over the following window, all inside the
-training date), min-max scaled likewise. Without an observable window the score is the
-separation alone. Ties: lower Davies-Bouldin. The winner must also *reproduce*: refitted with
-other seeds on all the customers it finds the same segments (mean ARI at least
-``min_reproducibility``, default 0.9); otherwise the next one is checked. On Olist, k-means
-with 4 segments has two local optima 2.5% apart in inertia (ARI 0.44 between them); on
-subsamples one dominates, on all customers a refit lands on either.
+``value`` is the out-of-time AUC of repurchase, min-max scaled likewise: the candidate is
+refitted at each validation origin T0 (every 3 months back from the last 180-day window that
+ends by the training date) on the features as of T0, and scored on who bought again over the
+window; the median over the origins is its value. Without an observable window the score is
+the separation alone and condition 6 is not checked. Ties: lower Davies-Bouldin. The winner
+must also *reproduce*: refitted with other seeds on all the customers it finds the same
+segments (mean ARI at least ``min_reproducibility``, default 0.9); otherwise the next one is
+checked. On Olist, k-means with 4 segments has two local optima 2.5% apart in inertia (ARI
+0.44 between them); on subsamples one dominates, on all customers a refit lands on either.
 
 If none is eligible, the rule relaxes in this order, and the output says which step applied:
-stability first (the best available), then the largest-segment cap, then distinct actions,
-then the number of segments (any k from 2).
+the RFM bar first, then stability (the best available), then the largest-segment cap, then
+distinct actions, then the number of segments (any k from 2).
 """
 
 from __future__ import annotations
@@ -52,12 +55,15 @@ class SelectionRule:
         return asdict(self)
 
 
-#: The conditions, in the order the rule relaxes them (the last ones first kept).
-CONDITIONS = ("usable", "noise", "smallest", "k_range", "actions", "largest", "stability")
+#: The conditions; the rule relaxes them from the last one back (``usable`` is never relaxed).
+CONDITIONS = ("usable", "noise", "smallest", "k_range", "actions", "largest", "stability", "value")
 
 
-def criteria(c: CandidateScore, rule: SelectionRule) -> dict[str, bool]:
-    """Each condition of the rule for ``c``: True when met (stability: None when not measured)."""
+def criteria(
+    c: CandidateScore, rule: SelectionRule, baseline: float | None = None
+) -> dict[str, bool | None]:
+    """Each condition of the rule for ``c``: True when met, None when not measured (stability
+    without bootstrap; value without a baseline, or before ``c.oot_auc`` is known)."""
     usable = not c.error and c.silhouette is not None
     return {
         "usable": usable,
@@ -68,24 +74,33 @@ def criteria(c: CandidateScore, rule: SelectionRule) -> dict[str, bool]:
         "largest": c.largest_share is not None and c.largest_share <= rule.max_segment_share,
         "stability": None if c.stability_bootstrap is None
         else c.stability_bootstrap >= rule.min_stability,
+        "value": None if baseline is None or c.oot_auc is None else c.oot_auc >= baseline,
     }  # fmt: skip
 
 
-def _steps(rule: SelectionRule, stability_measured: bool) -> list[tuple[set[str], str]]:
+def _steps(
+    rule: SelectionRule, stability_measured: bool, baseline: float | None
+) -> list[tuple[set[str], str]]:
     share = f"{rule.max_segment_share:.0%}"
+    every = set(CONDITIONS)
     steps = [
-        (set(CONDITIONS), "all conditions met"),
-        (set(CONDITIONS) - {"stability"}, "relaxed: no candidate reached the stability threshold"),
-        (set(CONDITIONS) - {"stability", "largest"},
+        (every, "all conditions met"),
+        (every - {"value"},
+         f"relaxed: no candidate ranked repurchase as well as the RFM scoring (median AUC {baseline})"),
+        (every - {"value", "stability"}, "relaxed: no candidate reached the stability threshold"),
+        (every - {"value", "stability", "largest"},
          f"relaxed: no candidate kept its largest segment under {share}"),
-        (set(CONDITIONS) - {"stability", "largest", "actions"},
+        (every - {"value", "stability", "largest", "actions"},
          "relaxed: no candidate gave every segment its own action"),
         ({"usable", "noise", "smallest"},
          f"relaxed: no candidate had {rule.min_k}-{rule.max_k} usable segments"),
     ]  # fmt: skip
+    if baseline is None:  # no window to measure: not a condition, and nothing to say
+        steps = [(k - {"value"}, r) for i, (k, r) in enumerate(steps) if i != 1]
     if not stability_measured:  # --no-stability: not a condition, and said so
+        drop = 2 if baseline is not None else 1
         steps = [(k - {"stability"}, f"{r} (bootstrap stability not measured)")
-                 for i, (k, r) in enumerate(steps) if i != 1]  # fmt: skip
+                 for i, (k, r) in enumerate(steps) if i != drop]  # fmt: skip
     return steps
 
 
@@ -116,20 +131,23 @@ def select(
     rule: SelectionRule,
     reproduce: Callable[[CandidateScore], float] | None = None,
     value: Callable[[CandidateScore], float | None] | None = None,
+    baseline: float | None = None,
 ) -> tuple[CandidateScore, str]:
     """The chosen candidate and the step of the rule that chose it.
 
     ``reproduce(candidate)`` returns the mean ARI of refits with other seeds on all the
     customers (stored as ``stability_seeds_full``); ``value(candidate)`` its out-of-time AUC
-    (stored as ``oot_auc``). Both are called only for the candidates the rule reaches.
-    Every candidate's ``criteria`` are stored too.
+    (stored as ``oot_auc``); ``baseline`` the RFM scoring's AUC on the same windows (condition
+    6; None: not checked). ``value`` and ``reproduce`` are called only for the candidates the
+    rule reaches. Every candidate's ``criteria`` are stored too.
     """
+    baseline = baseline if value is not None else None
     for c in candidates:
-        c.criteria = criteria(c, rule)
+        c.criteria = criteria(c, rule, baseline)
     measured = any(c.stability_bootstrap is not None for c in candidates)
     fallback = None
-    for required, reason in _steps(rule, measured):
-        pool = [c for c in candidates if all(c.criteria[k] for k in required)]
+    for required, reason in _steps(rule, measured, baseline):
+        pool = [c for c in candidates if all(c.criteria[k] for k in required - {"value"})]
         if not pool:
             continue
         if "stability" not in required and measured:
@@ -139,6 +157,11 @@ def select(
             for c in pool:
                 if c.oot_auc is None:
                     c.oot_auc = value(c)
+                    c.criteria = criteria(c, rule, baseline)
+        if "value" in required:
+            pool = [c for c in pool if c.criteria["value"]]
+            if not pool:
+                continue
         combined_scores(pool, rule)
         ranked = sorted(pool, key=lambda c: (c.score, -(c.davies_bouldin or 0.0)), reverse=True)
         for candidate in ranked:
@@ -160,6 +183,7 @@ FAILED_WORDS = {
     "usable": "it could not be scored", "noise": "too much noise", "smallest": "a segment under the minimum size",
     "k_range": "a number of segments outside the range", "actions": "two segments would share an action",
     "largest": "its largest segment is over the cap", "stability": "bootstrap stability under the threshold",
+    "value": "it ranks repurchase below the RFM scoring",
 }  # fmt: skip
 
 

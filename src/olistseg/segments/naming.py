@@ -3,6 +3,11 @@
 Each rule reads the segment's standardised means (``<feature>_z``: distance from the population
 mean in standard deviations). The first rule that matches gives the name; names are made unique
 with a qualifier from the segment's recency or spend. The same profile always gets the same name.
+
+The rules cover the campaigns a marketplace runs: service recovery (late delivery, bad
+reviews), a proactive word to customers delivered late who did not complain, loyalty and the
+reactivation of lapsed regulars, welcome and second purchase, win-back, premium and
+installment offers, and a newsletter for the rest.
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ def _z(row: pd.Series, feature: str) -> float:
     return 0.0 if value is None or pd.isna(value) else float(value)
 
 
+def _high_ticket(row: pd.Series) -> bool:
+    return _z(row, "monetary") >= 0.8 or _z(row, "avg_installments") >= 0.8
+
+
+# Order matters: a service problem comes before any promotion; then the lifecycle stage (repeat,
+# recent, dormant) picks the campaign, and a value trait (spend, installments) its offer. A
+# recent and a dormant high-ticket segment get opposite campaigns (welcome against win-back),
+# so the trait never hides the stage.
 RULES: tuple[NamingRule, ...] = (
     NamingRule("late_let_down", "Let down by late delivery",
                "Apologise with a voucher and a delivery guarantee; fix the logistics that failed them before any promotion.",
@@ -35,9 +48,24 @@ RULES: tuple[NamingRule, ...] = (
     NamingRule("dissatisfied", "Dissatisfied customers",
                "Service-recovery contact: ask what went wrong and offer a make-good; keep them out of promotional pushes until resolved.",
                lambda r: _z(r, "avg_review_score") <= -0.8, "review score <= -0.8 sd"),
+    NamingRule("late_satisfied", "Delivered late, still satisfied",
+               "Thank them for their patience with a delivery promise on the next order, before a second delay turns into a bad review.",
+               lambda r: _z(r, "late_share") >= 1.0, "late share >= +1 sd, review score not low"),
+    NamingRule("lapsed_loyal", "Lapsed repeat buyers",
+               "Personal reactivation offer from the loyalty programme: they bought several times, then stopped.",
+               lambda r: _z(r, "frequency") >= 1.0 and _z(r, "recency_days") >= 0.6,
+               "purchase occasions >= +1 sd and recency >= +0.6 sd"),
     NamingRule("loyal", "Loyal repeat buyers",
                "Loyalty programme: early access, points and referral rewards.",
-               lambda r: _z(r, "frequency") >= 1.0, "orders >= +1 sd"),
+               lambda r: _z(r, "frequency") >= 1.0, "purchase occasions >= +1 sd"),
+    NamingRule("recent_premium", "Recent high-ticket buyers",
+               "Welcome series that suggests a second higher-ticket item with interest-free installments.",
+               lambda r: _z(r, "recency_days") <= -0.6 and _high_ticket(r),
+               "recency <= -0.6 sd and spend or installments >= +0.8 sd"),
+    NamingRule("dormant_premium", "Dormant high-ticket buyers",
+               "Win-back on higher-ticket items with interest-free installments; stop after two unanswered contacts.",
+               lambda r: _z(r, "recency_days") >= 0.6 and _high_ticket(r),
+               "recency >= +0.6 sd and spend or installments >= +0.8 sd"),
     NamingRule("big_spenders", "Big spenders",
                "Premium cross-sell and personalised recommendations in their categories.",
                lambda r: _z(r, "monetary") >= 0.8, "spend >= +0.8 sd"),

@@ -15,7 +15,7 @@ from olistseg.models.candidates import ALGORITHMS
 from olistseg.models.preprocessing import model_input
 from olistseg.segments import charts
 from olistseg.segments.segmenter import ProgressCallback, Segmenter, check_features
-from olistseg.validation.replay import OutOfTime, windows
+from olistseg.validation.replay import OutOfTimeHistory, history
 
 
 def parse_k_range(text: str) -> range:
@@ -53,16 +53,12 @@ def features_from_warehouse(
         return features_as_of(con, as_of)
 
 
-def selection_window(
+def selection_history(
     con: duckdb.DuckDBPyConnection, as_of: dt.datetime, preset: str, seed: int
-) -> OutOfTime | None:
-    """The selection's out-of-time window: the latest (T0, T0 + 180 days] that ends by ``as_of``
+) -> OutOfTimeHistory | None:
+    """The selection's out-of-time windows: those of ``olistseg validate`` that end by ``as_of``
     (and inside the delivered data); None when the data before ``as_of`` is too short."""
-    found = windows(con, limit=as_of, n_origins=1)
-    if not found:
-        return None
-    oot = OutOfTime(con, found[0], preset, seed)
-    return oot if len(oot.features) >= 100 and oot.repurchased.any() else None
+    return history(con, as_of, preset, seed)
 
 
 def segment_warehouse(warehouse: Path, out: Path, as_of: dt.datetime | None = None,
@@ -76,8 +72,8 @@ def segment_warehouse(warehouse: Path, out: Path, as_of: dt.datetime | None = No
 
     with connect(warehouse) as con:
         features, as_of = features_as_of(con, as_of)
-        oot = selection_window(con, as_of, str(options.get("preset", "rfm_satisfaction")),
-                          int(options.get("seed", 42)))  # fmt: skip
+        oot = selection_history(con, as_of, str(options.get("preset", "rfm_satisfaction")),
+                                int(options.get("seed", 42)))  # fmt: skip
     return segment(None, out, as_of, features=features, out_of_time=oot, **options)
 
 
@@ -99,12 +95,12 @@ def segment(
     with_stability: bool = True,
     progress: ProgressCallback | None = None,
     features: pd.DataFrame | None = None,
-    out_of_time: OutOfTime | bool | None = True,
+    out_of_time: OutOfTimeHistory | bool | None = True,
 ) -> dict:
     """Fit and select a segmentation; write every output of ``olistseg segment`` into ``out``.
 
-    ``out_of_time`` scores candidates on what customers did after an earlier origin (True:
-    the window :func:`selection_window` finds with ``con``; None or False: separation alone).
+    ``out_of_time`` scores candidates on what customers did after earlier origins (True: the
+    windows :func:`selection_history` finds with ``con``; None or False: separation alone).
 
     Returns the summary: ``as_of``, ``customers``, the ``chosen`` candidate's scores, the
     ``selection_reason``, each segment's profile (``segments``) and the fit time.
@@ -118,11 +114,16 @@ def segment(
         raise ValueError("give as_of with precomputed features")
     check_features(features)
     if out_of_time is True:
-        out_of_time = None if con is None else selection_window(con, as_of, preset, seed)
+        out_of_time = None if con is None else selection_history(con, as_of, preset, seed)
     oot = out_of_time or None
     segmenter = Segmenter(preset=preset, k_range=k_range, seed=seed, with_stability=with_stability,
                           **({"algorithms": algorithms} if algorithms else {}))  # fmt: skip
-    segmenter.fit(features, progress=progress, value=None if oot is None else oot.auc)
+    segmenter.fit(
+        features,
+        progress=progress,
+        value=None if oot is None else oot.auc,
+        baseline=None if oot is None else oot.rfm_auc(),
+    )
     out.mkdir(parents=True, exist_ok=True)
     as_of_text = as_of.isoformat(sep=" ")
     with atomic_path(out / "features.parquet") as tmp:
@@ -136,9 +137,7 @@ def segment(
         "rule": segmenter.rule.to_dict(), "rule_text": _rule_text(segmenter),
         "selection_reason": segmenter.selection_reason_,
         "why_not_highest_silhouette": segmenter.why_chosen_,
-        "out_of_time_window": None if oot is None else {**oot.window.to_dict(),
-                                                       "customers": len(oot.features),
-                                                       "repurchase_rate": round(float(oot.repurchased.mean()), 5)},
+        "out_of_time": None if oot is None else oot.to_dict(),
         "silhouette_seconds": segmenter.silhouette_seconds_,
         "silhouette_method": segmenter.silhouette_method_,
         "chosen": segmenter.chosen_.to_dict(), "candidates": candidates,
@@ -175,14 +174,18 @@ def _rule_text(segmenter: Segmenter) -> str:
     r = segmenter.rule
     return (f"Eligible: {r.min_k}-{r.max_k} segments, largest segment <= {r.max_segment_share:.0%} and "
             f"smallest >= {r.min_segment_share:.0%} of customers, bootstrap stability (ARI) >= "
-            f"{r.min_stability}, noise <= {r.max_noise_share:.0%}, every segment its own action. "
+            f"{r.min_stability}, noise <= {r.max_noise_share:.0%}, every segment its own action, and "
+            "an out-of-time AUC of repurchase at least the standard RFM scoring's. The AUC: the "
+            "candidate is refitted at each validation origin (every 3 months back from the last "
+            "180-day window that ends by the training date) and scored on who bought again over "
+            "the next 180 days; the median over the origins counts. "
             f"Highest combined score wins: {1 - r.value_weight:g} x separation (silhouette and "
-            f"Davies-Bouldin, scaled over the eligible) + {r.value_weight:g} x out-of-time AUC of "
-            "repurchase (segments fitted at an earlier origin, scored on who bought again over the "
-            "next 180 days, all before the training date), if it reproduces: refits with 2 other "
+            f"Davies-Bouldin, scaled over the eligible) + {r.value_weight:g} x that AUC (scaled "
+            "likewise), if it reproduces: refits with 2 other "
             f"seeds on all customers agree with it (mean ARI >= {r.min_reproducibility}); otherwise "
-            "the next one is checked. If none is eligible the rule relaxes stability first, then "
-            "the largest-segment cap, then distinct actions, then the number of segments.")  # fmt: skip
+            "the next one is checked. If none is eligible the rule relaxes the RFM bar first, then "
+            "stability, then the largest-segment cap, then distinct actions, then the number of "
+            "segments.")  # fmt: skip
 
 
 def profiles_payload(segmenter: Segmenter) -> dict:

@@ -123,11 +123,14 @@ class Segmenter:
         features: pd.DataFrame,
         progress: ProgressCallback | None = None,
         value: Callable[[str, int | None], float | None] | None = None,
+        baseline: float | None = None,
     ) -> Segmenter:
         """Fit every candidate on ``features`` (n_customers x features), keep the selected one.
 
         ``value(algorithm, k)`` is a candidate's out-of-time AUC of repurchase (see
-        :class:`olistseg.validation.replay.OutOfTime`), part of the selection rule's score.
+        :class:`olistseg.validation.replay.OutOfTimeHistory`), part of the selection rule's
+        score; ``baseline`` the RFM scoring's AUC on the same windows, the bar an eligible
+        candidate must reach.
         """
         check_features(features)
         top_k = max(self.k_range)
@@ -165,7 +168,9 @@ class Segmenter:
 
         self._name_candidates(X, features)
         candidate_value = None if value is None else (lambda c: value(c.algorithm, c.k))
-        chosen, self.selection_reason_ = select(self.scores_, self.rule, reproduce, candidate_value)
+        chosen, self.selection_reason_ = select(
+            self.scores_, self.rule, reproduce, candidate_value, baseline
+        )
         self.why_chosen_ = why_not_highest_silhouette(self.scores_, chosen, self.rule)
         self.chosen_ = chosen
         raw_labels, self.estimator_ = self._fitted[self.scores_.index(chosen)]

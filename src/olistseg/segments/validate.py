@@ -32,17 +32,22 @@ from olistseg.segments.charts import save_chart
 from olistseg.segments.naming import name_segments
 from olistseg.segments.profile import profile_segments
 from olistseg.validation.baselines import RFM_CELLS, random_segments, rfm_segments
-from olistseg.validation.metrics import segment_auc, segment_outcomes, top_lift
-from olistseg.validation.replay import HORIZON_DAYS, fit_at, windows
+from olistseg.validation.metrics import auc_difference, segment_auc, segment_outcomes, top_lift
+from olistseg.validation.replay import HORIZON_DAYS, fit_at, median_of, windows
 
 #: What each name promises about the next months: (key, "above" | "below", repurchase lift).
 EXPECTATIONS: dict[str, tuple[str, float]] = {
     "loyal": ("above", 2.0),
-    "dormant": ("below", 1.0),
+    "lapsed_loyal": ("above", 1.0),
     "recent": ("above", 1.0),
+    "recent_premium": ("above", 1.0),
+    "dormant": ("below", 1.0),
+    "dormant_premium": ("below", 1.0),
 }
 #: Segments named for value: their share of future revenue is reported against their size.
-VALUE_KEYS = ("loyal", "big_spenders")
+#: Bootstrap resamples of the paired AUC difference against RFM, per origin.
+N_BOOT = 200
+VALUE_KEYS = ("loyal", "lapsed_loyal", "big_spenders", "recent_premium", "dormant_premium")
 
 
 def _named(features: pd.DataFrame, labels: np.ndarray) -> tuple[list[str], list[str]]:
@@ -121,6 +126,8 @@ def validate(
             "chosen": _segmentation(labels, names, keys, outcomes),
             "rfm": _segmentation(rfm_labels, rfm_names, None, outcomes),
             "random": _segmentation(random_segments(labels, seed + position), names, None, outcomes),
+            "chosen_minus_rfm": auc_difference(labels, rfm_labels, outcomes["repurchased"].to_numpy(),
+                                               n_boot=N_BOOT, seed=seed + position),
         }  # fmt: skip
         if comparison is not None:
             other = fit_at(features, comparison["algorithm"], comparison["k"], comparison["preset"],
@@ -141,20 +148,15 @@ def validate(
     return result
 
 
-def _median(values: list[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return round(float(np.median(present)), 4) if present else None
-
-
 def summarise(result: dict) -> dict:
     """Median-origin AUCs, the target against RFM, and each name's promise checked, in words."""
     origins = result["origins"]
     names = [k for k in ("chosen", "rfm", "random", "highest_silhouette") if k in origins[0]]
-    auc = {k: _median([o[k]["auc"] for o in origins]) for k in names}
+    auc = {k: median_of([o[k]["auc"] for o in origins]) for k in names}
     summary: dict = {"median_auc": auc,
-                     "median_top_lift": _median([o["chosen"]["top_lift"] for o in origins]),
-                     "median_value_revenue_share": _median([o["chosen"]["value_revenue_share"] for o in origins])}  # fmt: skip
-    value_customers = _median([sum(s["share_customers"] for s in o["chosen"]["segments"]
+                     "median_top_lift": median_of([o["chosen"]["top_lift"] for o in origins]),
+                     "median_value_revenue_share": median_of([o["chosen"]["value_revenue_share"] for o in origins])}  # fmt: skip
+    value_customers = median_of([sum(s["share_customers"] for s in o["chosen"]["segments"]
                                    if s["key"] in VALUE_KEYS) or None for o in origins])  # fmt: skip
     summary["median_value_customer_share"] = value_customers
     findings: list[dict] = []
@@ -165,6 +167,14 @@ def summarise(result: dict) -> dict:
         findings.append({"key": "val_no_auc", "values": {}})
     else:
         findings.append({"key": "val_beats" if beats else "val_worse", "values": values})
+    intervals = [o.get("chosen_minus_rfm") for o in origins if o.get("chosen_minus_rfm")]
+    if intervals:
+        within = sum(i["low"] <= 0 <= i["high"] for i in intervals)
+        summary["rfm_difference"] = {"median": median_of([i["difference"] for i in intervals]),
+                                     "origins": len(intervals), "interval_contains_zero": within}  # fmt: skip
+        findings.append({"key": "val_noise", "values": {
+            "difference": summary["rfm_difference"]["median"], "within": within,
+            "origins": len(intervals)}})  # fmt: skip
     checks = []
     for key, (direction, bound) in EXPECTATIONS.items():
         lifts = [s["repurchase_lift"] for o in origins for s in o["chosen"]["segments"]

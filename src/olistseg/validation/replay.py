@@ -4,6 +4,7 @@ then compare its segments with what customers did over (T0, T0 + H]."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import duckdb
@@ -15,6 +16,7 @@ from olistseg.features.outcomes import customer_outcomes, delivered_end
 from olistseg.models.candidates import ALGORITHMS, fit_labels
 from olistseg.models.labels import order_segments
 from olistseg.models.preprocessing import make_preprocessor, model_input
+from olistseg.validation.baselines import rfm_segments
 from olistseg.validation.metrics import segment_auc
 
 #: The default outcome window, and the months between validation origins.
@@ -85,6 +87,11 @@ class OutOfTime:
         outcomes = customer_outcomes(con, window.origin, window.end)
         self.repurchased = outcomes.reindex(self.features.index)["repurchased"].fillna(0).to_numpy()
 
+    @property
+    def usable(self) -> bool:
+        """Enough customers, and somebody bought again (else no AUC exists)."""
+        return len(self.features) >= 100 and bool(self.repurchased.any())
+
     def auc(self, algorithm: str, k: int | None) -> float | None:
         """AUC of the candidate's segment-mean repurchase rate over the window."""
         try:
@@ -93,3 +100,58 @@ class OutOfTime:
             return None
         auc = segment_auc(labels, self.repurchased)
         return None if auc is None else round(auc, 4)
+
+    def rfm_auc(self) -> float | None:
+        """The same AUC for the standard RFM scoring (:mod:`olistseg.validation.baselines`)."""
+        auc = segment_auc(rfm_segments(self.features)[0], self.repurchased)
+        return None if auc is None else round(auc, 4)
+
+    def to_dict(self) -> dict:
+        return {**self.window.to_dict(), "customers": len(self.features),
+                "repurchase_rate": round(float(self.repurchased.mean()), 5)}  # fmt: skip
+
+
+def median_of(values: list[float | None]) -> float | None:
+    """The median of the values present, to 4 decimals; None when there is none."""
+    present = [v for v in values if v is not None]
+    return round(float(np.median(present)), 4) if present else None
+
+
+class OutOfTimeHistory:
+    """The out-of-time value over several windows: the median, over the windows, of the AUC.
+
+    The selection reads the same windows as ``olistseg validate`` (every 3 months back from the
+    last window that ends by the training date), so a candidate's value is the figure its
+    validation reports; one window alone is too noisy (about 600 repurchasers at Olist's
+    latest origin). The RFM scoring's median on the same windows is the bar to clear.
+    """
+
+    def __init__(self, parts: list[OutOfTime]) -> None:
+        if not parts:
+            raise ValueError("no out-of-time window")
+        self.parts = parts
+
+    def auc(self, algorithm: str, k: int | None) -> float | None:
+        return median_of([part.auc(algorithm, k) for part in self.parts])
+
+    @functools.cache  # noqa: B019 - one instance per selection, a handful of windows
+    def rfm_auc(self) -> float | None:
+        return median_of([part.rfm_auc() for part in self.parts])
+
+    def to_dict(self) -> dict:
+        return {"windows": [part.to_dict() for part in self.parts],
+                "rfm_median_auc": self.rfm_auc()}  # fmt: skip
+
+
+def history(
+    con: duckdb.DuckDBPyConnection,
+    limit: dt.datetime,
+    preset: str,
+    seed: int,
+    horizon_days: int = HORIZON_DAYS,
+    n_origins: int = 4,
+) -> OutOfTimeHistory | None:
+    """The usable windows ending by ``limit`` (see :func:`windows`); None when there is none."""
+    parts = [OutOfTime(con, w, preset, seed) for w in windows(con, limit, horizon_days, n_origins)]
+    parts = [part for part in parts if part.usable]
+    return OutOfTimeHistory(parts) if parts else None
