@@ -68,6 +68,16 @@ def test_run_writes_every_deliverable_from_run_json(run_out):
     assert not (run_out.parent / "out.partial").exists()
 
 
+def test_the_same_run_gives_the_same_deliverables(run_out, tmp_path):
+    """Deterministic: the deliverables built again from the same outputs are the same bytes
+    (the notebook included: cell ids, timestamps and chart ids are fixed)."""
+    again = tmp_path / "again"
+    shutil.copytree(run_out, again)
+    pipeline.deliverables_step(again, "en", run_name=run_out.name)
+    for name in ("report.html", "notebook.ipynb"):
+        assert (again / name).read_bytes() == (run_out / name).read_bytes(), name
+
+
 def test_report_is_offline_complete_and_renders_in_chromium(run_out):
     page_html = (run_out / "report.html").read_text()
     assert "http://" not in page_html and "https://" not in page_html

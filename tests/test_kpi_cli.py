@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -13,11 +11,12 @@ import duckdb
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS
 from olistseg.kpi.dialects import transpile
 
+from .conftest import CliResult, olistseg
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "olistseg", *args], capture_output=True, text=True, timeout=600
-    )
+
+def cli(*args: str) -> CliResult:
+    """The CLI through its real entry point, in-process (no interpreter start-up per call)."""
+    return olistseg(*args)
 
 
 def test_json_shape(synthetic_warehouse: Path):

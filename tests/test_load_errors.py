@@ -5,8 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -16,6 +14,8 @@ from olistseg.data.schema import TABLES_BY_NAME
 from olistseg.data.synthetic import SyntheticConfig, write
 from olistseg.errors import InputError
 from olistseg.warehouse.load import load, report_path
+
+from .conftest import CliResult, olistseg
 
 
 @pytest.fixture(scope="module")
@@ -268,10 +268,9 @@ def test_load_is_idempotent(data: Path, tmp_path: Path):
         assert con.execute("SELECT count(*) FROM orders").fetchone()[0] == a.tables[5].rows_loaded
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "olistseg", *args], capture_output=True, text=True, timeout=300
-    )
+def run_cli(*args: str) -> CliResult:
+    """The CLI through its real entry point, in-process (no interpreter start-up per call)."""
+    return olistseg(*args)
 
 
 def test_cli_bad_input_exits_2_with_a_message_and_no_traceback(data: Path, tmp_path: Path):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -13,13 +11,12 @@ import pytest
 
 from olistseg.segments.pipeline import segment
 
-from .conftest import connect
+from .conftest import CliResult, connect, olistseg
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "olistseg", *args], capture_output=True, text=True, timeout=900
-    )
+def cli(*args: str) -> CliResult:
+    """The CLI through its real entry point, in-process (no interpreter start-up per call)."""
+    return olistseg(*args)
 
 
 def test_segment_then_score(synthetic_warehouse: Path, tmp_path: Path):

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
 DEFAULT_MASTER = "local[*]"
 
 
+def _local_partitions(master: str) -> int:
+    """Shuffle partitions in local mode: two tasks per core (``local[4]`` -> 8, ``local[*]`` ->
+    2 x the machine's cores). Each partition is one task per stage and every MLlib iteration
+    is a job: on ``local[2]`` 8 partitions made a 6,000-customer bisecting k-means 1.3x slower
+    than 4 for the same result."""
+    inside = master[master.find("[") + 1 : master.find("]")] if "[" in master else "1"
+    threads = inside.split(",")[0]  # local[N, maxFailures]
+    cores = (os.cpu_count() or 1) if threads == "*" else int(threads)
+    return max(2, 2 * cores)
+
+
 def spark_session(
     master: str | None = None, app_name: str = "olistseg", shuffle_partitions: int | None = None
 ) -> SparkSession:
@@ -35,7 +46,9 @@ def spark_session(
     local = (master or DEFAULT_MASTER).startswith("local")
     if local:  # loopback only: no warning about the host name, nothing listens outside
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    partitions = shuffle_partitions or (8 if local else 200)
+    partitions = shuffle_partitions or (
+        _local_partitions(master or DEFAULT_MASTER) if local else 200
+    )
     builder = (
         builder.config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
