@@ -52,6 +52,19 @@ def test_zip_city_and_late_state_rules():
     assert found["values"] == {"state": "AL", "rate": "24%", "overall": "10%", "orders": 400}
 
 
+def test_validation_rule_says_how_far_behind_rfm_against_the_noise():
+    summary = {"median_auc": {"chosen": 0.579, "rfm": 0.58, "random": 0.53}, "beats_rfm": False}
+    numbers = {"validation": {"summary": summary}}
+    assert rules.validation(numbers)["key"] == "f_validation_behind"
+    summary["rfm_difference"] = {"median": 0.002, "origins": 4, "interval_contains_zero": 3}
+    found = rules.validation(numbers)
+    assert found["key"] == "f_validation_behind_noise"
+    assert found["values"] == {"auc": 0.579, "rfm": 0.58, "random": 0.53, "within": 3, "origins": 4}
+    assert "within sampling noise at 3 of 4 origins" in keyed("en", found)
+    summary["beats_rfm"] = True  # ahead: no noise clause, the plain statement
+    assert rules.validation(numbers)["key"] == "f_validation_beats"
+
+
 def test_tail_rule_finds_where_the_data_stops():
     months = pd.DataFrame({
         "month": pd.date_range("2018-01-01", periods=8, freq="MS"),

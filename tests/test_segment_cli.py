@@ -91,7 +91,9 @@ def test_real_tables_segment(real_warehouse: Path, tmp_path: Path):
     ]
     assert selection["out_of_time"]["rfm_median_auc"] == pytest.approx(0.5798, abs=1e-4)
     assert chosen["criteria"]["value"] is False  # no k-means clears it: the rule says so
-    assert selection["selection_reason"].startswith("relaxed: no candidate ranked repurchase")
+    assert selection["selection_reason"].startswith(
+        "relaxed: no candidate that reproduces ranked repurchase"
+    )
     assert "not eligible" in selection["why_not_highest_silhouette"]
     table = pd.read_csv(tmp_path / "segments.csv")
     assert len(table) == summary["customers"] == 93_350

@@ -136,7 +136,7 @@ def test_the_rfm_bar_is_relaxed_first_and_said_so():
     assert best is a
     assert (
         reason
-        == "relaxed: no candidate ranked repurchase as well as the RFM scoring (median AUC 0.58)"
+        == "relaxed: no candidate that reproduces ranked repurchase as well as the RFM scoring (median AUC 0.58)"
     )
     assert calls == [5]  # the unstable candidate never reached the value step
     # without a baseline (no window) the bar is no condition at all
@@ -148,7 +148,7 @@ def test_the_rfm_bar_is_relaxed_first_and_said_so():
 def test_without_stability_the_rfm_bar_still_comes_first():
     a = candidate(stability_bootstrap=None)
     _, reason = select([a], SelectionRule(), value=lambda _: 0.5, baseline=0.6)
-    assert reason == ("relaxed: no candidate ranked repurchase as well as the RFM scoring "
+    assert reason == ("relaxed: no candidate that reproduces ranked repurchase as well as the RFM scoring "
                       "(median AUC 0.6) (bootstrap stability not measured)")  # fmt: skip
 
 

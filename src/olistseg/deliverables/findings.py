@@ -107,8 +107,13 @@ def validation(numbers: dict) -> Finding | None:
     if auc.get("chosen") is None:
         return None
     key = "f_validation_beats" if summary["beats_rfm"] else "f_validation_behind"
-    return _finding(key, {"auc": auc["chosen"], "rfm": auc["rfm"], "random": auc.get("random")},
-                    "validation/validation.json", "always reported (AUC at the median origin)")  # fmt: skip
+    values = {"auc": auc["chosen"], "rfm": auc["rfm"], "random": auc.get("random")}
+    noise = summary.get("rfm_difference")
+    if not summary["beats_rfm"] and noise:  # how far behind, against the sampling noise
+        key = "f_validation_behind_noise"
+        values |= {"within": noise["interval_contains_zero"], "origins": noise["origins"]}
+    return _finding(key, values, "validation/validation.json",
+                    "always reported (AUC at the median origin)")  # fmt: skip
 
 
 def value_segments(numbers: dict) -> Finding | None:

@@ -86,7 +86,7 @@ def _steps(
     steps = [
         (every, "all conditions met"),
         (every - {"value"},
-         f"relaxed: no candidate ranked repurchase as well as the RFM scoring (median AUC {baseline})"),
+         f"relaxed: no candidate that reproduces ranked repurchase as well as the RFM scoring (median AUC {baseline})"),
         (every - {"value", "stability"}, "relaxed: no candidate reached the stability threshold"),
         (every - {"value", "stability", "largest"},
          f"relaxed: no candidate kept its largest segment under {share}"),
