@@ -169,3 +169,45 @@ def test_segmenter_runs_the_reproducibility_check(monkeypatch, synthetic_warehou
     assert len(calls) >= 2
     first = next(c for c in seg.scores_ if c.stability_seeds_full == 0.1)
     assert seg.chosen_ is not first and seg.chosen_.stability_seeds_full == 0.99
+
+
+def test_why_the_winner_beat_the_highest_silhouette_in_english_and_french():
+    from olistseg.i18n import why_text
+    from olistseg.models.selection import why_record
+
+    blob = candidate(silhouette=0.6, largest_share=0.6)
+    fine = candidate(k=7, n_clusters=7, silhouette=0.3)
+    best, _ = select([blob, fine], SelectionRule())
+    record = why_record([blob, fine], best, SelectionRule())
+    assert record == {"key": "why_ineligible", "values": {
+        "algorithm": "kmeans", "k": 5, "silhouette": 0.6, "failed": ["largest"], "largest": 0.6}}  # fmt: skip
+    assert why_text("fr", record) == (
+        "kmeans à 5 segments (silhouette 0.6) n'est pas éligible : "
+        "son plus grand segment dépasse le plafond (60%)"
+    )
+    # a separates better on silhouette, worse on Davies-Bouldin; b ranks repurchase better
+    a = candidate(silhouette=0.5, davies_bouldin=1.2)
+    b = candidate(k=6, n_clusters=6, silhouette=0.3)
+    best, _ = select([a, b], SelectionRule(), value=lambda c: {5: 0.55, 6: 0.70}[c.k])
+    assert best is b
+    assert why_text("en", why_record([a, b], best, SelectionRule())).endswith(
+        "out-of-time AUC 0.55 against 0.7)"
+    )
+
+
+def test_a_tiny_auc_edge_does_not_outweigh_the_separation():
+    """Min-max scaling would stretch a 0.007 AUC edge (inside its sampling noise) over the whole
+    0-1 range; against the RFM bar's fixed scale it barely counts."""
+    separated = candidate(silhouette=0.29, davies_bouldin=1.00)
+    edge = candidate(k=8, n_clusters=8, silhouette=0.27, davies_bouldin=1.11)
+    values = {5: 0.572, 8: 0.579}
+    best, _ = select([separated, edge], SelectionRule(), value=lambda c: values[c.k],
+                     baseline=0.57)  # fmt: skip
+    assert best is separated
+    assert edge.score == pytest.approx(0.5 * 0.0 + 0.5 * (0.079 / 0.07), abs=1e-4)
+    # with no bar to scale against, the AUCs are min-max scaled: the edge draws level (a tie
+    # that the lower Davies-Bouldin breaks)
+    a = candidate(silhouette=0.29, davies_bouldin=1.00)
+    b = candidate(k=8, n_clusters=8, silhouette=0.27, davies_bouldin=1.11)
+    assert select([a, b], SelectionRule(), value=lambda c: values[c.k])[0] is a
+    assert a.score == b.score == 0.5

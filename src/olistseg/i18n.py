@@ -181,7 +181,7 @@ TEXT["en"].update(
         "dir_below": "below",
         "val_no_auc": "Too few customers bought again in the windows to compute an AUC.",
         "val_beats": "The segments rank repurchase with an AUC of {auc} at the median origin, at least the RFM baseline's {rfm} (random segments: {random}).",
-        "val_worse": "The segments rank repurchase worse than the RFM baseline: AUC {auc} against {rfm} at the median origin (random segments: {random}). For targeting repurchase alone, RFM does better.",
+        "val_worse": "The segments rank repurchase worse than the RFM baseline: AUC {auc} against {rfm} at the median origin (random segments: {random}). For targeting repurchase alone, use RFM or the lifetime-value score.",
         "val_noise": "Segments minus RFM, AUC: {difference:+.4f} at the median origin. At {within} of {origins} origins the 95% bootstrap interval of the difference contains 0: there the two rank repurchase alike within sampling noise.",
         "val_check_ok": "{name}: repurchase lift {lift} (expected {direction} {bound:g}): consistent with the name.",
         "val_check_bad": "{name}: repurchase lift {lift} (expected {direction} {bound:g}): NOT consistent with the name.",
@@ -244,7 +244,7 @@ TEXT["fr"].update({
     "dir_below": "en dessous de",
     "val_no_auc": "Trop peu de clients ont racheté dans les fenêtres pour calculer une AUC.",
     "val_beats": "Les segments classent le rachat avec une AUC de {auc} à l'origine médiane, au moins celle de la référence RFM ({rfm} ; segments aléatoires : {random}).",
-    "val_worse": "Les segments classent le rachat moins bien que la référence RFM : AUC {auc} contre {rfm} à l'origine médiane (segments aléatoires : {random}). Pour cibler le seul rachat, le RFM fait mieux.",
+    "val_worse": "Les segments classent le rachat moins bien que la référence RFM : AUC {auc} contre {rfm} à l'origine médiane (segments aléatoires : {random}). Pour cibler le seul rachat, utiliser le RFM ou la valeur client.",
     "val_noise": "AUC des segments moins celle du RFM : {difference:+.4f} à l'origine médiane. À {within} origines sur {origins}, l'intervalle bootstrap à 95 % de l'écart contient 0 : là, les deux classent le rachat de la même façon, au bruit d'échantillonnage près.",
     "val_check_ok": "{name} : indice de rachat {lift} (attendu {direction} {bound:g}) : conforme au nom.",
     "val_check_bad": "{name} : indice de rachat {lift} (attendu {direction} {bound:g}) : NON conforme au nom.",
@@ -273,6 +273,46 @@ def keyed(lang: str, item: dict) -> str:
     if "direction" in values:
         values["direction"] = TEXT[lang][f"dir_{values['direction']}"]
     return text(lang, item["key"], **values)
+
+
+WHY: dict[str, dict[str, str]] = {
+    "en": {
+        "why_same": "the chosen candidate is also the highest-silhouette one",
+        "why_ineligible": "{name} is not eligible: {failed}",
+        "why_unreproducible": "{name} does not reproduce across seeds (mean ARI {ari})",
+        "why_lower": "{name} has a lower combined score ({score} against {chosen_score}; out-of-time AUC {auc} against {chosen_auc})",
+        "name": "{algorithm} with {k} segments (silhouette {silhouette})", "sep": "; ",
+        "usable": "it could not be scored", "noise": "too much noise",
+        "smallest": "a segment under the minimum size", "k_range": "a number of segments outside the range",
+        "actions": "two segments would share an action", "largest": "its largest segment is over the cap ({largest})",
+        "stability": "bootstrap stability under the threshold", "value": "it ranks repurchase below the RFM scoring",
+    },
+    "fr": {
+        "why_same": "le candidat retenu est aussi celui de plus forte silhouette",
+        "why_ineligible": "{name} n'est pas éligible : {failed}",
+        "why_unreproducible": "{name} ne se reproduit pas d'une graine à l'autre (ARI moyen {ari})",
+        "why_lower": "{name} a un score combiné plus faible ({score} contre {chosen_score} ; AUC hors période {auc} contre {chosen_auc})",
+        "name": "{algorithm} à {k} segments (silhouette {silhouette})", "sep": " ; ",
+        "usable": "il n'a pas pu être évalué", "noise": "trop de bruit",
+        "smallest": "un segment sous la taille minimale", "k_range": "un nombre de segments hors de la plage",
+        "actions": "deux segments partageraient une action", "largest": "son plus grand segment dépasse le plafond ({largest})",
+        "stability": "stabilité bootstrap sous le seuil", "value": "il classe le rachat moins bien que le score RFM",
+    },
+}  # fmt: skip
+
+
+def why_text(lang: str, record: dict) -> str:
+    """A selection's ``why`` record (:func:`olistseg.models.selection.why_record`) in ``lang``."""
+    words, values = WHY[lang], dict(record.get("values", {}))
+    if "algorithm" in values:
+        values["name"] = words["name"].format(**values)
+    if "failed" in values:
+        largest = values.get("largest")
+        share = "" if largest is None else f"{largest:.0%}"
+        values["failed"] = words["sep"].join(
+            words[k].format(largest=share) for k in values["failed"]
+        )
+    return words[record["key"]].format(**values)
 
 
 def kpi_title(lang: str, name: str, english: str) -> str:
@@ -410,6 +450,10 @@ TEXT["en"].update({
     "audiences_section": "Campaign audiences",
     "audiences_text": "One list per segment as of {as_of}, in audiences/. A customer with a 1-2 star review or a failed order in the last {days} days gets no promotion, only the service-recovery contact (suppressed list); nobody is in two lists.",
     "promotional": "Promotional", "suppressed_list": "Suppressed (service recovery only)", "yes": "yes", "no": "no",
+    "why_chosen": "Why not the highest silhouette", "rfm_bar": "The bar to clear: the RFM scoring's median AUC of repurchase over the same {origins} origins, {auc}.",
+    "largest_word": "Largest", "score_word": "Score",
+    "crit_k_range": "4-8 segments", "crit_largest": "largest <= 40%", "crit_smallest": "smallest >= 1%",
+    "crit_stability": "stable", "crit_noise": "noise <= 10%", "crit_actions": "own actions", "crit_value": ">= RFM",
     "appendix_method": "Appendix: method and every candidate",
     "findings_source": "source",
 })  # fmt: skip
@@ -438,6 +482,10 @@ TEXT["fr"].update({
     "audiences_section": "Audiences de campagne",
     "audiences_text": "Une liste par segment au {as_of}, dans audiences/. Un client avec un avis à 1-2 étoiles ou une commande en échec dans les {days} derniers jours ne reçoit aucune promotion, seulement le contact de reconquête (liste exclue) ; personne n'est dans deux listes.",
     "promotional": "Promotionnelle", "suppressed_list": "Exclus (reconquête seulement)", "yes": "oui", "no": "non",
+    "why_chosen": "Pourquoi pas la plus forte silhouette", "rfm_bar": "Le seuil à franchir : l'AUC médiane du rachat du score RFM sur les mêmes {origins} origines, {auc}.",
+    "largest_word": "Plus grand", "score_word": "Score",
+    "crit_k_range": "4-8 segments", "crit_largest": "plus grand <= 40 %", "crit_smallest": "plus petit >= 1 %",
+    "crit_stability": "stable", "crit_noise": "bruit <= 10 %", "crit_actions": "actions propres", "crit_value": ">= RFM",
     "appendix_method": "Annexe : méthode et tous les candidats",
     "findings_source": "source",
 })  # fmt: skip

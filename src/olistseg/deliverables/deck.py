@@ -29,7 +29,7 @@ from pptx.util import Emu, Inches, Pt
 
 from olistseg.atomic import atomic_path
 from olistseg.deliverables.collect import kpi_rows
-from olistseg.i18n import keyed, percent, text
+from olistseg.i18n import keyed, percent, text, why_text
 
 WIDE = (Inches(13.333), Inches(7.5))
 #: Vega's tableau10: the report's charts and the deck share it.
@@ -443,7 +443,8 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     candidates = sorted(numbers["selection"]["candidates"],
                         key=lambda c: -(c.get("score") or -1))[:10]  # fmt: skip
     slide = deck.new(t("d_candidates", n=len(numbers["selection"]["candidates"])),
-                     numbers["selection"].get("why_not_highest_silhouette") or t("candidates_table"))  # fmt: skip
+                     (why_text(lang, why) if (why := numbers["selection"].get("why_not_highest_silhouette_record"))
+                      else t("candidates_table")))  # fmt: skip
     deck.table(slide, [[t("algorithm"), "k", t("silhouette"), "Davies-Bouldin", t("stability"),
                         t("d_largest"), t("d_score")],
                        *[[c["algorithm"], str(c["n_clusters"]), f"{c['silhouette']}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 from olistseg import __version__
@@ -21,6 +22,7 @@ from olistseg.i18n import (
     segment_action,
     segment_name,
     text,
+    why_text,
 )
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS
 
@@ -206,10 +208,11 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         _table(list(selection["rule"]), [list(selection["rule"].values())]),
         _img(charts["segments"] / "metrics_vs_k.png", t("choice_of_k")),
         f"<h3>{_e(t('candidates_table'))}</h3>",
-        _table([t("algorithm"), "k", t("silhouette"), "Davies-Bouldin", t("stability"), t("smallest")],
-               [[c["algorithm"], c["n_clusters"], c["silhouette"], c["davies_bouldin"],
-                 c["stability_bootstrap"], c["smallest_share"]] for c in selection["candidates"]],
-               {1, 2, 3, 4, 5}),
+        *([f"<p>{_e(t('why_chosen'))}: {_e(why_text(lang, why))}.</p>"]
+          if (why := selection.get("why_not_highest_silhouette_record")) else []),
+        *([f"<p>{_e(t('rfm_bar', auc=oot['rfm_median_auc'], origins=len(oot['windows'])))}</p>"]
+          if (oot := selection.get("out_of_time")) else []),
+        _candidates_table(selection["candidates"], t),
         f"<h3>{_e(t('appendix'))}</h3><p>{_e(t('definitions'))}</p>",
         f"<footer>{_e(t('generated', version=__version__))}</footer>",
     ]  # fmt: skip
@@ -218,6 +221,27 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{_e(t('title'))}</title><style>{CSS}</style></head><body>\n{body}\n</body></html>\n"
     )
+
+
+def _candidates_table(candidates: list[dict], t: Callable[..., str]) -> str:
+    """Every candidate with each criterion of the rule (yes / no / - not measured), its
+    out-of-time AUC and combined score."""
+    names = ("k_range", "largest", "smallest", "stability", "noise", "actions", "value")
+
+    def mark(c: dict, name: str) -> str:
+        ok = (c.get("criteria") or {}).get(name)
+        return "-" if ok is None else (t("yes") if ok else t("no"))
+
+    return _table(
+        [t("algorithm"), "k", t("silhouette"), "Davies-Bouldin", t("stability"), t("largest_word"),
+         t("smallest"), *[t(f"crit_{n}") for n in names], t("auc_word"), t("score_word")],
+        [[c["algorithm"], c["n_clusters"], c["silhouette"], c["davies_bouldin"], c["stability_bootstrap"],
+          "-" if c.get("largest_share") is None else f"{c['largest_share']:.0%}",
+          "-" if c.get("smallest_share") is None else f"{c['smallest_share']:.1%}",
+          *[mark(c, n) for n in names], c.get("oot_auc") or "-", c.get("score") or "-"]
+         for c in candidates],
+        {1, 2, 3, 4, 5, 6, 14, 15},
+    )  # fmt: skip
 
 
 def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:

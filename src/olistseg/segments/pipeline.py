@@ -10,6 +10,7 @@ import pandas as pd
 
 from olistseg.atomic import atomic_path, write_json
 from olistseg.features.build import customer_features
+from olistseg.i18n import why_text
 from olistseg.kpi.run import check_as_of, default_as_of
 from olistseg.models.candidates import ALGORITHMS
 from olistseg.models.preprocessing import model_input
@@ -136,7 +137,8 @@ def segment(
         "as_of": as_of_text, "preset": preset, "customers": len(features),
         "rule": segmenter.rule.to_dict(), "rule_text": _rule_text(segmenter),
         "selection_reason": segmenter.selection_reason_,
-        "why_not_highest_silhouette": segmenter.why_chosen_,
+        "why_not_highest_silhouette": why_text("en", segmenter.why_chosen_),
+        "why_not_highest_silhouette_record": segmenter.why_chosen_,
         "out_of_time": None if oot is None else oot.to_dict(),
         "silhouette_seconds": segmenter.silhouette_seconds_,
         "silhouette_method": segmenter.silhouette_method_,
@@ -180,8 +182,9 @@ def _rule_text(segmenter: Segmenter) -> str:
             "180-day window that ends by the training date) and scored on who bought again over "
             "the next 180 days; the median over the origins counts. "
             f"Highest combined score wins: {1 - r.value_weight:g} x separation (silhouette and "
-            f"Davies-Bouldin, scaled over the eligible) + {r.value_weight:g} x that AUC (scaled "
-            "likewise), if it reproduces: refits with 2 other "
+            f"Davies-Bouldin, scaled over the eligible) + {r.value_weight:g} x that AUC's lift "
+            "over chance as a share of the RFM scoring's, (AUC - 0.5) / (AUC_RFM - 0.5), if it "
+            "reproduces: refits with 2 other "
             f"seeds on all customers agree with it (mean ARI >= {r.min_reproducibility}); otherwise "
             "the next one is checked. If none is eligible the rule relaxes the RFM bar first, then "
             "stability, then the largest-segment cap, then distinct actions, then the number of "

@@ -42,7 +42,7 @@ from olistseg.models.preprocessing import (
     model_input,
     preset_columns,
 )
-from olistseg.models.selection import SelectionRule, select, why_not_highest_silhouette
+from olistseg.models.selection import SelectionRule, select, why_record
 from olistseg.segments.naming import name_segments
 from olistseg.segments.profile import profile_segments
 
@@ -171,7 +171,7 @@ class Segmenter:
         chosen, self.selection_reason_ = select(
             self.scores_, self.rule, reproduce, candidate_value, baseline
         )
-        self.why_chosen_ = why_not_highest_silhouette(self.scores_, chosen, self.rule)
+        self.why_chosen_ = why_record(self.scores_, chosen, self.rule)
         self.chosen_ = chosen
         raw_labels, self.estimator_ = self._fitted[self.scores_.index(chosen)]
         self._fitted = {}
