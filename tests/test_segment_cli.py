@@ -22,9 +22,11 @@ def cli(*args: str) -> CliResult:
 def test_segment_then_score(synthetic_warehouse: Path, tmp_path: Path):
     out = tmp_path / "seg"
     result = cli("segment", "--warehouse", str(synthetic_warehouse), "--out", str(out),
-                 "--algorithms", "kmeans,bisecting_kmeans", "--k-range", "3-5", "--features", "rfm")  # fmt: skip
+                 "--algorithms", "kmeans,bisecting_kmeans", "--k-range", "3-5", "--features", "rfm",
+                 "--no-charts")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "segments" in result.stdout and (out / "segments.csv").is_file()
+    assert not (out / "charts").exists() and "charts/" not in result.stdout
     with duckdb.connect(str(synthetic_warehouse), read_only=True) as con:
         last = con.execute("SELECT max(order_purchase_timestamp) FROM orders").fetchone()[0]
     scored = tmp_path / "scored.csv"
@@ -73,7 +75,12 @@ def test_segment_bad_options(synthetic_warehouse: Path, tmp_path: Path):
 def test_real_tables_segment(real_warehouse: Path, tmp_path: Path):
     with connect(real_warehouse) as con:
         summary = segment(
-            con, tmp_path, algorithms=["kmeans"], k_range=range(4, 9), with_stability=False
+            con,
+            tmp_path,
+            algorithms=["kmeans"],
+            k_range=range(4, 9),
+            with_stability=False,
+            with_charts=False,
         )
     # the business rule in force: no segment above 40%, every segment its own action
     chosen = summary["chosen"]

@@ -154,7 +154,7 @@ def test_cli_writes_stability_contract_and_monitor_decides(changed, tmp_path):
     # A model trained before the change, checked at the end of the data: retrain.
     with duckdb.connect(str(changed), read_only=True) as con:
         segment(con, tmp_path / "seg", as_of=CHANGE, algorithms=["kmeans"], k_range=range(3, 4),
-                with_stability=False)  # fmt: skip
+                with_stability=False, with_charts=False)  # fmt: skip
     check_file = tmp_path / "check.json"
     done = cli("monitor", "--model", str(tmp_path / "seg" / "model"), "--warehouse", str(changed),
                "--out", str(check_file))  # fmt: skip
@@ -252,7 +252,7 @@ def test_stability_from_a_saved_model_uses_its_algorithm_k_and_seed(unchanged, t
 
     with connect(unchanged) as con:
         segment(con, tmp_path / "seg", algorithms=["kmeans"], k_range=range(3, 4), seed=9,
-                with_stability=False)  # fmt: skip
+                with_stability=False, with_charts=False)  # fmt: skip
     result = api.stability(tmp_path / "st", warehouse=unchanged, model=tmp_path / "seg" / "model",
                            n_origins=3, step_days=28, origin_every=1)  # fmt: skip
     config = result["config"]

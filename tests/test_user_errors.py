@@ -66,7 +66,7 @@ def test_an_earlier_output_and_an_empty_folder_may_be_replaced(synthetic_warehou
     out = tmp_path / "seg"
     out.mkdir()  # empty: fine
     args = ["segment", "--warehouse", str(synthetic_warehouse), "--algorithms", "kmeans",
-            "--k-range", "4", "--no-stability", "--out", str(out)]  # fmt: skip
+            "--k-range", "4", "--no-stability", "--no-charts", "--out", str(out)]  # fmt: skip
     assert olistseg(*args).returncode == 0
     assert (out / ".olistseg").is_file()
     first = (out / "segments.csv").read_bytes()
@@ -169,7 +169,7 @@ def test_kpi_as_of_outside_the_data(synthetic_warehouse):
 def test_score_says_how_far_from_training_and_warns_past_the_data(synthetic_warehouse, tmp_path):
     seg = tmp_path / "seg"
     assert olistseg("segment", "--warehouse", str(synthetic_warehouse), "--out", str(seg),
-                    "--algorithms", "kmeans", "--k-range", "4", "--no-stability",
+                    "--algorithms", "kmeans", "--k-range", "4", "--no-stability", "--no-charts",
                     "--as-of", "2018-03-01").returncode == 0  # fmt: skip
     later = olistseg("score", "--model", str(seg / "model"), "--warehouse",
                      str(synthetic_warehouse), "--out", str(tmp_path / "s.csv"),
@@ -203,7 +203,7 @@ def test_density_winner_stability_says_which_model_it_measured(synthetic_warehou
 
     seg = tmp_path / "seg"
     done = olistseg("segment", "--warehouse", str(synthetic_warehouse), "--out", str(seg),
-                    "--algorithms", "dbscan", "--no-stability")  # fmt: skip
+                    "--algorithms", "dbscan", "--no-stability", "--no-charts")  # fmt: skip
     assert done.returncode == 0, done.said
     config = config_for_model(seg / "model")
     assert config.algorithm == "kmeans" and config.stand_in_for == "dbscan"
@@ -289,7 +289,7 @@ def test_french_maintenance_contract_has_no_english_left(run_out):
 def test_long_steps_print_a_line_with_their_time_in_a_log(synthetic_warehouse, tmp_path):
     result = olistseg("segment", "--warehouse", str(synthetic_warehouse), "--out",
                       str(tmp_path / "seg"), "--algorithms", "kmeans", "--k-range", "4",
-                      "--no-stability")  # fmt: skip
+                      "--no-stability", "--no-charts")  # fmt: skip
     assert result.returncode == 0
     assert "Segmenting..." in result.stdout and "Segmenting: done in" in result.stdout
     # stability was not measured: the rule never says it relaxed the stability threshold

@@ -135,8 +135,10 @@ def segment(
     engine: str = "duckdb",
     spark_master: str | None = None,
     progress: ProgressCallback | None = None,
+    charts: bool = True,
 ) -> dict:
     """Segment customers into ``out`` (built whole, swapped in on success); returns the summary.
+    ``charts=False`` leaves out ``charts/``.
 
     DuckDB compares every candidate of ``algorithms`` over ``k_range`` (default 2-12);
     ``--engine spark`` fits one MLlib model at one k (default 4).
@@ -160,7 +162,7 @@ def segment(
     with input_warehouse(data, warehouse) as path, building(out) as partial:
         return segment_warehouse(path, partial, as_of, preset=features, algorithms=algorithms,
                                  k_range=ks, seed=seed, with_stability=stability,
-                                 progress=progress)  # fmt: skip
+                                 progress=progress, with_charts=charts)  # fmt: skip
 
 
 def _spark_segment(

@@ -52,6 +52,9 @@ def segment_command(
     ] = None,
     seed: SeedOption = 42,
     stability: Annotated[bool, typer.Option(help="Measure stability by refits (slower).")] = True,
+    charts: Annotated[
+        bool, typer.Option(help="Write charts/ (--no-charts: segments and model only, faster).")
+    ] = True,
     engine: EngineOption = "duckdb",
     spark_master: SparkMasterOption = None,
 ) -> None:
@@ -61,9 +64,13 @@ def segment_command(
         summary = api.segment(out, data, warehouse, as_of=timestamp(as_of), features=features,
                               algorithms=names, k_range=k_range, seed=seed, stability=stability,
                               engine=engine, spark_master=spark_master,
-                              progress=on_candidate)  # fmt: skip
+                              progress=on_candidate, charts=charts)  # fmt: skip
     segments_table(summary)
-    table = "segments.parquet" if engine == "spark" else "segments.csv, charts/"
+    table = (
+        "segments.parquet"
+        if engine == "spark"
+        else "segments.csv" + (", charts/" if charts else "")
+    )
     console().print(f"Outputs in [bold]{out}[/]: {table}, model/, selection.json, profiles.json")
 
 

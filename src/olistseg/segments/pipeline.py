@@ -97,6 +97,7 @@ def segment(
     progress: ProgressCallback | None = None,
     features: pd.DataFrame | None = None,
     out_of_time: OutOfTimeHistory | bool | None = True,
+    with_charts: bool = True,
 ) -> dict:
     """Fit and select a segmentation; write every output of ``olistseg segment`` into ``out``.
 
@@ -105,6 +106,9 @@ def segment(
 
     Returns the summary: ``as_of``, ``customers``, the ``chosen`` candidate's scores, the
     ``selection_reason``, each segment's profile (``segments``) and the fit time.
+
+    ``with_charts=False`` leaves out ``charts/`` (the t-SNE alone is 4-6 s): for schedulers that
+    only need the segments and the model.
 
     ``features`` (computed as of ``as_of``) may be given instead of ``con``: the CLI closes the
     warehouse before fitting, so DuckDB's buffers are not held while the model is fitted.
@@ -147,29 +151,26 @@ def segment(
     })  # fmt: skip
     profiles = profiles_payload(segmenter)
     write_json(out / "profiles.json", profiles)
-    X = segmenter.preprocessor_.transform(model_input(features, segmenter.preset))
-    chart_dir = out / "charts"
-    charts.save_chart(charts.metric_curves(candidates), chart_dir, "metrics_vs_k")
-    charts.save_chart(
-        charts.segment_sizes(segmenter.profiles_, segmenter.names_), chart_dir, "segment_sizes"
-    )
-    charts.save_chart(
-        charts.profile_heatmap(segmenter.profiles_, segmenter.names_), chart_dir, "profile_heatmap"
-    )
-    charts.save_chart(
-        charts.projection(X, segmenter.training_labels_, segmenter.names_, seed),
-        chart_dir,
-        "projection",
-    )
-    charts.save_chart(
-        charts.tsne_projection(X, segmenter.training_labels_, segmenter.names_, seed),
-        chart_dir,
-        "tsne",
-    )
+    if with_charts:
+        _write_charts(segmenter, features, candidates, out / "charts", seed)
     return {"as_of": as_of_text, "customers": len(features), "chosen": segmenter.chosen_.to_dict(),
             "selection_reason": segmenter.selection_reason_, "segments": profiles["segments"],
             "silhouette_method": segmenter.silhouette_method_,
             "fit_seconds": segmenter.fit_seconds_}  # fmt: skip
+
+
+def _write_charts(segmenter: Segmenter, features: pd.DataFrame, candidates: list[dict],
+                  chart_dir: Path, seed: int) -> None:  # fmt: skip
+    """``charts/``: metrics against k, segment sizes, the profile heat map, PCA and t-SNE."""
+    X = segmenter.preprocessor_.transform(model_input(features, segmenter.preset))
+    labels, names = segmenter.training_labels_, segmenter.names_
+    charts.save_chart(charts.metric_curves(candidates), chart_dir, "metrics_vs_k")
+    charts.save_chart(charts.segment_sizes(segmenter.profiles_, names), chart_dir, "segment_sizes")
+    charts.save_chart(
+        charts.profile_heatmap(segmenter.profiles_, names), chart_dir, "profile_heatmap"
+    )
+    charts.save_chart(charts.projection(X, labels, names, seed), chart_dir, "projection")
+    charts.save_chart(charts.tsne_projection(X, labels, names, seed), chart_dir, "tsne")
 
 
 def _rule_text(segmenter: Segmenter) -> str:
