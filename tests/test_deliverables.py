@@ -263,3 +263,15 @@ def test_dashboard_segments_page(run_out, monkeypatch):
     assert found["segment_name"].iloc[0] == segments["segment_name"].iloc[0]
     app.text_input(key="customer").set_value("no-such-customer").run()
     assert any("No such customer" in w.value for w in app.warning)
+
+
+def test_report_shows_every_candidate_with_each_criterion_and_why(run_out):
+    page = html.unescape((run_out / "report.html").read_text())
+    selection = json.loads((run_out / "segments" / "selection.json").read_text())
+    assert f"Why not the highest silhouette: {selection['why_not_highest_silhouette']}." in page
+    oot = selection["out_of_time"]
+    if oot is not None:
+        assert f"{len(oot['windows'])} origins, {oot['rfm_median_auc']}." in page
+    table = page[page.index("<th>4-8 segments</th>"):]
+    rows = table[: table.index("</table>")].count("<tr>")
+    assert rows == len(selection["candidates"])  # one row per candidate after the header

@@ -208,7 +208,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         _table(list(selection["rule"]), [list(selection["rule"].values())]),
         _img(charts["segments"] / "metrics_vs_k.png", t("choice_of_k")),
         f"<h3>{_e(t('candidates_table'))}</h3>",
-        *([f"<p>{_e(t('why_chosen'))}: {_e(why_text(lang, why))}.</p>"]
+        *([f"<p>{_e(t('why_chosen', why=why_text(lang, why)))}</p>"]
           if (why := selection.get("why_not_highest_silhouette_record")) else []),
         *([f"<p>{_e(t('rfm_bar', auc=oot['rfm_median_auc'], origins=len(oot['windows'])))}</p>"]
           if (oot := selection.get("out_of_time")) else []),
