@@ -272,6 +272,6 @@ def test_report_shows_every_candidate_with_each_criterion_and_why(run_out):
     oot = selection["out_of_time"]
     if oot is not None:
         assert f"{len(oot['windows'])} origins, {oot['rfm_median_auc']}." in page
-    table = page[page.index("<th>4-8 segments</th>"):]
+    table = page[page.index("<th>4-8 segments</th>") :]
     rows = table[: table.index("</table>")].count("<tr>")
     assert rows == len(selection["candidates"])  # one row per candidate after the header
