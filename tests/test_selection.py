@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from olistseg.features.build import customer_features
+from olistseg.i18n import why_text
 from olistseg.models.evaluate import CandidateScore
-from olistseg.models.selection import SelectionRule, select, why_not_highest_silhouette
+from olistseg.models.selection import SelectionRule, select, why_record
 from olistseg.segments import segmenter as segmenter_module
 from olistseg.segments.segmenter import Segmenter
 
@@ -79,8 +80,8 @@ def test_a_dominant_segment_or_a_shared_action_is_not_eligible():
     best, reason = select([blob, shared, fine], SelectionRule())
     assert best is fine and reason == "all conditions met"
     assert blob.criteria["largest"] is False and shared.criteria["actions"] is False
-    assert "over the cap (60%)" in why_not_highest_silhouette(
-        [blob, shared, fine], best, SelectionRule()
+    assert "over the cap (60%)" in why_text(
+        "en", why_record([blob, shared, fine], best, SelectionRule())
     )
 
 
@@ -117,8 +118,8 @@ def test_a_candidate_below_the_rfm_bar_is_not_eligible():
                           baseline=0.58)  # fmt: skip
     assert best is useful and reason == "all conditions met"
     assert separated.criteria["value"] is False and useful.criteria["value"] is True
-    assert "ranks repurchase below the RFM scoring" in why_not_highest_silhouette(
-        [separated, useful], best, SelectionRule()
+    assert "ranks repurchase below the RFM scoring" in why_text(
+        "en", why_record([separated, useful], best, SelectionRule())
     )
 
 
@@ -172,9 +173,6 @@ def test_segmenter_runs_the_reproducibility_check(monkeypatch, synthetic_warehou
 
 
 def test_why_the_winner_beat_the_highest_silhouette_in_english_and_french():
-    from olistseg.i18n import why_text
-    from olistseg.models.selection import why_record
-
     blob = candidate(silhouette=0.6, largest_share=0.6)
     fine = candidate(k=7, n_clusters=7, silhouette=0.3)
     best, _ = select([blob, fine], SelectionRule())

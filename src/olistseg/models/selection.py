@@ -217,12 +217,3 @@ def why_record(
         return {"key": "why_unreproducible", "values": {**values, "ari": top.stability_seeds_full}}
     return {"key": "why_lower", "values": {**values, "score": top.score, "chosen_score": chosen.score,
                                            "auc": top.oot_auc, "chosen_auc": chosen.oot_auc}}  # fmt: skip
-
-
-def why_not_highest_silhouette(
-    candidates: list[CandidateScore], chosen: CandidateScore, rule: SelectionRule
-) -> str:
-    """In words (English): why ``chosen`` beat the highest-silhouette candidate."""
-    from olistseg.i18n import why_text
-
-    return why_text("en", why_record(candidates, chosen, rule))

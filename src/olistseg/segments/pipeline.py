@@ -54,14 +54,6 @@ def features_from_warehouse(
         return features_as_of(con, as_of)
 
 
-def selection_history(
-    con: duckdb.DuckDBPyConnection, as_of: dt.datetime, preset: str, seed: int
-) -> OutOfTimeHistory | None:
-    """The selection's out-of-time windows: those of ``olistseg validate`` that end by ``as_of``
-    (and inside the delivered data); None when the data before ``as_of`` is too short."""
-    return history(con, as_of, preset, seed)
-
-
 def segment_warehouse(warehouse: Path, out: Path, as_of: dt.datetime | None = None,
                       **options: object) -> dict:  # fmt: skip
     """:func:`segment` on a warehouse file; ``options`` as :func:`segment`'s. Returns its summary.
@@ -73,8 +65,8 @@ def segment_warehouse(warehouse: Path, out: Path, as_of: dt.datetime | None = No
 
     with connect(warehouse) as con:
         features, as_of = features_as_of(con, as_of)
-        oot = selection_history(con, as_of, str(options.get("preset", "rfm_satisfaction")),
-                                int(options.get("seed", 42)))  # fmt: skip
+        oot = history(con, as_of, str(options.get("preset", "rfm_satisfaction")),
+                      int(options.get("seed", 42)))  # fmt: skip
     return segment(None, out, as_of, features=features, out_of_time=oot, **options)
 
 
@@ -102,7 +94,8 @@ def segment(
     """Fit and select a segmentation; write every output of ``olistseg segment`` into ``out``.
 
     ``out_of_time`` scores candidates on what customers did after earlier origins (True: the
-    windows :func:`selection_history` finds with ``con``; None or False: separation alone).
+    validation windows that end by ``as_of``, :func:`olistseg.validation.replay.history` with
+    ``con``; None or False: separation alone).
 
     Returns the summary: ``as_of``, ``customers``, the ``chosen`` candidate's scores, the
     ``selection_reason``, each segment's profile (``segments``) and the fit time.
@@ -119,7 +112,7 @@ def segment(
         raise ValueError("give as_of with precomputed features")
     check_features(features)
     if out_of_time is True:
-        out_of_time = None if con is None else selection_history(con, as_of, preset, seed)
+        out_of_time = None if con is None else history(con, as_of, preset, seed)
     oot = out_of_time or None
     segmenter = Segmenter(preset=preset, k_range=k_range, seed=seed, with_stability=with_stability,
                           **({"algorithms": algorithms} if algorithms else {}))  # fmt: skip
@@ -127,7 +120,7 @@ def segment(
         features,
         progress=progress,
         value=None if oot is None else oot.auc,
-        baseline=None if oot is None else oot.rfm_auc(),
+        baseline=None if oot is None else oot.rfm_auc,
     )
     out.mkdir(parents=True, exist_ok=True)
     as_of_text = as_of.isoformat(sep=" ")

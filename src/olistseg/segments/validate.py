@@ -44,9 +44,9 @@ EXPECTATIONS: dict[str, tuple[str, float]] = {
     "dormant": ("below", 1.0),
     "dormant_premium": ("below", 1.0),
 }
-#: Segments named for value: their share of future revenue is reported against their size.
 #: Bootstrap resamples of the paired AUC difference against RFM, per origin.
 N_BOOT = 200
+#: Segments named for value: their share of future revenue is reported against their size.
 VALUE_KEYS = ("loyal", "lapsed_loyal", "big_spenders", "recent_premium", "dormant_premium")
 
 

@@ -66,12 +66,12 @@ def _grouped_auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     rate = np.divide(pos, total, out=np.zeros_like(pos, dtype=float), where=total > 0)
     order = np.argsort(rate, axis=1, kind="stable")
     pos, neg, rate = (np.take_along_axis(a, order, axis=1) for a in (pos, neg, rate))
-    # Equal rates are one score: pool them before counting the pairs they win.
-    below = np.cumsum(neg, axis=1) - neg  # negatives in strictly lower-ranked segments
+    below = np.cumsum(neg, axis=1) - neg  # negatives in lower-ranked segments
     wins = (pos * below).sum(axis=1) + 0.5 * (pos * neg).sum(axis=1)
-    same = np.diff(rate, axis=1) == 0
-    if same.any():  # rare with real rates; pooled pairs are ties, not wins
-        wins = np.array([_tied_wins(p, n, r) for p, n, r in zip(pos, neg, rate, strict=True)])
+    # Segments with equal rates are one score: their pairs are ties, not wins. Rare with real
+    # rates (two segments with no repurchase in a resample), so only those rows pool them.
+    for row in np.flatnonzero((np.diff(rate, axis=1) == 0).any(axis=1)):
+        wins[row] = _tied_wins(pos[row], neg[row], rate[row])
     pairs = pos.sum(axis=1) * neg.sum(axis=1)
     return np.divide(wins, pairs, out=np.full(len(wins), np.nan), where=pairs > 0)
 
