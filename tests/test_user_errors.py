@@ -140,14 +140,22 @@ def test_demo_data_bad_change_date(date, tmp_path):
 
 
 def test_stability_without_a_reproducible_origin_is_exit_2_and_writes_nothing(
-    synthetic_warehouse, tmp_path
+    synthetic_warehouse, tmp_path, monkeypatch
 ):
+    from olistseg.stability import report
+
+    simulations = []
+    simulate = report.simulate
+    monkeypatch.setattr(
+        report, "simulate", lambda *a, **k: simulations.append(1) or simulate(*a, **k)
+    )
     result = olistseg("stability", "--warehouse", str(synthetic_warehouse), "--out",
                       str(tmp_path / "st"), "--algorithm", "gmm_full", "--k", "8",
                       "--threshold", "0.99", "--origins", "3", "--step", "4w")  # fmt: skip
     assert result.returncode == 2, result.said
     assert "no retrain cadence can be measured" in result.said and "reproduce" in result.said
     assert not list(tmp_path.iterdir())
+    assert len(simulations) == 1  # said after the first seed: the others cannot set a cadence
     debug = olistseg("--debug", "stability", "--warehouse", str(synthetic_warehouse), "--out",
                      str(tmp_path / "st"), "--algorithm", "kmeans", "--k", "4", "--refit", "hot")  # fmt: skip
     assert debug.returncode == 2 and "Traceback" in debug.stderr and "warm or cold" in debug.said

@@ -23,7 +23,6 @@ import joblib
 import numpy as np
 import pandas as pd
 from sklearn.neighbors import KNeighborsClassifier
-from threadpoolctl import threadpool_limits
 
 from olistseg import __version__
 from olistseg.atomic import atomic_path, write_json
@@ -45,6 +44,7 @@ from olistseg.models.preprocessing import (
 from olistseg.models.selection import SelectionRule, select, why_record
 from olistseg.segments.naming import name_segments
 from olistseg.segments.profile import profile_segments
+from olistseg.threads import one_blas_thread
 
 ProgressCallback = Callable[[str, int, int], None]
 #: A segmentation into k segments is attempted only with at least this many customers per k.
@@ -158,12 +158,12 @@ class Segmenter:
         # Candidates run one at a time and parallelise inside (OpenMP, numba kernels). Their
         # BLAS calls are small; with BLAS threads on top, the two thread pools fight over the
         # cores: on Olist (2 cores) the whole selection took twice as long.
-        with threadpool_limits(1, user_api="blas"):
+        with one_blas_thread():
             self._fit_candidates(X, progress)
 
         def reproduce(candidate: CandidateScore) -> float:
             labels = self._fitted[self.scores_.index(candidate)][0]
-            with threadpool_limits(1, user_api="blas"):
+            with one_blas_thread():
                 return reproducibility(candidate.algorithm, candidate.k, X, labels, self.seed)
 
         self._name_candidates(X, features)

@@ -106,15 +106,7 @@ def run_stability(
     """
     shared: dict = {}
     result = simulate(con, config, end, progress, shared)
-    result["seeds"] = [{"seed": config.seed, "steps": result["cadence"]["steps"],
-                        "weeks": result["cadence"]["weeks"]}]  # fmt: skip
-    for extra in range(1, seeds):
-        other = simulate(con, dataclasses.replace(config, seed=config.seed + 101 * extra), end,
-                         shared=shared)  # fmt: skip
-        result["seeds"].append({"seed": config.seed + 101 * extra,
-                                "steps": other["cadence"]["steps"], "weeks": other["cadence"]["weeks"]})  # fmt: skip
-    result["simple_protocol"] = simple_protocol(con, config, end or default_as_of(con))
-    result["robust"] = robustness_summary(result)
+    # The other seeds and the simple protocol cannot give this seed a cadence: say so now.
     if result["cadence"]["weeks"] is None:
         left_out = len(result["origins_left_out"])
         raise InputError(
@@ -126,6 +118,15 @@ def run_stability(
             "--algorithm or --k, or --model with the segmentation's chosen model), or give "
             "more history (--origins, a later --as-of)."
         )
+    result["seeds"] = [{"seed": config.seed, "steps": result["cadence"]["steps"],
+                        "weeks": result["cadence"]["weeks"]}]  # fmt: skip
+    for extra in range(1, seeds):
+        other = simulate(con, dataclasses.replace(config, seed=config.seed + 101 * extra), end,
+                         shared=shared)  # fmt: skip
+        result["seeds"].append({"seed": config.seed + 101 * extra,
+                                "steps": other["cadence"]["steps"], "weeks": other["cadence"]["weeks"]})  # fmt: skip
+    result["simple_protocol"] = simple_protocol(con, config, end or default_as_of(con))
+    result["robust"] = robustness_summary(result)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "stability.json", result)
     charts = out / "charts"

@@ -55,7 +55,6 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
-from threadpoolctl import threadpool_limits
 
 from olistseg.errors import InputError
 from olistseg.features.build import customer_features
@@ -64,6 +63,7 @@ from olistseg.models.candidates import ALGORITHMS, fit_labels
 from olistseg.models.labels import map_labels, order_segments
 from olistseg.models.preprocessing import DEFAULT_PRESET, make_preprocessor, model_input
 from olistseg.stability.drift import align_labels, migration_matrix, psi_against, reference_bins
+from olistseg.threads import one_blas_thread
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -340,7 +340,7 @@ def simulate(
         return noise[date]
 
     results: list[OriginResult] = []
-    with threadpool_limits(1, user_api="blas"):
+    with one_blas_thread():
         for position, origin in enumerate(origins):
             if progress:
                 progress(f"origin {origin:%Y-%m-%d}", position, len(origins))
