@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 SPARK_ALGORITHMS = ("kmeans", "bisecting_kmeans", "gmm")
+#: MLlib fits of one segmentation (its ``n_init`` seeds) submitted at once.
+FIT_THREADS = 4
 KEY_COLUMNS = ("recency_days", "frequency", "monetary", "avg_review_score", "late_share")
 METADATA_FILE = "olistseg_spark.json"
 
@@ -153,14 +155,26 @@ def _cost(model: Any) -> float:
 
 
 def _best_of(algorithm: str, k: int, seed: int, n_init: int, X: DataFrame) -> tuple[Any, list]:
-    """The best of ``n_init`` fits (seeds ``seed`` ...), and every fit's cost."""
-    best, costs = None, []
-    for attempt in range(max(1, n_init)):
-        model = _estimator(algorithm, k, seed + attempt).fit(X)
-        costs.append(round(_cost(model), 6))
-        if best is None or costs[-1] < best[0]:
-            best = (costs[-1], model)
-    return best[1], costs
+    """The best of ``n_init`` fits (seeds ``seed`` ...), and every fit's cost (in seed order).
+
+    The fits are independent, so they are submitted from :data:`FIT_THREADS` driver threads at
+    once, as MLlib's own ``CrossValidator(parallelism=...)`` does: each iteration is a small
+    job, and one fit alone leaves the cores idle between them (5 k-means fits on 6,000
+    customers, local[2]: 15.7 s one after the other). Ties keep the lowest seed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyspark.util import inheritable_thread_target
+
+    @inheritable_thread_target(X.sparkSession)  # the caller's job tags and local properties
+    def fit(attempt: int) -> Any:
+        return _estimator(algorithm, k, seed + attempt).fit(X)
+
+    attempts = range(max(1, n_init))
+    with ThreadPoolExecutor(max_workers=min(FIT_THREADS, len(attempts))) as pool:
+        models = list(pool.map(fit, attempts))
+    costs = [round(_cost(model), 6) for model in models]
+    best = min(attempts, key=lambda attempt: (costs[attempt], attempt))
+    return models[best], costs
 
 
 def spark_profiles(frame: DataFrame) -> pd.DataFrame:
