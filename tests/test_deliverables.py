@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+import zipfile
 
 import nbformat
 import numpy as np
@@ -70,12 +71,22 @@ def test_run_writes_every_deliverable_from_run_json(run_out):
 
 def test_the_same_run_gives_the_same_deliverables(run_out, tmp_path):
     """Deterministic: the deliverables built again from the same outputs are the same bytes
-    (the notebook included: cell ids, timestamps and chart ids are fixed)."""
+    (the notebook included: cell ids, timestamps and chart ids are fixed; the deck's zip
+    members, its chart workbooks and the PDF are dated by the run's as_of, not the clock)."""
     again = tmp_path / "again"
     shutil.copytree(run_out, again)
     pipeline.deliverables_step(again, "en", run_name=run_out.name)
-    for name in ("report.html", "notebook.ipynb"):
+    for name in ("report.html", "notebook.ipynb", "deck.pptx"):
         assert (again / name).read_bytes() == (run_out / name).read_bytes(), name
+    as_of = json.loads((run_out / "run.json").read_text())["segmentation"]["as_of"][:10]
+    with zipfile.ZipFile(run_out / "deck.pptx") as deck:
+        core = deck.read("docProps/core.xml").decode()
+        assert f'<dcterms:created xsi:type="dcterms:W3CDTF">{as_of}T' in core
+        assert {m.date_time for m in deck.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    require_chromium()
+    pdf = (run_out / "report.pdf").read_bytes()
+    assert (again / "report.pdf").read_bytes() == pdf
+    assert f"/CreationDate (D:{as_of.replace('-', '')}".encode() in pdf
 
 
 def test_report_is_offline_complete_and_renders_in_chromium(run_out):

@@ -405,7 +405,8 @@ def deliverables_step(out: Path, lang: str, run_name: str | None = None) -> dict
 
     numbers = run_numbers(out)
     write_text(out / "report.html", build_report(numbers, lang))
-    pdf = print_pdf(out / "report.html", out / "report.pdf")
+    as_of = dt.datetime.fromisoformat(numbers["run"]["segmentation"]["as_of"])
+    pdf = print_pdf(out / "report.html", out / "report.pdf", dated=as_of)
     build_deck(numbers, out / "deck.pptx", lang)
     execute_notebook(out, out / "notebook.ipynb", run_name=run_name)
     return {"report": "report.html", "report_pdf": None if pdf is None else pdf.name,

@@ -16,7 +16,11 @@ its number; every slide has speaker notes. Every figure comes from
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import io
+import re
+import zipfile
 from pathlib import Path
 
 from pptx import Presentation
@@ -27,6 +31,7 @@ from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from olistseg import __version__
 from olistseg.atomic import atomic_path
 from olistseg.deliverables.collect import kpi_rows
 from olistseg.i18n import keyed, percent, text, why_text
@@ -468,9 +473,41 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     deck.table(slide, [[t("d_term"), t("d_definition")],
                        *[row.split(";", 1) for row in t("d_definitions_rows").split("|")]],
                (MARGIN, body_top, full_w, Inches(0.62) * 6), [1.2, 5])  # fmt: skip
-    deck.prs.core_properties.title = t("title")
     if main_slides > MAIN_SLIDES_MAX:
         raise AssertionError(f"{main_slides} main slides, more than {MAIN_SLIDES_MAX}")
+    dated = dt.datetime.fromisoformat(seg["as_of"]).replace(microsecond=0)
+    properties = deck.prs.core_properties
+    properties.title = t("title")
+    # the template's own author and 2013 dates otherwise; the run's as_of, never "now"
+    properties.author = properties.last_modified_by = f"olistseg {__version__}"
+    properties.comments = ""
+    properties.created = properties.modified = dated
+    buffer = io.BytesIO()
+    deck.prs.save(buffer)
     with atomic_path(path) as tmp:
-        deck.prs.save(str(tmp))
+        tmp.write_bytes(reproducible_package(buffer.getvalue(), dated))
     return path
+
+
+_W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def reproducible_package(package: bytes, dated: dt.datetime) -> bytes:
+    """An Office (zip) package whose bytes depend on its content only: every member dated
+    1980-01-01 (zip's first date) and every ``docProps/core.xml`` created and modified at
+    ``dated``, in the embedded chart workbooks too (python-pptx stamps the zip members, and
+    XlsxWriter the workbooks' properties, with the wall-clock time)."""
+    stamp = dated.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    source, out = zipfile.ZipFile(io.BytesIO(package)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            blob = source.read(member)
+            if member.filename.endswith("docProps/core.xml"):
+                blob = _W3CDTF.sub(rb"\g<1>" + stamp + rb"\g<2>", blob)
+            elif member.filename.endswith(".xlsx"):
+                blob = reproducible_package(blob, dated)
+            info = zipfile.ZipInfo(member.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = member.external_attr
+            target.writestr(info, blob)
+    return out.getvalue()

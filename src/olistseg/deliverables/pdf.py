@@ -7,7 +7,9 @@ deliverable, the PDF a print of it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,9 +28,14 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def print_pdf(html_file: Path, pdf_file: Path, timeout_s: int = 120) -> Path | None:
+def print_pdf(
+    html_file: Path, pdf_file: Path, dated: dt.datetime | None = None, timeout_s: int = 120
+) -> Path | None:
     """Print ``html_file`` to ``pdf_file`` (A4, backgrounds, no header or footer); returns the
-    path, or None (with an :class:`OlistsegWarning`) when Chromium is missing or fails."""
+    path, or None (with an :class:`OlistsegWarning`) when Chromium is missing or fails.
+
+    ``dated`` (the run's as_of) becomes the PDF's creation and modification date, which
+    Chromium sets to the wall-clock time: the same report then prints to the same bytes."""
     browser = chromium()
     if browser is None:
         warnings.warn("report.pdf skipped: no Chromium found (apt-get install chromium, or set "
@@ -50,5 +57,21 @@ def print_pdf(html_file: Path, pdf_file: Path, timeout_s: int = 120) -> Path | N
                           stacklevel=2)  # fmt: skip
             return None
         with atomic_path(pdf_file) as tmp:
-            shutil.copyfile(printed, tmp)
+            tmp.write_bytes(_dated(printed.read_bytes(), dated))
     return pdf_file
+
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]*\)")
+
+
+def _dated(pdf: bytes, dated: dt.datetime | None) -> bytes:
+    """The info dictionary's dates set to ``dated``, in place: same length, so the
+    cross-reference offsets stay right (a date of another length is left as printed)."""
+    if dated is None:
+        return pdf
+
+    def stamp(match: re.Match) -> bytes:
+        new = b"/%s (D:%s+00'00')" % (match[1], dated.strftime("%Y%m%d%H%M%S").encode())
+        return new if len(new) == len(match[0]) else match[0]
+
+    return _PDF_DATE.sub(stamp, pdf)
