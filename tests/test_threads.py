@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np  # noqa: F401 - loads the BLAS library whose threads are limited
 from threadpoolctl import threadpool_info
 
@@ -23,5 +26,9 @@ def test_one_blas_thread_limits_and_restores() -> None:
     assert _blas_threads() == before
 
 
-def test_the_controller_is_built_once() -> None:
-    assert controller() is controller()
+def test_the_controller_is_built_once_until_a_module_is_imported(monkeypatch) -> None:
+    first = controller()
+    assert controller() is first
+    monkeypatch.setitem(sys.modules, "olistseg_test_new_module", types.ModuleType("new"))
+    rebuilt = controller()  # an import may have brought a BLAS library: look again
+    assert rebuilt is not first and controller() is rebuilt

@@ -3,12 +3,14 @@
 ``threadpoolctl.threadpool_limits`` builds a new ``ThreadpoolController`` on every call, and
 that walks every shared library the process has loaded: about 5 ms once pymc, DuckDB and
 numba are in, and the Gaussian mixtures enter a limit per EM step (measured: 10 s of a
-58 s pipeline run on 1,500 customers). A controller built once sees the same BLAS libraries:
-they are loaded by the numpy and scipy imports that come before any model is fitted.
+58 s pipeline run on 1,500 customers). The controller here is built again only when a module
+has been imported since (a new BLAS library can only come with one), as threadpoolctl's own
+``get_cached_controller`` of recent versions does.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from threadpoolctl import ThreadpoolController
@@ -17,13 +19,14 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
 _CONTROLLER: ThreadpoolController | None = None
+_MODULES_SEEN = 0
 
 
 def controller() -> ThreadpoolController:
-    """The process's ``ThreadpoolController``, built on first use."""
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
+    """The process's ``ThreadpoolController``: built on first use, and again after imports."""
+    global _CONTROLLER, _MODULES_SEEN
+    if _CONTROLLER is None or len(sys.modules) != _MODULES_SEEN:
+        _CONTROLLER, _MODULES_SEEN = ThreadpoolController(), len(sys.modules)
     return _CONTROLLER
 
 
