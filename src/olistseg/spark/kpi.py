@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from olistseg.errors import InputError
 from olistseg.kpi.catalog import dependency_order, staging_models
 from olistseg.kpi.run import KpiParams, KpiResult, plain_value, selected_models
+from olistseg.spark.session import in_driver_threads
 from olistseg.spark.sql import parameters, to_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from olistseg.kpi.catalog import SqlModel
-
-#: KPI queries submitted at once (Spark runs concurrent jobs from several driver threads).
-QUERY_THREADS = 4
 
 
 def spark_default_as_of(spark: SparkSession) -> dt.datetime:
@@ -39,11 +36,10 @@ def run_spark_kpis(
     """Run the catalogue on Spark; same contract as :func:`olistseg.kpi.run.run_kpis`.
 
     The staging models are registered as cached temp views (built once, shared by the KPIs);
-    the KPIs then run :data:`QUERY_THREADS` at a time, so a KPI's ``seconds`` is its wall time
-    among the others (cold JVM, 6,000 customers on local[2]: 34 s one at a time, 28 s).
+    the KPIs then run a few at a time (:func:`olistseg.spark.session.in_driver_threads`), so a
+    KPI's ``seconds`` is its wall time among the others (cold JVM, 6,000 customers on local[2]:
+    34 s one at a time, 28 s from 4 threads).
     """
-    from pyspark.util import inheritable_thread_target
-
     params = params or KpiParams()
     as_of = params.as_of or spark_default_as_of(spark)
     models = selected_models(only)
@@ -60,13 +56,9 @@ def run_spark_kpis(
         for frame in cached:  # built once here, before the KPIs that share them run at once
             frame.count()
         # Each KPI is a few small jobs whose time is mostly the driver's (planning, code
-        # generation, scheduling): submitted from a few threads at once they overlap, and
-        # the cluster's cores are not left idle between one query and the next.
-        answer = inheritable_thread_target(spark)(lambda model: _answer(spark, model))
-        with ThreadPoolExecutor(max_workers=QUERY_THREADS) as pool:
-            answered = pool.map(answer, models)
-            results = {result.name: result for result in answered}
-        return as_of, results
+        # generation, scheduling): submitted from a few threads at once they overlap.
+        answered = in_driver_threads(spark, lambda model: _answer(spark, model), models)
+        return as_of, {result.name: result for result in answered}
     finally:
         for frame in cached:
             frame.unpersist()

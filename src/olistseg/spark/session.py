@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 from olistseg.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import TypeVar
+
     from pyspark.sql import SparkSession
+
+    Item = TypeVar("Item")
+    Result = TypeVar("Result")
+
+#: Independent Spark actions (KPI queries, seeded fits) one driver submits at once.
+DRIVER_THREADS = 4
 
 #: Local mode on every core of this machine: what tests and a laptop use.
 DEFAULT_MASTER = "local[*]"
@@ -70,3 +79,20 @@ def spark_session(
         ) from exc
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def in_driver_threads(
+    spark: SparkSession, function: Callable[[Item], Result], items: Iterable[Item]
+) -> list[Result]:
+    """``[function(item) for item in items]``, run from :data:`DRIVER_THREADS` driver threads
+    at once, in the items' order; each thread carries the caller's job tags and local
+    properties. As MLlib's ``CrossValidator(parallelism=...)``: small jobs (a KPI query, an
+    MLlib iteration) leave the cores idle between them when submitted one after the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyspark.util import inheritable_thread_target
+
+    items = list(items)
+    target = inheritable_thread_target(spark)(function)
+    with ThreadPoolExecutor(max_workers=max(1, min(DRIVER_THREADS, len(items)))) as pool:
+        return list(pool.map(target, items))
