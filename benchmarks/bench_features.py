@@ -20,9 +20,9 @@ from pandas_features import pandas_customer_features, read_tables
 
 from olistseg.data.synthetic import SyntheticConfig, write
 from olistseg.features.build import NUMERIC_FEATURES, customer_features
-from olistseg.kpi.run import default_as_of
 from olistseg.warehouse.info import connect
 from olistseg.warehouse.load import load
+from olistseg.warehouse.now import default_as_of
 
 
 def max_difference(a, b) -> float:

@@ -42,7 +42,7 @@ print(
 
 # %%
 findings = json.loads((RUN / "findings.json").read_text())["findings"]
-from olistseg.i18n import keyed
+from olistseg.i18n import keyed, schedule_words
 
 for f in findings:
     print(f"{f['rank']}. {keyed(run['lang'], f)}  [{f['source']}; {f['threshold']}]")
@@ -364,8 +364,13 @@ value = json.loads((RUN / "value" / "value.json").read_text())
 if value.get("skipped"):
     print("lifetime value left out:", value["skipped"])
 else:
-    print(f"{value['repeat_customers']:,} of {value['customers']:,} customers bought more than "
-          f"once; expected value of the next 12 months: {value['expected_value_12m']:,.0f} BRL")  # fmt: skip
+    facts = run["facts"]  # the run contract: one value per fact, as every deliverable states it
+    print(f"{facts['repeat_occasion_customers']['value']:,} of {facts['customers']['value']:,} "
+          f"customers with a delivered order came back on another day "
+          f"({facts['repeat_occasion_share']['value']:.1%}); "
+          f"{facts['repeat_order_share']['value']:.1%} of {facts['kpi_customers']['value']:,} "
+          "customers placed two or more orders; expected value of the next 12 months: "
+          f"{value['expected_value_12m']:,.0f} {facts['currency']['value']}")  # fmt: skip
     display(pd.DataFrame(value["segments"])[["segment_name", "customers", "expected_value_12m",
                                              "share_expected_value", "median_probability_alive"]])  # fmt: skip
 
@@ -401,6 +406,9 @@ band + alt.Chart(curve).mark_line(point=True).encode(
 
 # %%
 maintenance = json.loads((RUN / "stability" / "maintenance.json").read_text())
-print(f"retrain every {maintenance['cadence_weeks']} weeks; triggers:")
+schedule = maintenance["schedule"]
+print(f"retrain {schedule_words('en', schedule) if schedule else 'never (no cadence)'} "
+      f"({maintenance['retrains_per_year']} retrains a year), checked monthly; "
+      f"{maintenance['yearly_cost']['total']:,.0f} {maintenance['costs']['currency']} a year; triggers:")
 for trigger in maintenance["triggers"]:
     print(" -", trigger)

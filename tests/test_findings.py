@@ -13,7 +13,7 @@ from olistseg.deliverables import findings as rules
 from olistseg.i18n import LANGUAGES, keyed
 from olistseg.kpi import export
 from olistseg.kpi.run import run_kpis
-from olistseg.kpi.tail import incomplete_tail, monthly_orders
+from olistseg.warehouse.now import incomplete_tail, monthly_orders
 
 from .conftest import connect
 

@@ -14,7 +14,8 @@ import sqlglot
 from olistseg.data.schema import TABLES
 from olistseg.kpi.catalog import compose, kpi_catalog
 from olistseg.kpi.dialects import transpile
-from olistseg.kpi.run import KpiParams, default_as_of, run_query
+from olistseg.kpi.run import KpiParams, run_query
+from olistseg.warehouse.now import default_as_of
 
 SQLITE_KPIS = [name for name, m in kpi_catalog().items() if "sqlite" in m.dialects]
 

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from olistseg.kpi.run import run_kpis
+from olistseg.kpi.run import KpiParams, run_kpis
+from olistseg.warehouse.now import analysis_date
 
 from .conftest import connect
 
 pytestmark = pytest.mark.realdata
 
 
+#: The data's last purchase: the four questions' documented answers are given as of it.
+LAST_PURCHASE = dt.datetime(2018, 10, 17, 17, 30, 18)
+
+
 @pytest.fixture(scope="module")
 def answers(real_warehouse: Path) -> dict:
     with connect(real_warehouse) as con:
-        as_of, results = run_kpis(con)
+        as_of, results = run_kpis(con, KpiParams(as_of=LAST_PURCHASE))
     return {"as_of": as_of, **{name: r.to_frame() for name, r in results.items()}}
 
 
@@ -31,8 +37,16 @@ def tables(real_warehouse: Path) -> dict[str, pd.DataFrame]:
         }
 
 
-def test_as_of_defaults_to_the_last_purchase(answers):
-    assert str(answers["as_of"]) == "2018-10-17 17:30:18"
+def test_as_of_defaults_to_the_end_of_the_last_complete_month(real_warehouse):
+    # September and October 2018 hold 20 orders against ~6,300 a month before: "now" is the end
+    # of August, and the 20 later orders are named, not silently dropped.
+    with connect(real_warehouse) as con:
+        date = analysis_date(con)
+        as_of, _ = run_kpis(con, only=["orders_gmv"])
+    assert str(date.as_of) == str(as_of) == "2018-08-31 23:59:59"
+    assert str(date.last_purchase) == "2018-10-17 17:30:18"
+    assert date.ignored_orders == 20
+    assert date.reason.startswith("data complete until 2018-08-31; 20 later orders ignored")
 
 
 def test_late_recent_orders(answers, tables):

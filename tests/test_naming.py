@@ -13,8 +13,13 @@ FEATURES = ("late_share", "avg_review_score", "frequency", "monetary", "avg_inst
             "recency_days")  # fmt: skip
 
 
-def profile(**z: float) -> dict[str, float]:
-    return {f"{f}_z": z.get(f, 0.0) for f in FEATURES}
+def profile(days: float | None = None, **z: float) -> dict[str, float]:
+    """Standardised means ``z`` and the median recency in days (by default what the recency z
+    suggests: 30 days when it is low, 300 when high, 120 otherwise)."""
+    recency = z.get("recency_days", 0.0)
+    if days is None:
+        days = 30.0 if recency <= -0.6 else 300.0 if recency >= 0.6 else 120.0
+    return {**{f"{f}_z": z.get(f, 0.0) for f in FEATURES}, "recency_days_median": days}
 
 
 CASES = {
@@ -28,6 +33,7 @@ CASES = {
     "big_spenders": profile(monetary=1.0),
     "installments": profile(avg_installments=1.0),
     "recent": profile(recency_days=-1.0),
+    "cooling": profile(days=136, recency_days=-1.0),
     "dormant": profile(recency_days=1.0),
     "core": profile(),
 }
@@ -68,6 +74,33 @@ def test_a_late_but_satisfied_segment_is_not_a_service_failure():
     assert keys == ["late_satisfied", "late_let_down"]
 
 
+@pytest.mark.parametrize(
+    ("days", "z", "key"),
+    [(45, -0.8, "recent"), (60, -0.8, "recent"), (61, -0.8, "cooling"), (182, -0.8, "dormant"),
+     (136, 0.9, "cooling"), (400, 0.9, "dormant"), (30, 0.9, "recent"), (400, 0.3, "core")],
+)  # fmt: skip
+def test_the_campaign_follows_the_absolute_recency_band(days, z, key):
+    # The rank among segments says whether recency stands out; the median in days says which
+    # campaign fits: a "recent" segment whose median customer bought 136 days ago is cooling.
+    named = name_segments(pd.DataFrame([profile(days=days, recency_days=z)]))
+    assert named.loc[0, "segment_key"] == key
+
+
+def test_no_welcome_series_past_60_days_and_no_lapsed_regulars_within_180():
+    rows = [profile(days=136, recency_days=-0.9, avg_installments=1.2),  # high ticket, cooling
+            profile(days=150, frequency=1.5, recency_days=0.7),  # repeat buyers, not lapsed yet
+            profile(days=200, frequency=1.5, recency_days=0.7)]  # fmt: skip
+    assert name_segments(pd.DataFrame(rows))["segment_key"].tolist() == [
+        "installments", "loyal", "lapsed_loyal"]  # fmt: skip
+
+
+def test_recency_bands():
+    from olistseg.segments.naming import recency_band
+
+    assert [recency_band(d) for d in (0, 60, 61, 120, 180, 240, 241)] == [
+        "active", "active", "cooling", "cooling", "at risk", "highly at risk", "lost"]  # fmt: skip
+
+
 def test_qualifiers_then_numbers_make_names_unique():
     rows = [profile(recency_days=-0.3), profile(monetary=0.5), profile(recency_days=0.4),
             profile(recency_days=-0.2), profile(monetary=-0.5)]  # fmt: skip
@@ -92,6 +125,7 @@ FRENCH = {
     "big_spenders": "Gros acheteurs",
     "installments": "Acheteurs en plusieurs fois",
     "recent": "Nouveaux acheteurs récents",
+    "cooling": "Primo-acheteurs qui refroidissent",
     "dormant": "Acheteurs uniques endormis",
     "core": "Clients satisfaits du cœur",
 }

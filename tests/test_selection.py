@@ -102,7 +102,7 @@ def test_relaxation_order_after_stability_largest_then_actions_then_k():
 def test_out_of_time_value_decides_between_equally_separated_candidates():
     a, b = candidate(k=5), candidate(k=6, n_clusters=6)
     values = {5: 0.55, 6: 0.60}
-    best, _ = select([a, b], SelectionRule(), value=lambda c: values[c.k])
+    best, _ = select([a, b], SelectionRule(), value=lambda c: (values[c.k], None))
     assert best is b and (a.oot_auc, b.oot_auc) == (0.55, 0.60)
     assert b.score > a.score
     # without a value the separation alone ranks them (a tie here, Davies-Bouldin equal)
@@ -114,13 +114,26 @@ def test_a_candidate_below_the_rfm_bar_is_not_eligible():
     separated = candidate(silhouette=0.6)  # best separation, ranks repurchase below RFM
     useful = candidate(k=6, n_clusters=6, silhouette=0.3)
     values = {5: 0.57, 6: 0.60}
-    best, reason = select([separated, useful], SelectionRule(), value=lambda c: values[c.k],
+    best, reason = select([separated, useful], SelectionRule(), value=lambda c: (values[c.k], None),
                           baseline=0.58)  # fmt: skip
     assert best is useful and reason == "all conditions met"
     assert separated.criteria["value"] is False and useful.criteria["value"] is True
-    assert "ranks repurchase below the RFM scoring" in why_text(
+    assert "ranks repurchase below the RFM scoring beyond sampling noise" in why_text(
         "en", why_record([separated, useful], best, SelectionRule())
     )
+
+
+def test_the_rfm_bar_is_non_inferiority_within_sampling_noise():
+    # Below RFM on the point estimate, but the paired interval reaches 0: not worse beyond
+    # noise, so eligible. An upper bound below 0 is worse beyond noise: not eligible.
+    within = candidate(k=6, n_clusters=6, silhouette=0.4)
+    worse = candidate(k=7, n_clusters=7, silhouette=0.5)
+    pairs = {6: (0.572, 0.012), 7: (0.560, -0.004)}
+    best, reason = select([within, worse], SelectionRule(), value=lambda c: pairs[c.k],
+                          baseline=0.58)  # fmt: skip
+    assert best is within and reason == "all conditions met"
+    assert within.criteria["value"] is True and worse.criteria["value"] is False
+    assert (within.oot_auc, within.oot_auc_upper) == (0.572, 0.012)
 
 
 def test_the_rfm_bar_is_relaxed_first_and_said_so():
@@ -130,27 +143,28 @@ def test_the_rfm_bar_is_relaxed_first_and_said_so():
 
     def value(c):
         calls.append(c.k)
-        return values[c.k]
+        return values[c.k], None
 
     best, reason = select([a, b], SelectionRule(), value=value, baseline=0.58)
     # b clears the bar but is unstable: stability is kept, the bar is relaxed
     assert best is a
     assert (
         reason
-        == "relaxed: no candidate that reproduces ranked repurchase as well as the RFM scoring (median AUC 0.58)"
+        == "relaxed: no candidate ranked repurchase within sampling noise of the RFM scoring (median AUC 0.58; condition 6, non-inferiority)"
     )
     assert calls == [5]  # the unstable candidate never reached the value step
     # without a baseline (no window) the bar is no condition at all
     c = candidate()
-    assert select([c], SelectionRule(), value=lambda _: 0.5)[1] == "all conditions met"
+    assert select([c], SelectionRule(), value=lambda _: (0.5, None))[1] == "all conditions met"
     assert c.criteria["value"] is None
 
 
 def test_without_stability_the_rfm_bar_still_comes_first():
     a = candidate(stability_bootstrap=None)
-    _, reason = select([a], SelectionRule(), value=lambda _: 0.5, baseline=0.6)
-    assert reason == ("relaxed: no candidate that reproduces ranked repurchase as well as the RFM scoring "
-                      "(median AUC 0.6) (bootstrap stability not measured)")  # fmt: skip
+    _, reason = select([a], SelectionRule(), value=lambda _: (0.5, None), baseline=0.6)
+    assert reason == ("relaxed: no candidate ranked repurchase within sampling noise of the RFM "
+                      "scoring (median AUC 0.6; condition 6, non-inferiority) (bootstrap stability "
+                      "not measured)")  # fmt: skip
 
 
 def test_segmenter_runs_the_reproducibility_check(monkeypatch, synthetic_warehouse):
@@ -186,7 +200,7 @@ def test_why_the_winner_beat_the_highest_silhouette_in_english_and_french():
     # a separates better on silhouette, worse on Davies-Bouldin; b ranks repurchase better
     a = candidate(silhouette=0.5, davies_bouldin=1.2)
     b = candidate(k=6, n_clusters=6, silhouette=0.3)
-    best, _ = select([a, b], SelectionRule(), value=lambda c: {5: 0.55, 6: 0.70}[c.k])
+    best, _ = select([a, b], SelectionRule(), value=lambda c: ({5: 0.55, 6: 0.70}[c.k], None))
     assert best is b
     assert why_text("en", why_record([a, b], best, SelectionRule())).endswith(
         "out-of-time AUC 0.55 against 0.7)"
@@ -199,7 +213,7 @@ def test_a_tiny_auc_edge_does_not_outweigh_the_separation():
     separated = candidate(silhouette=0.29, davies_bouldin=1.00)
     edge = candidate(k=8, n_clusters=8, silhouette=0.27, davies_bouldin=1.11)
     values = {5: 0.572, 8: 0.579}
-    best, _ = select([separated, edge], SelectionRule(), value=lambda c: values[c.k],
+    best, _ = select([separated, edge], SelectionRule(), value=lambda c: (values[c.k], None),
                      baseline=0.57)  # fmt: skip
     assert best is separated
     assert edge.score == pytest.approx(0.5 * 0.0 + 0.5 * (0.079 / 0.07), abs=1e-4)
@@ -207,5 +221,5 @@ def test_a_tiny_auc_edge_does_not_outweigh_the_separation():
     # that the lower Davies-Bouldin breaks)
     a = candidate(silhouette=0.29, davies_bouldin=1.00)
     b = candidate(k=8, n_clusters=8, silhouette=0.27, davies_bouldin=1.11)
-    assert select([a, b], SelectionRule(), value=lambda c: values[c.k])[0] is a
+    assert select([a, b], SelectionRule(), value=lambda c: (values[c.k], None))[0] is a
     assert a.score == b.score == 0.5

@@ -319,5 +319,46 @@ def test_no_change_gives_the_longest_horizon_whatever_the_seed_and_robustness_is
     contract = json.loads((tmp_path / "st" / "maintenance.json").read_text())
     hours = contract["analyst_hours"]["per_year_estimate"]
     assert contract["yearly_cost"]["analyst"] == pytest.approx(hours * 100.0)
-    assert contract["costs"]["currency"] == "EUR"
+    assert contract["costs"]["currency"] == "BRL"
     assert "Yearly cost" in (tmp_path / "st" / "maintenance.md").read_text()
+
+
+def test_without_a_model_stability_measures_the_segmentation_segment_chooses(run_out):
+    """`olistseg stability` with no --model, --algorithm or --k: the configuration that
+    `olistseg segment` chooses with the same options (here the shared run's), not a fixed one."""
+    from olistseg.segments.pipeline import chosen_configuration
+
+    from .conftest import RUN_SEED
+
+    run = json.loads((run_out / "run.json").read_text())
+    as_of = dt.datetime.fromisoformat(run["segmentation"]["as_of"])
+    with connect(run_out / "warehouse" / "olist.duckdb") as con:
+        chosen = chosen_configuration(con, as_of, seed=RUN_SEED)
+    assert (chosen["algorithm"], chosen["k"]) == (run["segmentation"]["algorithm"],
+                                                  run["segmentation"]["k"])  # fmt: skip
+
+
+def test_stability_cli_without_options_runs_the_chosen_configuration(
+    synthetic_warehouse, tmp_path, monkeypatch
+):
+    from olistseg.segments import pipeline
+
+    from .conftest import olistseg
+
+    asked = []
+
+    def chosen(con, as_of, preset, seed):
+        asked.append((preset, seed))
+        return {"algorithm": "kmeans", "k": 3, "selection_reason": "all conditions met",
+                "as_of": "2018-06-30 23:59:59"}  # fmt: skip
+
+    monkeypatch.setattr(pipeline, "chosen_configuration", chosen)
+    result = olistseg("stability", "--warehouse", str(synthetic_warehouse), "--out",
+                      str(tmp_path / "st"), "--origins", "3", "--step", "4w", "--seeds", "1",
+                      "--seed", "7")  # fmt: skip
+    assert result.returncode == 0, result.said
+    assert asked == [("rfm_satisfaction", 7)]
+    saved = json.loads((tmp_path / "st" / "stability.json").read_text())
+    assert (saved["config"]["algorithm"], saved["config"]["k"]) == ("kmeans", 3)
+    assert "the segmentation `olistseg segment` chooses" in saved["measured_model"]
+    assert "Measured: kmeans with 3 segments" in result.said

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from olistseg.errors import InputError
+from olistseg.models import ARI_THRESHOLD
 from olistseg.pipeline import RunEvent, RunResult, run
 from olistseg.runfolder import building
 from olistseg.warehouse.load import ProgressCallback, input_warehouse, load
@@ -308,17 +309,35 @@ def stability(
 
     ``model`` takes algorithm, k, features and seed from a saved model; ``options`` are
     :class:`~olistseg.stability.simulation.SimulationConfig` fields (``algorithm``, ``k``,
-    ``threshold``, ``step_days``, ``n_origins``, ``refit``, ...).
+    ``threshold``, ``step_days``, ``n_origins``, ``refit``, ...). Without ``model``,
+    ``algorithm`` and ``k``, it measures the segmentation that :func:`segment` would choose
+    with the same features and seed at ``end``, and ``measured_model`` says which.
     """
+    from olistseg.segments.pipeline import chosen_configuration
     from olistseg.stability.report import config_for_model, load_costs, run_stability
     from olistseg.warehouse.info import connect
 
-    config = config_for_model(_opt_path(model), **options)
+    options = {key: value for key, value in options.items() if value is not None}
+    choose = model is None and "algorithm" not in options and "k" not in options
+    if model is None and ("algorithm" in options) != ("k" in options) and "k" in options:
+        raise InputError("--k needs --algorithm (or leave both out for the chosen segmentation).")
     prices = costs if isinstance(costs, dict) else load_costs(_opt_path(costs))
     if seeds < 1:
         raise InputError("--seeds: at least 1.")
     with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
-        return run_stability(con, partial, config, end, progress, seeds=seeds, costs=prices)
+        note = None
+        if choose:
+            chosen = chosen_configuration(con, end, str(options.get("preset", "rfm_satisfaction")),
+                                          int(options.get("seed", 42)))  # fmt: skip
+            options |= {"algorithm": chosen["algorithm"], "k": chosen["k"]}
+            note = (f"{chosen['algorithm']} with {chosen['k']} segments, the segmentation "
+                    f"`olistseg segment` chooses as of {chosen['as_of'][:10]} with the same "
+                    f"options ({chosen['selection_reason']})")  # fmt: skip
+        config = config_for_model(_opt_path(model), **options)
+        note = note or (f"{config.algorithm} with {config.k} segments"
+                        + (" (the saved model)" if model is not None else " (--algorithm, --k)"))  # fmt: skip
+        return run_stability(con, partial, config, end, progress, seeds=seeds, costs=prices,
+                             measured=note)  # fmt: skip
 
 
 def monitor(
@@ -327,7 +346,7 @@ def monitor(
     warehouse: str | Path | None = None,
     *,
     as_of: dt.datetime | None = None,
-    threshold: float = 0.8,
+    threshold: float = ARI_THRESHOLD,
 ) -> dict:
     """The monthly check of a saved model: ``decision`` "retrain" or "keep", with reasons."""
     from olistseg.stability.report import monitor as check

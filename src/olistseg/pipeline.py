@@ -97,8 +97,9 @@ def run(
 ) -> RunResult:
     """Run every step on ``data`` (default: ``customers`` synthetic customers, ``seed``) into ``out``.
 
-    ``as_of`` is the reference time of the KPIs and segments and the end of the stability
-    simulation (default: the last purchase). ``stability_seeds`` whole simulations with other
+    ``as_of`` is the reference time of every step (the KPIs, segments, value, audiences) and
+    the end of the stability simulation (default: the end of the last complete month, see
+    :mod:`olistseg.warehouse.now`; ``run.json``'s ``analysis_date`` says which and why). ``stability_seeds`` whole simulations with other
     seeds measure how much the cadence hinges on the seed (default 1, no rerun: on the real
     tables each rerun costs minutes; ``olistseg stability`` runs 3 by default). Returns a :class:`RunResult`; ``out/run.json``
     holds the same ``summary``. A failed run removes its ``OUT.partial`` build folder unless
@@ -122,6 +123,8 @@ def run(
         warehouse = partial / "warehouse" / "olist.duckdb"
         report = steps.run("load", "Loading the data",
                            lambda update: _load(data, warehouse, update, (partial, final)))  # fmt: skip
+        analysis = analysis_date_step(warehouse, as_of)
+        as_of = dt.datetime.fromisoformat(analysis["as_of"])
         kpi_summary = steps.run("kpi", "Answering the KPI questions",
                                 lambda _: kpi_step(warehouse, partial / "kpi", as_of))  # fmt: skip
         segment_summary = steps.run(
@@ -149,6 +152,7 @@ def run(
             "data": data_text,
             "warehouse": "warehouse/olist.duckdb",
             "lang": lang,
+            "analysis_date": analysis,
             "load": {
                 "rows_loaded": {t.table: t.rows_loaded for t in report.tables},
                 "rows_quarantined": report.rows_quarantined,
@@ -163,6 +167,8 @@ def run(
             "stability": _public(stability_summary),
             "step_seconds": steps.seconds,
         }
+        write_json(partial / "run.json", summary)
+        summary["facts"] = facts_step(partial)
         write_json(partial / "run.json", summary)  # the deliverables read their numbers from it
         summary["findings"] = steps.run("findings", "Computing the findings",
                                         lambda _: findings_step(partial))  # fmt: skip
@@ -191,6 +197,23 @@ def _load(data: str | Path, warehouse: Path, update: Callable[[str, int, int], N
     return load(data, warehouse, progress=update, relocate=relocate)
 
 
+def analysis_date_step(warehouse: Path, as_of: dt.datetime | None = None) -> dict:
+    """The run's one "now" (:mod:`olistseg.warehouse.now`) and why: ``as_of`` when given, else
+    the end of the last complete month (or the last purchase). Every step runs at that date;
+    ``run.json`` records it as ``analysis_date``."""
+    from olistseg.warehouse.info import connect
+    from olistseg.warehouse.now import analysis_date, logger
+
+    with connect(warehouse) as con:
+        date = analysis_date(con)
+    record = date.to_dict()
+    if as_of is not None:
+        record |= {"as_of": as_of.isoformat(sep=" "), "reason": "given by --as-of",
+                   "ignored_orders": None}  # fmt: skip
+    logger.info("as of %s: %s", record["as_of"][:19], record["reason"])
+    return record
+
+
 def kpi_step(warehouse: Path, folder: Path, as_of: dt.datetime | None = None) -> dict:
     """Answer every KPI; write ``kpis.json`` and the offline ``dashboard.html`` into ``folder``.
 
@@ -200,8 +223,8 @@ def kpi_step(warehouse: Path, folder: Path, as_of: dt.datetime | None = None) ->
     from olistseg.kpi import export
     from olistseg.kpi.catalog import REQUIRED_QUESTIONS
     from olistseg.kpi.run import KpiParams, run_kpis
-    from olistseg.kpi.tail import incomplete_tail, monthly_orders
     from olistseg.warehouse.info import connect
+    from olistseg.warehouse.now import incomplete_tail, monthly_orders
 
     with connect(warehouse) as con:
         as_of, results = run_kpis(con, KpiParams(as_of=as_of))
@@ -242,6 +265,7 @@ def segment_step(
         "silhouette": chosen["silhouette"],
         "stability_bootstrap": chosen["stability_bootstrap"],
         "selection_reason": summary["selection_reason"],
+        "relaxed": chosen.get("relaxed") or [],
         "segments": [
             {k: s[k] for k in ("segment_id", "name", "share_customers", "share_revenue", "action")}
             for s in summary["segments"]
@@ -376,6 +400,15 @@ def stability_step(
         "folder": folder.name,
         "_result": result,
     }
+
+
+def facts_step(out: Path) -> dict:
+    """Every fact the deliverables state (:data:`olistseg.contract.FACTS`), from the run's
+    outputs in ``out``: ``run.json``'s ``facts``."""
+    from olistseg.contract import run_facts
+    from olistseg.deliverables.collect import run_numbers
+
+    return run_facts(run_numbers(out))
 
 
 def findings_step(out: Path) -> dict:

@@ -7,6 +7,7 @@ unless ``--debug``, which keeps the exit code), 3 ``monitor`` says RETRAIN, 130 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import signal
 import sys
 import warnings
@@ -110,7 +111,10 @@ ModelOption = Annotated[
     Path, typer.Option("--model", help="A model folder written by `olistseg segment`.")
 ]
 AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="Reference time (YYYY-MM-DD); default: last purchase.")
+    str | None,
+    typer.Option(
+        "--as-of", help="Reference time (YYYY-MM-DD); default: the end of the last complete month."
+    ),
 ]
 SeedOption = Annotated[int, typer.Option(help="Random seed: same seed, same results.")]
 
@@ -143,6 +147,28 @@ def _show_warning(
 _default_showwarning = warnings.showwarning
 
 
+class _AnnounceOnce(logging.Handler):
+    """Prints each announcement of the analysis date ("as of ...: why") once, on stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seen: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.seen and not state.quiet:
+            self.seen.add(message)
+            err_console.print(f"[bold]{escape(message)}[/]", highlight=False, soft_wrap=True)
+
+
+def _announce_analysis_date() -> None:
+    from olistseg.warehouse.now import logger
+
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.handlers = [_AnnounceOnce()]
+
+
 def _terminate(signum: int, frame: object) -> None:
     # SIGTERM unwinds like Ctrl+C, so temporary folders and partial builds are cleaned up.
     raise KeyboardInterrupt
@@ -152,6 +178,7 @@ def entrypoint(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps errors to exit codes 2 (bad input) and 1 (internal)."""
     signal.signal(signal.SIGTERM, _terminate)
     warnings.showwarning = _show_warning
+    _announce_analysis_date()
     args = hoist_global_flags(list(sys.argv[1:] if argv is None else argv))
     try:
         # Outside standalone mode Typer *returns* the code of a typer.Exit (and 130 for Ctrl+C)

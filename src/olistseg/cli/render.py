@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table as RichTable
 
 from olistseg.cli.app import console
+from olistseg.i18n import schedule_words
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -217,7 +218,8 @@ def cadence_table(result: dict) -> None:
               f"p10 {noise['p10']}; simulation took {result['timings']['total_s']} s.")  # fmt: skip
     schedule, interval = cadence.get("schedule"), cadence.get("interval_weeks")
     if schedule:
-        out.print(f"Schedule: a monthly check and a retrain {schedule['words']}"
+        out.print(f"Schedule: a monthly check and a retrain {schedule_words('en', schedule)} "
+                  f"({schedule['retrains_per_year']} a year)"
                   + (f" (interval over origins {interval[0]}-{interval[1]} weeks)" if interval else ""))  # fmt: skip
     robust = result.get("robust")
     if robust:

@@ -22,7 +22,10 @@ def run(
         str, typer.Option("--lang", help="Language of the deliverables: en or fr.")
     ] = "en",
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Reference date; default: last purchase.")
+        str | None,
+        typer.Option(
+            "--as-of", help="Reference date; default: the end of the last complete month."
+        ),
     ] = None,
     customers: Annotated[
         int, typer.Option(help="Synthetic customers when --data is absent.")

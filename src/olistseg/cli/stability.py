@@ -17,6 +17,7 @@ from olistseg.cli.app import (
     timestamp,
 )
 from olistseg.cli.render import cadence_table, progress
+from olistseg.models import ARI_THRESHOLD
 
 #: ``monitor`` exit code when the model must be retrained (0 when it may be kept).
 RETRAIN_EXIT_CODE = 3
@@ -34,15 +35,21 @@ def stability_command(
         typer.Option("--model", help="Take algorithm, k, features and seed from a saved model."),
     ] = None,
     algorithm: Annotated[
-        str, typer.Option(help="Algorithm when no --model is given.")
-    ] = "gmm_diag",
-    k: Annotated[int, typer.Option("--k", help="Segments when no --model is given.")] = 4,
-    threshold: Annotated[float, typer.Option(help="ARI a model must keep.")] = 0.8,
+        str | None,
+        typer.Option(help="Algorithm to measure instead (default: what `segment` would choose)."),
+    ] = None,
+    k: Annotated[
+        int | None, typer.Option("--k", help="Segments, with --algorithm (default: the chosen k).")
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="ARI a model must keep.")] = ARI_THRESHOLD,
     step: Annotated[str, typer.Option(help="Time between steps: 1w, 2w, 10d...")] = "1w",
     origins: Annotated[int, typer.Option("--origins", help="Number of origins.")] = 12,
     refit: Annotated[str, typer.Option(help="warm (from the current segments) or cold.")] = "warm",
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="End of the simulation; default: last purchase.")
+        str | None,
+        typer.Option(
+            "--as-of", help="End of the simulation; default: the end of the last complete month."
+        ),
     ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Seed of the whole run (default: the model's, or 42).")
@@ -64,6 +71,8 @@ def stability_command(
                                step_days=parse_step(step), n_origins=origins,
                                refit=refit, seeds=seeds, costs=costs,
                                **({"seed": seed} if seed is not None else {}))  # fmt: skip
+    if result.get("measured_model"):
+        console().print(f"Measured: {result['measured_model']}")
     cadence_table(result)
     console().print(f"Outputs in [bold]{out}[/]: stability.json, maintenance.md, charts/")
 
@@ -74,9 +83,12 @@ def monitor_command(
     data: DataInput = None,
     warehouse: WarehouseInput = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Check as of this time; default: last purchase.")
+        str | None,
+        typer.Option(
+            "--as-of", help="Check as of this time; default: the end of the last complete month."
+        ),
     ] = None,
-    threshold: Annotated[float, typer.Option(help="ARI the model must keep.")] = 0.8,
+    threshold: Annotated[float, typer.Option(help="ARI the model must keep.")] = ARI_THRESHOLD,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the check as JSON.")] = None,
     output_format: Annotated[
         str, typer.Option("--format", help="text or json (on stdout).")

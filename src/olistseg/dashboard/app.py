@@ -28,7 +28,7 @@ from olistseg.kpi.catalog import REQUIRED_QUESTIONS, compose, kpi_catalog
 from olistseg.kpi.charts import TRENDS, breakdown_chart, chart_for, format_value
 from olistseg.kpi.export import to_csv
 from olistseg.kpi.run import KpiParams, KpiResult, run_kpis
-from olistseg.kpi.tail import incomplete_tail, monthly_orders
+from olistseg.warehouse.now import incomplete_tail, monthly_orders
 
 ALL = "All"
 PAGES = ("Overview", "Questions", "Segments", "Data quality")

@@ -33,8 +33,9 @@ from pptx.util import Emu, Inches, Pt
 
 from olistseg import __version__
 from olistseg.atomic import atomic_path
+from olistseg.contract import fact
 from olistseg.deliverables.collect import kpi_rows
-from olistseg.i18n import keyed, percent, text, why_text
+from olistseg.i18n import keyed, percent, schedule_words, text, why_text
 
 WIDE = (Inches(13.333), Inches(7.5))
 #: Vega's tableau10: the report's charts and the deck share it.
@@ -282,8 +283,9 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     segments = profiles["segments"]
     personas = [persona(s, numbers, lang) for s in segments]
     cadence = stability["cadence"]
-    cost = (contract.get("yearly_cost") or {}).get("total") or 0.0
-    currency = contract["costs"]["currency"]
+    cost = fact(numbers, "yearly_cost") or 0.0
+    currency = fact(numbers, "currency")
+    schedule = schedule_words(lang, contract["schedule"]) if contract.get("schedule") else "-"
     findings = numbers.get("findings", [])
     body_top = Inches(1.5)
     full_w = WIDE[0] - 2 * MARGIN
@@ -297,7 +299,7 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
                TYPE["subtitle"], MUTED)  # fmt: skip
 
     # 2. The question and the answer
-    slide = deck.new(t("d_answer", k=len(segments), weeks=cadence["weeks"] or "-", cost=cost,
+    slide = deck.new(t("d_answer", k=fact(numbers, "segments"), schedule=schedule, cost=cost,
                        currency=currency),
                      "\n".join(keyed(lang, f) for f in findings))  # fmt: skip
     top = findings[:6]
@@ -397,7 +399,7 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
 
     # 8. Cadence and contract
     curve = [c for c in stability["curve"] if c["counts_for_cadence"]]
-    slide = deck.new(t("d_cadence", weeks=cadence["weeks"] or "-", cost=cost, currency=currency)
+    slide = deck.new(t("d_cadence", schedule=schedule, cost=cost, currency=currency)
                      if cadence["weeks"] is not None else t("f_no_cadence"),
                      "\n".join([t("cadence_text", weeks=cadence["weeks"], reason=keyed(lang, cadence["reason_text"])),
                                 t("baseline_text", median=stability["baseline_noise"]["median"]),
@@ -413,8 +415,8 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     yearly = contract.get("yearly_cost") or {}
     hours = contract.get("analyst_hours", {})
     deck.table(slide, [[t("d_contract"), t("d_value")],
-                       [t("d_schedule"), (contract.get("schedule") or {}).get("words", "-")],
-                       [t("d_retrains"), str(contract.get("retrains_per_year", "-"))],
+                       [t("d_schedule"), schedule],
+                       [t("d_retrains"), str(fact(numbers, "retrains_per_year") or "-")],
                        [t("d_hours"), f"{hours.get('per_year_estimate', 0):g}"],
                        [t("d_analyst_cost"), f"{yearly.get('analyst', 0):,.0f} {currency}"],
                        [t("d_compute_cost"), f"{yearly.get('compute', 0):,.2f} {currency}"],
@@ -438,8 +440,10 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
                        [t("value_section"), t("d_app_value")], [t("appendix"), t("d_app_definitions")]],
                (MARGIN, body_top, full_w, Inches(0.55) * 5), [1.5, 3])  # fmt: skip
     rule = numbers["selection"]["rule"]
-    slide = deck.new(t("d_method", k=seg["k"], algorithm=seg["algorithm"],
-                       candidates=len(numbers["selection"]["candidates"])),
+    relaxed = numbers["selection"]["chosen"].get("relaxed")
+    slide = deck.new(t("d_method_relaxed" if relaxed else "d_method", k=seg["k"],
+                       algorithm=seg["algorithm"], candidates=len(numbers["selection"]["candidates"]),
+                       relaxed=", ".join(t(f"crit_{c}") for c in relaxed or [])),
                      t("method_text", as_of=seg["as_of"]))  # fmt: skip
     deck.table(slide, [[t("rule"), t("d_value")], *[[k, str(v)] for k, v in rule.items()]],
                (MARGIN, body_top, Inches(6), Inches(0.42) * (len(rule) + 1)), [2, 1])  # fmt: skip
@@ -460,7 +464,7 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     value = numbers.get("value")
     if value and value["out_of_time"]["origins"]:
         median = value["out_of_time"]["median"]
-        slide = deck.new(t("d_clv_check", mae=round(median["mae_bgnbd"], 4),
+        slide = deck.new(t("d_clv_check", mae=fact(numbers, "forecast_error"),
                            naive=round(median["mae_naive"], 4)),
                          keyed(lang, f) if (f := _finding(numbers, "clv_check")) else t("value_check"))  # fmt: skip
         origin = value["out_of_time"]["origins"][0]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from olistseg.contract import fact
 from olistseg.deliverables.collect import kpi_rows
 
 Finding = dict
@@ -84,21 +85,24 @@ def worst_zip_city(numbers: dict) -> Finding | None:
 
 
 def repeat_rate(numbers: dict) -> Finding | None:
-    rows = _rows(numbers, "repeat_customers")
-    if not rows or rows[0]["repeat_rate"] >= 0.1:
+    """Two facts with their own words: who placed two orders, who came back on another day."""
+    orders, occasions = fact(numbers, "repeat_order_share"), fact(numbers, "repeat_occasion_share")
+    if orders is None or orders >= 0.1:
         return None
-    return _finding("f_repeat", {"rate": f"{rows[0]['repeat_rate']:.1%}",
-                                 "customers": rows[0]["customers"]},
-                    "kpi/kpis.json: repeat_customers", "repeat rate below 10%")  # fmt: skip
+    return _finding("f_repeat", {"rate": orders, "customers": fact(numbers, "kpi_customers"),
+                                 "occasion_rate": occasions,
+                                 "occasion_customers": fact(numbers, "customers")},
+                    "run.json: facts.repeat_order_share, facts.repeat_occasion_share",
+                    "repeat rate below 10%")  # fmt: skip
 
 
 def largest_segment(numbers: dict) -> Finding | None:
     segments = numbers["profiles"]["segments"]
     largest = max(segments, key=lambda s: s["share_customers"])
-    return _finding("f_segments", {"k": len(segments), "segment": largest.get("key"),
+    return _finding("f_segments", {"k": fact(numbers, "segments"), "segment": largest.get("key"),
                                    "name": largest["name"],
-                                   "share": f"{largest['share_customers']:.0%}"},
-                    "segments/profiles.json", "always reported")  # fmt: skip
+                                   "share": fact(numbers, "largest_segment_share")},
+                    "run.json: facts.segments, facts.largest_segment_share", "always reported")  # fmt: skip
 
 
 def validation(numbers: dict) -> Finding | None:
@@ -107,13 +111,17 @@ def validation(numbers: dict) -> Finding | None:
     if auc.get("chosen") is None:
         return None
     key = "f_validation_beats" if summary["beats_rfm"] else "f_validation_behind"
-    values = {"auc": auc["chosen"], "rfm": auc["rfm"], "random": auc.get("random")}
+    values = {
+        "auc": fact(numbers, "segments_auc"),
+        "rfm": fact(numbers, "rfm_auc"),
+        "random": auc.get("random"),
+    }
     noise = summary.get("rfm_difference")
     if not summary["beats_rfm"] and noise:  # how far behind, against the sampling noise
         key = "f_validation_behind_noise"
         values |= {"within": noise["interval_contains_zero"], "origins": noise["origins"]}
     return _finding(key, values, "validation/validation.json",
-                    "always reported (AUC at the median origin)")  # fmt: skip
+                    "always reported (each AUC's median over the origins)")  # fmt: skip
 
 
 def value_segments(numbers: dict) -> Finding | None:
@@ -163,21 +171,23 @@ def clv_check(numbers: dict) -> Finding | None:
     if not median:
         return None
     key = "f_clv_check_beats" if median["beats_naive"] else "f_clv_check_behind"
-    return _finding(key, {"mae": round(median["mae_bgnbd"], 4),
+    return _finding(key, {"mae": fact(numbers, "forecast_error"),
                           "naive": round(median["mae_naive"], 4),
-                          "zero": round(median["mae_zero"], 4)},
-                    "value/value.json: out_of_time", "always reported (MAE at the median origin)")  # fmt: skip
+                          "zero": round(median["mae_zero"], 4), "origins": median["origins"]},
+                    "value/value.json: out_of_time", "always reported (each MAE's median over the origins)")  # fmt: skip
 
 
 def cadence(numbers: dict) -> Finding | None:
-    stability, contract = numbers["stability"], numbers["maintenance"]
-    weeks = stability["cadence"]["weeks"]
-    cost = (contract.get("yearly_cost") or {}).get("total")
-    if weeks is None:
+    days = fact(numbers, "retrain_every")
+    if days is None:
         return _finding("f_no_cadence", {}, "stability/stability.json", "always reported")
-    return _finding("f_cadence", {"weeks": weeks, "cost": cost,
-                                  "currency": contract["costs"]["currency"]},
-                    "stability/stability.json, stability/maintenance.json", "always reported")  # fmt: skip
+    schedule = numbers["maintenance"]["schedule"]
+    return _finding("f_cadence", {"every": schedule["every"], "unit": schedule["unit"],
+                                  "per_year": fact(numbers, "retrains_per_year"),
+                                  "cost": fact(numbers, "yearly_cost"),
+                                  "currency": fact(numbers, "currency")},
+                    "run.json: facts.retrain_every, facts.retrains_per_year, facts.yearly_cost",
+                    "always reported")  # fmt: skip
 
 
 def suppressed(numbers: dict) -> Finding | None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from olistseg import __version__
+from olistseg.contract import fact
 from olistseg.deliverables.collect import kpi_aggregate, kpi_answer
 from olistseg.i18n import (
     TEXT,
@@ -124,7 +125,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
                  _money(p["expected_value"]), "" if p["audience"] is None else f"{p['audience']:,}",
                  p["action"]] for p in personas], {1, 2, 3, 4}),
         f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=keyed(lang, cadence['reason_text'])))}</p>",
-        *([f"<p>{_e(t('cost_text', total=contract['yearly_cost']['total'], currency=contract['costs']['currency']))}</p>"]
+        *([f"<p>{_e(t('cost_text', total=fact(numbers, 'yearly_cost'), currency=fact(numbers, 'currency'), per_year=fact(numbers, 'retrains_per_year')))}</p>"]
           if contract.get("yearly_cost") else []),
         f"<h2>{_e(t('data_quality'))}</h2>",
         f"<p>{_e(t('period', first=run['load']['orders_first_purchase'], last=run['load']['orders_last_purchase']))}</p>",
@@ -189,7 +190,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
           if stability.get("robust") else []),
         *([f"<p>{_e(t('impact_text', changed=stability['campaign_impact'][0]['changed_segment'], new=stability['campaign_impact'][0]['new_customers']))}</p>"]
           if stability.get("campaign_impact") else []),
-        *([f"<p>{_e(t('cost_text', total=contract['yearly_cost']['total'], currency=contract['costs']['currency']))}</p>"]
+        *([f"<p>{_e(t('cost_text', total=fact(numbers, 'yearly_cost'), currency=fact(numbers, 'currency'), per_year=fact(numbers, 'retrains_per_year')))}</p>"]
           if contract.get("yearly_cost") else []),
         *([f"<p class=note>{_e(t('density_stand_in', chosen=stand_in, k=stability['config']['k']))}.</p>"]
           if (stand_in := stability["config"].get("stand_in_for")) else []),
@@ -205,6 +206,8 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         f"<h3>{_e(t('method'))}</h3><p>{_e(t('method_text', as_of=seg['as_of']))}</p>",
         f"<p>{_e(t('summary_segments', k=seg['k'], algorithm=seg['algorithm'], candidates=len(selection['candidates'])))}</p>",
         f"<h3>{_e(t('rule'))}</h3>",
+        *([f"<p>{_e(t('d_method_relaxed', k=seg['k'], algorithm=seg['algorithm'], candidates=len(selection['candidates']), relaxed=', '.join(t(f'crit_{c}') for c in relaxed)))}.</p>"]
+          if (relaxed := selection["chosen"].get("relaxed")) else []),
         _table(list(selection["rule"]), [list(selection["rule"].values())]),
         _img(charts["segments"] / "metrics_vs_k.png", t("choice_of_k")),
         f"<h3>{_e(t('candidates_table'))}</h3>",

@@ -11,8 +11,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from olistseg.kpi.run import default_as_of
 from olistseg.sql import read_sql
+from olistseg.warehouse.now import default_as_of
 
 #: Numeric feature columns, in the order the SQL returns them.
 NUMERIC_FEATURES = (

@@ -25,6 +25,7 @@ from olistseg.kpi.catalog import (
     kpi_catalog,
     staging_models,
 )
+from olistseg.warehouse.now import default_as_of
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,6 @@ def parse_timestamp(text: str, option: str = "--as-of") -> dt.datetime:
             f"{option} {text!r}: expected YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS'."
         ) from exc
     return value.replace(tzinfo=None)
-
-
-def default_as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime:
-    """The latest ``order_purchase_timestamp`` in the warehouse."""
-    value = con.execute("SELECT max(order_purchase_timestamp) FROM orders").fetchone()[0]
-    if value is None:
-        raise InputError("the warehouse has no orders: as_of cannot default to the last purchase.")
-    return value
 
 
 def purchase_range(con: duckdb.DuckDBPyConnection) -> tuple[dt.datetime, dt.datetime]:

@@ -58,9 +58,14 @@ class CandidateScore:
     segment_keys: list[str] | None = None
     #: out-of-time AUC of repurchase, separation and combined score (olistseg.models.selection)
     oot_auc: float | None = None
+    #: median over the same windows of the upper bound of the paired 95% interval of
+    #: AUC(candidate) - AUC(RFM): at least 0 means not worse than RFM beyond sampling noise
+    oot_auc_upper: float | None = None
     separation: float | None = None
     score: float | None = None
     criteria: dict | None = None
+    #: the conditions the rule relaxed when it chose this candidate (olistseg.models.selection)
+    relaxed: list[str] | None = None
     fit_seconds: float = 0.0
     metric_seconds: float = 0.0
     error: str | None = None

@@ -11,12 +11,13 @@ import pandas as pd
 from olistseg.atomic import atomic_path, write_json
 from olistseg.features.build import customer_features
 from olistseg.i18n import why_text
-from olistseg.kpi.run import check_as_of, default_as_of
+from olistseg.kpi.run import check_as_of
 from olistseg.models.candidates import ALGORITHMS
 from olistseg.models.preprocessing import model_input
 from olistseg.segments import charts
 from olistseg.segments.segmenter import ProgressCallback, Segmenter, check_features
 from olistseg.validation.replay import OutOfTimeHistory, history
+from olistseg.warehouse.now import default_as_of
 
 
 def parse_k_range(text: str) -> range:
@@ -70,6 +71,25 @@ def segment_warehouse(warehouse: Path, out: Path, as_of: dt.datetime | None = No
     return segment(None, out, as_of, features=features, out_of_time=oot, **options)
 
 
+def chosen_configuration(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.datetime | None = None,
+    preset: str = "rfm_satisfaction",
+    seed: int = 42,
+    progress: ProgressCallback | None = None,
+) -> dict:
+    """The configuration ``olistseg segment`` would choose with these options (every default
+    candidate, the same out-of-time windows), without writing anything: ``algorithm``, ``k``
+    and the ``selection_reason``. ``olistseg stability`` without ``--model`` measures it."""
+    features, as_of = features_as_of(con, as_of)
+    oot = history(con, as_of, preset, seed)
+    segmenter = Segmenter(preset=preset, seed=seed)
+    segmenter.fit(features, progress=progress, value=None if oot is None else oot.against_rfm,
+                  baseline=None if oot is None else oot.rfm_auc)  # fmt: skip
+    return {"algorithm": segmenter.chosen_.algorithm, "k": len(segmenter.names_),
+            "selection_reason": segmenter.selection_reason_, "as_of": as_of.isoformat(sep=" ")}  # fmt: skip
+
+
 def score_warehouse(model_dir: Path, warehouse: Path, out: Path,
                     as_of: dt.datetime | None = None) -> dict:  # fmt: skip
     """:func:`score` on a warehouse file. Returns its summary."""
@@ -119,7 +139,7 @@ def segment(
     segmenter.fit(
         features,
         progress=progress,
-        value=None if oot is None else oot.auc,
+        value=None if oot is None else oot.against_rfm,
         baseline=None if oot is None else oot.rfm_auc,
     )
     out.mkdir(parents=True, exist_ok=True)
@@ -171,7 +191,9 @@ def _rule_text(segmenter: Segmenter) -> str:
     return (f"Eligible: {r.min_k}-{r.max_k} segments, largest segment <= {r.max_segment_share:.0%} and "
             f"smallest >= {r.min_segment_share:.0%} of customers, bootstrap stability (ARI) >= "
             f"{r.min_stability}, noise <= {r.max_noise_share:.0%}, every segment its own action, and "
-            "an out-of-time AUC of repurchase at least the standard RFM scoring's. The AUC: the "
+            "an out-of-time AUC of repurchase not below the standard RFM scoring's beyond sampling noise "
+            "(non-inferiority: the upper bound of the paired 95% bootstrap interval of the AUC "
+            "difference, median over the origins, at least 0). The AUC: the "
             "candidate is refitted at each validation origin (every 3 months back from the last "
             "180-day window that ends by the training date) and scored on who bought again over "
             "the next 180 days; the median over the origins counts. "

@@ -122,15 +122,16 @@ class Segmenter:
         self,
         features: pd.DataFrame,
         progress: ProgressCallback | None = None,
-        value: Callable[[str, int | None], float | None] | None = None,
+        value: Callable[[str, int | None], tuple[float | None, float | None]] | None = None,
         baseline: float | None = None,
     ) -> Segmenter:
         """Fit every candidate on ``features`` (n_customers x features), keep the selected one.
 
-        ``value(algorithm, k)`` is a candidate's out-of-time AUC of repurchase (see
-        :class:`olistseg.validation.replay.OutOfTimeHistory`), part of the selection rule's
-        score; ``baseline`` the RFM scoring's AUC on the same windows, the bar an eligible
-        candidate must reach.
+        ``value(algorithm, k)`` is a candidate's out-of-time AUC of repurchase and the upper
+        bound of the paired interval of its difference with the RFM scoring (see
+        :meth:`olistseg.validation.replay.OutOfTimeHistory.against_rfm`), part of the selection
+        rule's score and of its non-inferiority condition; ``baseline`` the RFM scoring's AUC
+        on the same windows.
         """
         check_features(features)
         top_k = max(self.k_range)

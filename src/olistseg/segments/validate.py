@@ -32,7 +32,13 @@ from olistseg.segments.charts import save_chart
 from olistseg.segments.naming import name_segments
 from olistseg.segments.profile import profile_segments
 from olistseg.validation.baselines import RFM_CELLS, random_segments, rfm_segments
-from olistseg.validation.metrics import auc_difference, segment_auc, segment_outcomes, top_lift
+from olistseg.validation.metrics import (
+    N_BOOT,
+    auc_difference,
+    segment_auc,
+    segment_outcomes,
+    top_lift,
+)
 from olistseg.validation.replay import HORIZON_DAYS, fit_at, median_of, windows
 
 #: What each name promises about the next months: (key, "above" | "below", repurchase lift).
@@ -44,8 +50,6 @@ EXPECTATIONS: dict[str, tuple[str, float]] = {
     "dormant": ("below", 1.0),
     "dormant_premium": ("below", 1.0),
 }
-#: Bootstrap resamples of the paired AUC difference against RFM, per origin.
-N_BOOT = 200
 #: Segments named for value: their share of future revenue is reported against their size.
 VALUE_KEYS = ("loyal", "lapsed_loyal", "big_spenders", "recent_premium", "dormant_premium")
 

@@ -11,6 +11,7 @@ from olistseg.kpi.catalog import dependency_order, staging_models
 from olistseg.kpi.run import KpiParams, KpiResult, plain_value, selected_models
 from olistseg.spark.session import in_driver_threads
 from olistseg.spark.sql import parameters, to_spark
+from olistseg.warehouse.now import MONTHLY_ORDERS_SQL, analysis_date_from
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -19,11 +20,17 @@ if TYPE_CHECKING:
 
 
 def spark_default_as_of(spark: SparkSession) -> dt.datetime:
-    """The latest ``order_purchase_timestamp`` (as :func:`olistseg.kpi.run.default_as_of`)."""
-    value = spark.sql("SELECT max(order_purchase_timestamp) FROM orders").first()[0]
-    if value is None:
-        raise InputError("the data has no orders: as_of cannot default to the last purchase.")
-    return value
+    """The default "now" (:mod:`olistseg.warehouse.now`: the end of the last complete month, or
+    the last purchase), from monthly order counts computed by Spark."""
+    import pandas as pd
+
+    last = spark.sql("SELECT max(order_purchase_timestamp) FROM orders").first()[0]
+    if last is None:
+        raise InputError("the data has no orders: there is no date to analyse the data at.")
+    rows = spark.sql(MONTHLY_ORDERS_SQL).collect()
+    months = pd.DataFrame({"month": pd.to_datetime([r["month"] for r in rows]),
+                           "orders": [int(r["orders"]) for r in rows]})  # fmt: skip
+    return analysis_date_from(months, last).as_of
 
 
 def _bound_args(sql: str, bound: dict) -> dict:

@@ -23,8 +23,8 @@ from sklearn.metrics import adjusted_rand_score
 from olistseg.atomic import write_json, write_text
 from olistseg.errors import InputError
 from olistseg.features.build import customer_features
-from olistseg.i18n import keyed, text
-from olistseg.kpi.run import default_as_of
+from olistseg.i18n import keyed, schedule_words, text
+from olistseg.models import ARI_THRESHOLD
 from olistseg.models.preprocessing import model_input
 from olistseg.segments.charts import save_chart
 from olistseg.segments.segmenter import Segmenter
@@ -36,6 +36,7 @@ from olistseg.stability.simulation import (
     numeric_columns,
     simulate,
 )
+from olistseg.warehouse.now import default_as_of
 
 #: Automatic retrain triggers checked by ``olistseg monitor`` (and written into the contract).
 PSI_TRIGGER = 0.2
@@ -62,25 +63,26 @@ def config_for_model(model_dir: Path | None = None, **options: object) -> Simula
 
     if model_dir is not None:
         saved = Segmenter.load(model_dir)
-        algorithm, k = saved.chosen_.algorithm, len(saved.names_)
-        options = {**options, "algorithm": algorithm, "k": k, "preset": saved.preset,
-                   "seed": options.get("seed", saved.seed)}  # fmt: skip
-        if not ALGORITHMS[algorithm].uses_k:
-            options["algorithm"] = "kmeans"
-            options["stand_in_for"] = algorithm
-            options["model_note"] = text("en", "density_stand_in", chosen=algorithm, k=k)
-    algorithm = str(options.get("algorithm", "kmeans"))
-    if algorithm not in ALGORITHMS or not ALGORITHMS[algorithm].uses_k:
+        options = {**options, "algorithm": saved.chosen_.algorithm, "k": len(saved.names_),
+                   "preset": saved.preset, "seed": options.get("seed", saved.seed)}  # fmt: skip
+    algorithm = str(options.get("algorithm") or "kmeans")
+    if algorithm in ALGORITHMS and not ALGORITHMS[algorithm].uses_k:
+        k = int(options.get("k") or 4)
+        options = {**options, "algorithm": "kmeans", "stand_in_for": algorithm,
+                   "model_note": text("en", "density_stand_in", chosen=algorithm, k=k)}  # fmt: skip
+        algorithm = "kmeans"
+    if algorithm not in ALGORITHMS:
         choices = ", ".join(n for n, a in ALGORITHMS.items() if a.uses_k)
         raise InputError(f"--algorithm {algorithm!r}: the simulation refits one of {choices}.")
-    threshold = float(options.get("threshold", 0.8))
+    threshold = float(options.get("threshold") or ARI_THRESHOLD)
     if not 0.0 < threshold <= 1.0:
         raise InputError(f"--threshold {threshold}: must be in (0, 1].")
     if int(options.get("n_origins", 12)) < 1:
         raise InputError("--origins: at least 1.")
     if options.get("refit", "warm") not in ("warm", "cold"):
         raise InputError(f"--refit {options['refit']!r}: choose warm or cold.")
-    return SimulationConfig(**options)
+    options = {key: value for key, value in options.items() if value is not None}
+    return SimulationConfig(**{**options, "algorithm": algorithm, "threshold": threshold})
 
 
 def run_stability(
@@ -92,8 +94,11 @@ def run_stability(
     lang: str = "en",
     seeds: int = 3,
     costs: dict | None = None,
+    measured: str | None = None,
 ) -> dict:
     """Simulate and write every output of ``olistseg stability`` into ``out``.
+
+    ``measured`` says in words which segmentation is measured and why (``measured_model``).
 
     ``seeds`` runs of the whole simulation (seed, seed + 101, ...) measure how much the cadence
     hinges on the seed; ``costs`` overrides :data:`DEFAULT_COSTS` for the priced contract.
@@ -106,6 +111,15 @@ def run_stability(
     """
     shared: dict = {}
     result = simulate(con, config, end, progress, shared)
+    noise = result["baseline_noise"]["median"]
+    if noise < config.threshold:
+        raise InputError(
+            f"{config.algorithm} with {config.k} segments is not reproducible: refitted with other "
+            f"seeds on the same date it agrees with itself at a median ARI of {noise} (threshold "
+            f"{config.threshold}), so any drift it shows is optimizer noise and no retrain "
+            "cadence can be set. Measure a model that reproduces itself: leave out --algorithm "
+            "and --k (the segmentation `olistseg segment` chooses), or give --model."
+        )
     # The other seeds and the simple protocol cannot give this seed a cadence: say so now.
     if result["cadence"]["weeks"] is None:
         left_out = len(result["origins_left_out"])
@@ -125,6 +139,7 @@ def run_stability(
                          shared=shared)  # fmt: skip
         result["seeds"].append({"seed": config.seed + 101 * extra,
                                 "steps": other["cadence"]["steps"], "weeks": other["cadence"]["weeks"]})  # fmt: skip
+    result["measured_model"] = measured
     result["simple_protocol"] = simple_protocol(con, config, end or default_as_of(con))
     result["robust"] = robustness_summary(result)
     out.mkdir(parents=True, exist_ok=True)
@@ -265,11 +280,15 @@ def robustness_summary(result: dict) -> dict:
             and worst_loo <= 1 and worst_seed <= 1}  # fmt: skip
 
 
-#: Cost parameters of the contract, stated defaults (override with ``--costs FILE``).
+#: The run's one currency: the data's prices are in it, and so are the contract's costs.
+CURRENCY = "BRL"
+#: Cost parameters of the contract, stated defaults in :data:`CURRENCY` (override with
+#: ``--costs FILE``): a data analyst at 150 BRL an hour (a contractor's rate in Sao Paulo, an
+#: assumption to replace with your own), cloud compute at 2.50 BRL an hour (2 vCPUs on demand).
 DEFAULT_COSTS = {
-    "currency": "EUR",
-    "analyst_hourly_rate": 60.0,
-    "compute_price_per_hour": 0.50,
+    "currency": CURRENCY,
+    "analyst_hourly_rate": 150.0,
+    "compute_price_per_hour": 2.50,
     "trigger_response_days": 5,
 }
 
@@ -290,14 +309,21 @@ def load_costs(path: Path | None) -> dict:
     if unknown:
         raise InputError(f"--costs {path}: unknown keys {', '.join(unknown)}; known: "
                          f"{', '.join(DEFAULT_COSTS)}.")  # fmt: skip
-    return {**DEFAULT_COSTS, **given}
+    if str(given.get("currency", CURRENCY)).upper() != CURRENCY:
+        raise InputError(
+            f"--costs {path}: currency {given['currency']!r}, but the data's amounts are in "
+            f"{CURRENCY} and a run states every amount in one currency: give the rates in "
+            f"{CURRENCY} (convert them at the rate you budget with)."
+        )
+    return {**DEFAULT_COSTS, **given, "currency": CURRENCY}
 
 
 def maintenance_contract(result: dict, costs: dict | None = None) -> dict:
     """Cadence, triggers, costs, deliverables and a 12-month calendar, from the simulation."""
     cadence = result["cadence"]
     end = dt.datetime.fromisoformat(result["end"])
-    days = cadence["days"] or 7
+    schedule = cadence.get("schedule")
+    days = schedule["days"] if schedule else 7
     calendar = []
     for month in range(1, 13):
         check = end + dt.timedelta(days=round(30.44 * month))
@@ -402,7 +428,8 @@ def maintenance_markdown(contract: dict, lang: str = "en") -> str:
         t("md_noise", median=contract["baseline_noise"]["median"],
           p10=contract["baseline_noise"]["p10"]),
         "",
-        *([t("md_schedule", words=t(f"schedule_{contract['schedule']['weeks']}"),
+        *([t("md_schedule", words=schedule_words(lang, contract["schedule"]),
+             per_year=contract["retrains_per_year"],
              low=contract["interval_weeks"][0], high=contract["interval_weeks"][1])]
           if contract.get("schedule") and contract.get("interval_weeks") else []),
         "",
@@ -439,7 +466,7 @@ def monitor(
     model_dir: Path,
     con: duckdb.DuckDBPyConnection,
     as_of: dt.datetime | None = None,
-    threshold: float = 0.8,
+    threshold: float = ARI_THRESHOLD,
 ) -> dict:
     """The monthly check of a saved model: ``decision`` is "retrain" or "keep", with reasons."""
     started = time.perf_counter()

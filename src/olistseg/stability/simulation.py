@@ -58,12 +58,13 @@ from sklearn.pipeline import Pipeline
 
 from olistseg.errors import InputError
 from olistseg.features.build import customer_features
-from olistseg.kpi.run import default_as_of
+from olistseg.models import ARI_THRESHOLD
 from olistseg.models.candidates import ALGORITHMS, fit_labels
 from olistseg.models.labels import map_labels, order_segments
 from olistseg.models.preprocessing import DEFAULT_PRESET, make_preprocessor, model_input
 from olistseg.stability.drift import align_labels, migration_matrix, psi_against, reference_bins
 from olistseg.threads import one_blas_thread
+from olistseg.warehouse.now import default_as_of
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -76,7 +77,7 @@ class SimulationConfig:
     k: int = 4
     preset: str = DEFAULT_PRESET
     seed: int = 42
-    threshold: float = 0.8
+    threshold: float = ARI_THRESHOLD
     step_days: int = 7
     n_origins: int = 12
     origin_every: int = 4  # steps between origins: 4 weekly steps, about a month
@@ -390,7 +391,7 @@ def simulate(
     cadence = _cadence(curves, config)
     robustness = _robustness(results, config)
     cadence["interval_weeks"] = robustness["bootstrap"]["interval_weeks"]
-    cadence["schedule"] = business_schedule(cadence["weeks"], cadence["limited_by_horizon"])
+    cadence["schedule"] = business_schedule(cadence)
     one_retrain = float(np.median([r.fit_seconds for r in results]))
     return {
         "protocol": PROTOCOL_TEXT,
@@ -605,22 +606,21 @@ def _robustness(results: list[OriginResult], config: SimulationConfig, draws: in
     }  # fmt: skip
 
 
-#: Schedules a team can run, in weeks, shortest first.
-SCHEDULES = ((2, "every 2 weeks"), (4, "monthly"), (8, "every 2 months"), (13, "quarterly"),
-             (26, "every 6 months"), (52, "yearly"))  # fmt: skip
-
-
-def business_schedule(weeks: float | None, limited_by_horizon: bool) -> dict | None:
-    """The longest schedule a team can run that does not exceed the measured cadence."""
-    if weeks is None:
+def business_schedule(cadence: dict) -> dict | None:
+    """The one schedule the outputs state: a monthly check, and a retrain every ``days`` (the
+    measured cadence, in whole weeks when the step is weekly), with the words that say it.
+    The title, the contract's table, its calendar and the retrains a year all read it."""
+    if cadence["weeks"] is None:
         return None
-    fitting = [s for s in SCHEDULES if s[0] <= weeks + 1e-9]
-    every, words = fitting[-1] if fitting else (1, "weekly")
+    days = int(cadence["days"])
     return {
-        "weeks": every,
-        "words": words,
+        "days": days,
+        "weeks": cadence["weeks"],
+        "unit": "weeks" if days % 7 == 0 else "days",
+        "every": days // 7 if days % 7 == 0 else days,
+        "retrains_per_year": 365 // days,
         "monthly_check": True,
-        "limited_by_horizon": limited_by_horizon,
+        "limited_by_horizon": cadence["limited_by_horizon"],
     }
 
 

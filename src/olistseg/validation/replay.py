@@ -16,7 +16,7 @@ from olistseg.models.candidates import ALGORITHMS, fit_labels
 from olistseg.models.labels import order_segments
 from olistseg.models.preprocessing import make_preprocessor, model_input
 from olistseg.validation.baselines import rfm_segments
-from olistseg.validation.metrics import segment_auc
+from olistseg.validation.metrics import N_BOOT, auc_difference, segment_auc
 
 #: The default outcome window, and the months between validation origins.
 HORIZON_DAYS = 180
@@ -85,6 +85,14 @@ class OutOfTime:
         self.features = customer_features(con, window.origin)
         outcomes = customer_outcomes(con, window.origin, window.end)
         self.repurchased = outcomes.reindex(self.features.index)["repurchased"].fillna(0).to_numpy()
+        self._rfm: np.ndarray | None = None
+
+    @property
+    def rfm_labels(self) -> np.ndarray:
+        """The standard RFM scoring's cells for the window's customers (computed once)."""
+        if self._rfm is None:
+            self._rfm = rfm_segments(self.features)[0]
+        return self._rfm
 
     @property
     def usable(self) -> bool:
@@ -93,16 +101,25 @@ class OutOfTime:
 
     def auc(self, algorithm: str, k: int | None) -> float | None:
         """AUC of the candidate's segment-mean repurchase rate over the window."""
+        return self.against_rfm(algorithm, k)[0]
+
+    def against_rfm(self, algorithm: str, k: int | None) -> tuple[float | None, float | None]:
+        """The candidate's AUC over the window and the upper bound of the paired 95% bootstrap
+        interval of its difference with the RFM scoring's AUC on the same customers
+        (:func:`olistseg.validation.metrics.auc_difference`, :data:`N_BOOT` resamples)."""
         try:
             labels = fit_at(self.features, algorithm, k, self.preset, self.seed)
         except (ValueError, MemoryError):
-            return None
+            return None, None
         auc = segment_auc(labels, self.repurchased)
-        return None if auc is None else round(auc, 4)
+        if auc is None:
+            return None, None
+        paired = auc_difference(labels, self.rfm_labels, self.repurchased, n_boot=N_BOOT)
+        return round(auc, 4), None if paired is None else paired["high"]
 
     def rfm_auc(self) -> float | None:
         """The same AUC for the standard RFM scoring (:mod:`olistseg.validation.baselines`)."""
-        auc = segment_auc(rfm_segments(self.features)[0], self.repurchased)
+        auc = segment_auc(self.rfm_labels, self.repurchased)
         return None if auc is None else round(auc, 4)
 
     def to_dict(self) -> dict:
@@ -134,6 +151,12 @@ class OutOfTimeHistory:
 
     def auc(self, algorithm: str, k: int | None) -> float | None:
         return median_of([part.auc(algorithm, k) for part in self.parts])
+
+    def against_rfm(self, algorithm: str, k: int | None) -> tuple[float | None, float | None]:
+        """The median over the windows of the candidate's AUC, and of the upper bound of the
+        paired 95% interval of its difference with RFM (at least 0: not worse beyond noise)."""
+        pairs = [part.against_rfm(algorithm, k) for part in self.parts]
+        return median_of([a for a, _ in pairs]), median_of([u for _, u in pairs])
 
     def to_dict(self) -> dict:
         return {"windows": [part.to_dict() for part in self.parts],
