@@ -3,6 +3,7 @@ KPI findings pinned; the incomplete-tail rule behind the dashboard's default dat
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 from olistseg.deliverables import findings as rules
+from olistseg.deliverables.collect import kpi_rows
 from olistseg.i18n import LANGUAGES, keyed
 from olistseg.kpi import export
 from olistseg.kpi.run import run_kpis
@@ -54,7 +56,8 @@ def test_zip_city_and_late_state_rules():
 
 def test_validation_rule_says_how_far_behind_rfm_against_the_noise():
     summary = {"median_auc": {"chosen": 0.579, "rfm": 0.58, "random": 0.53}, "beats_rfm": False}
-    numbers = {"validation": {"summary": summary}}
+    facts = {"segments_auc": {"value": 0.579}, "rfm_auc": {"value": 0.58}}
+    numbers = {"validation": {"summary": summary}, "run": {"facts": facts}}
     assert rules.validation(numbers)["key"] == "f_validation_behind"
     summary["rfm_difference"] = {"median": 0.002, "origins": 4, "interval_contains_zero": 3}
     found = rules.validation(numbers)
@@ -78,6 +81,24 @@ def test_tail_rule_finds_where_the_data_stops():
     assert incomplete_tail(months) is None
 
 
+def test_stray_orders_years_ahead_never_move_now():
+    # Orders mistyped years after the data (no month in between has any): the gap months count
+    # 0 orders, so the stray month is an incomplete tail, and "now" stays where the data stops.
+    from olistseg.warehouse.now import analysis_date_from
+
+    months = pd.DataFrame({
+        "month": [*pd.date_range("2017-09-01", periods=9, freq="MS"), pd.Timestamp("2031-03-01")],
+        "orders": [400, 420, 410, 430, 440, 450, 445, 460, 455, 3],
+    })  # fmt: skip
+    date = analysis_date_from(months, dt.datetime(2031, 3, 9, 10, 0))
+    assert date.as_of == dt.datetime(2018, 5, 31, 23, 59, 59)
+    assert date.ignored_orders == 3 and date.tail["months"] == ["2031-03"]
+    assert "3 later orders ignored" in date.reason
+    # without an incomplete tail, "now" is the last purchase
+    clean = analysis_date_from(months.iloc[:9], dt.datetime(2018, 5, 30, 18, 0))
+    assert clean.as_of == dt.datetime(2018, 5, 30, 18, 0) and clean.ignored_orders == 0
+
+
 def test_the_run_findings_are_ranked_sourced_and_translated(run_out: Path):
     found = json.loads((run_out / "findings.json").read_text())["findings"]
     assert [f["rank"] for f in found] == list(range(1, len(found) + 1))
@@ -91,7 +112,11 @@ def test_the_run_findings_are_ranked_sourced_and_translated(run_out: Path):
     run = json.loads((run_out / "run.json").read_text())
     assert run["findings"]["count"] == len(found)
     cadence = next(f for f in found if f["rule"] == "cadence")
-    assert cadence["values"]["weeks"] == run["stability"]["cadence_weeks"]
+    # the finding states the run's one schedule, and the retrains a year of its calendar
+    assert cadence["values"]["unit"] == "weeks"
+    assert 7 * cadence["values"]["every"] == run["facts"]["retrain_every"]["value"]
+    assert cadence["values"]["per_year"] == run["facts"]["retrains_per_year"]["value"]
+    assert cadence["values"]["currency"] == "BRL"
 
 
 @pytest.mark.realdata
@@ -101,12 +126,21 @@ def test_real_kpi_findings_and_tail(real_warehouse: Path):
         tail = incomplete_tail(monthly_orders(con))
     numbers = {"kpis": json.loads(export.to_json(as_of, results))}
     assert keyed("en", rules.lateness_reviews(numbers)).startswith(
-        "Orders more than a week late get a mean review of 1.7, against 4.3 on time (3,252 "
+        "Orders more than a week late get a mean review of 1.7, against 4.3 on time (3,201 "
     )
     assert rules.worst_zip_city(numbers)["values"] == {
         "zips": 5, "count": 3, "city": "Rio de Janeiro", "state": "RJ"
     }  # fmt: skip
     assert rules.late_state(numbers)["values"]["state"] == "AL"
-    assert rules.repeat_rate(numbers)["values"]["rate"] == "3.1%"
+    repeat = kpi_rows(numbers, "repeat_customers", period="total")[0]
+    assert (repeat["customers"], repeat["repeat_rate"]) == (96_090, 0.0311)
+    numbers["run"] = {"facts": {"repeat_order_share": {"value": 0.0311},
+                                "kpi_customers": {"value": 96_090},
+                                "repeat_occasion_share": {"value": 0.0218},
+                                "customers": {"value": 93_293}}}  # fmt: skip
+    assert keyed("en", rules.repeat_rate(numbers)).startswith(
+        "Only 3.1% of 96,090 customers placed two or more orders, and 2.2% of the 93,293 with a "
+        "delivered order came back on another day"
+    )
     assert tail["months"] == ["2018-09", "2018-10"]
     assert tail["complete_until"].isoformat() == "2018-08-31T23:59:59"

@@ -108,3 +108,19 @@ def test_catalogue_headlines(answers):
     assert total("review_score_mix")["reviews"] == 99224
     assert total("on_time_delivery")["on_time_rate"] == pytest.approx(0.9189, abs=1e-4)
     assert total("repeat_customers")["customers"] == 96096
+
+
+def test_the_four_questions_as_of_the_analysis_date(real_warehouse):
+    # the default "now" (2018-08-31 23:59:59): the README gives these beside the answers as of
+    # the last purchase
+    with connect(real_warehouse) as con:
+        as_of, results = run_kpis(con, only=["late_recent_orders", "top_sellers",
+                                             "new_engaged_sellers", "worst_zip_codes"])  # fmt: skip
+    frames = {name: r.to_frame() for name, r in results.items()}
+    assert str(as_of) == "2018-08-31 23:59:59"
+    assert len(frames["late_recent_orders"]) == 390
+    assert frames["late_recent_orders"]["days_late"].max() == 58.5
+    assert len(frames["top_sellers"]) == 17
+    assert len(frames["new_engaged_sellers"]) == 10
+    assert frames["worst_zip_codes"]["zip_code_prefix"].tolist() == [
+        "22753", "22723", "28893", "22770", "13056"]  # fmt: skip

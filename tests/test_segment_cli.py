@@ -85,9 +85,12 @@ def test_real_tables_segment(real_warehouse: Path, tmp_path: Path):
     # the business rule in force: no segment above 40%, every segment its own action
     chosen = summary["chosen"]
     assert (chosen["algorithm"], chosen["n_clusters"]) == ("kmeans", 7)
-    assert chosen["largest_share"] == pytest.approx(0.366749, abs=1e-6)
+    assert chosen["largest_share"] == pytest.approx(0.368023, abs=1e-6)
     # its value: the median AUC over the 4 validation origins, the RFM scoring's median the bar
     assert chosen["distinct_actions"] and chosen["oot_auc"] == pytest.approx(0.5723, abs=1e-4)
+    # below RFM's 0.5798 on the point estimate, not beyond the sampling noise: non-inferior
+    assert chosen["oot_auc_upper"] >= 0 and chosen["criteria"]["value"] is True
+    assert chosen["relaxed"] == []
     selection = json.loads((tmp_path / "selection.json").read_text())
     windows = selection["out_of_time"]["windows"]
     assert [w["origin"][:10] for w in windows] == [
