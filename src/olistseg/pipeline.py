@@ -22,6 +22,7 @@ from typing import Any
 
 from olistseg import __version__
 from olistseg.atomic import write_json, write_text
+from olistseg.contract import Fact, RunSummary
 from olistseg.errors import InputError
 from olistseg.runfolder import building
 
@@ -52,7 +53,7 @@ class RunResult:
     """What :func:`run` returns: the output folder, the ``run.json`` payload, step timings."""
 
     out: Path
-    summary: dict
+    summary: RunSummary
     step_seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -147,7 +148,7 @@ def run(
             lambda update: stability_step(warehouse, partial / "stability",
                                           partial / "segments" / "model", as_of, update, lang,
                                           stability_seeds))  # fmt: skip
-        summary = {
+        summary: RunSummary = {
             "olistseg_version": __version__,
             "data": data_text,
             "warehouse": "warehouse/olist.duckdb",
@@ -402,7 +403,7 @@ def stability_step(
     }
 
 
-def facts_step(out: Path) -> dict:
+def facts_step(out: Path) -> dict[str, Fact]:
     """Every fact the deliverables state (:data:`olistseg.contract.FACTS`), from the run's
     outputs in ``out``: ``run.json``'s ``facts``."""
     from olistseg.contract import run_facts
