@@ -386,8 +386,12 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
 
     # 7. Proof: do segments predict behaviour?
     auc = validation["summary"]["median_auc"]
-    key = "d_validation_beats" if validation["summary"]["beats_rfm"] else "d_validation_behind"
-    slide = deck.new(t(key, auc=auc["chosen"], rfm=auc["rfm"], random=auc.get("random")),
+    noise = validation["summary"].get("rfm_difference") or {}
+    key = ("d_validation_beats" if validation["summary"]["beats_rfm"]
+           else "d_validation_alike" if noise and noise["interval_contains_zero"] == noise["origins"]
+           else "d_validation_behind")  # fmt: skip
+    slide = deck.new(t(key, auc=fact(numbers, "segments_auc"), rfm=fact(numbers, "rfm_auc"),
+                       random=auc.get("random")),
                      "\n".join([t("validation"), t("validation_text", origins=len(validation["origins"]), horizon=validation["horizon_days"]),
                                 *(keyed(lang, f) for f in validation["summary"]["findings_text"])]))  # fmt: skip
     data = CategoryChartData()
