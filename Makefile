@@ -18,9 +18,10 @@ run: $(STAMP)  ## the whole pipeline on the embedded synthetic default, into out
 test: $(STAMP)  ## the test suite (real-data tests run when ../shared/data/olist exists)
 	$(PY) -m pytest
 
-lint: $(STAMP)  ## ruff lint and format check
+lint: $(STAMP)  ## ruff lint and format check, and the layer contract (.importlinter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

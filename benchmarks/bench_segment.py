@@ -17,6 +17,7 @@ import duckdb
 from common import REAL_DATA, save
 
 from olistseg.segments.pipeline import segment
+from olistseg.validation.replay import history
 from olistseg.warehouse.load import load
 
 
@@ -28,7 +29,7 @@ def main() -> None:
         load(REAL_DATA, Path(tmp) / "w.duckdb", include_geolocation=False)
         with duckdb.connect(str(Path(tmp) / "w.duckdb"), read_only=True) as con:
             started = time.perf_counter()
-            summary = segment(con, Path(tmp) / "out")
+            summary = segment(con, Path(tmp) / "out", out_of_time=history)
             total = time.perf_counter() - started
         import json
 

@@ -42,8 +42,8 @@ from olistseg.spark.features import spark_customer_features
 from olistseg.spark.kpi import run_spark_kpis
 from olistseg.spark.segment import SparkPreprocessor, SparkSegmenter
 from olistseg.spark.session import spark_session
-from olistseg.spark.sql import to_spark
 from olistseg.spark.tables import register_source
+from olistseg.sql.spark import to_spark
 
 
 @pytest.fixture(scope="module")

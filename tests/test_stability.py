@@ -338,13 +338,14 @@ def test_without_a_model_stability_measures_the_segmentation_segment_chooses(run
     """`olistseg stability` with no --model, --algorithm or --k: the configuration that
     `olistseg segment` chooses with the same options (here the shared run's), not a fixed one."""
     from olistseg.segments.pipeline import chosen_configuration
+    from olistseg.validation.replay import history
 
     from .conftest import RUN_SEED
 
     run = json.loads((run_out / "run.json").read_text())
     as_of = dt.datetime.fromisoformat(run["segmentation"]["as_of"])
     with connect(run_out / "warehouse" / "olist.duckdb") as con:
-        chosen = chosen_configuration(con, as_of, seed=RUN_SEED)
+        chosen = chosen_configuration(con, as_of, seed=RUN_SEED, out_of_time=history)
     assert (chosen["algorithm"], chosen["k"]) == (run["segmentation"]["algorithm"],
                                                   run["segmentation"]["k"])  # fmt: skip
 
@@ -358,7 +359,7 @@ def test_stability_cli_without_options_runs_the_chosen_configuration(
 
     asked = []
 
-    def chosen(con, as_of, preset, seed):
+    def chosen(con, as_of, preset, seed, out_of_time):
         asked.append((preset, seed))
         return {"algorithm": "kmeans", "k": 3, "selection_reason": "all conditions met",
                 "as_of": "2018-06-30 23:59:59"}  # fmt: skip

@@ -147,6 +147,7 @@ def segment(
     from olistseg.models.candidates import ALGORITHMS
     from olistseg.models.preprocessing import PRESETS
     from olistseg.segments.pipeline import segment_warehouse
+    from olistseg.validation.replay import history
 
     if features not in PRESETS:
         raise InputError(f"--features {features!r}: choose one of {', '.join(PRESETS)}.")
@@ -161,7 +162,7 @@ def segment(
         )
     ks = _ks(k_range, range(2, 13))
     with input_warehouse(data, warehouse) as path, building(out) as partial:
-        return segment_warehouse(path, partial, as_of, preset=features, algorithms=algorithms,
+        return segment_warehouse(path, partial, as_of, history, preset=features, algorithms=algorithms,
                                  k_range=ks, seed=seed, with_stability=stability,
                                  progress=progress, with_charts=charts)  # fmt: skip
 
@@ -235,7 +236,7 @@ def validate(
     (windows of ``horizon_days`` ending by ``as_of`` and the delivered data), compare with
     what customers did next and with the RFM, random and highest-silhouette baselines; write
     ``out`` whole (validation.json, charts/). Returns the validation payload."""
-    from olistseg.segments.validate import run_validation
+    from olistseg.validation.run import run_validation
     from olistseg.warehouse.info import connect
 
     if horizon_days < 7:
@@ -315,6 +316,7 @@ def stability(
     """
     from olistseg.segments.pipeline import chosen_configuration
     from olistseg.stability.report import config_for_model, load_costs, run_stability
+    from olistseg.validation.replay import history
     from olistseg.warehouse.info import connect
 
     options = {key: value for key, value in options.items() if value is not None}
@@ -328,7 +330,7 @@ def stability(
         note = None
         if choose:
             chosen = chosen_configuration(con, end, str(options.get("preset", "rfm_satisfaction")),
-                                          int(options.get("seed", 42)))  # fmt: skip
+                                          int(options.get("seed", 42)), out_of_time=history)  # fmt: skip
             options |= {"algorithm": chosen["algorithm"], "k": chosen["k"]}
             note = (f"{chosen['algorithm']} with {chosen['k']} segments, the segmentation "
                     f"`olistseg segment` chooses as of {chosen['as_of'][:10]} with the same "

@@ -255,8 +255,9 @@ def segment_step(
     :func:`olistseg.segments.pipeline.segment`, for display; it is not written to ``run.json``).
     """
     from olistseg.segments.pipeline import segment_warehouse
+    from olistseg.validation.replay import history
 
-    summary = segment_warehouse(warehouse, folder, as_of=as_of, seed=seed, progress=progress)
+    summary = segment_warehouse(warehouse, folder, as_of, history, seed=seed, progress=progress)
     chosen = summary["chosen"]
     return {
         "as_of": summary["as_of"],
@@ -285,7 +286,7 @@ def validate_step(
 ) -> dict:
     """Out-of-time validation of the saved model (windows ending by ``limit``); outputs as
     ``olistseg validate``. Returns the run summary's ``validation`` entry."""
-    from olistseg.segments.validate import run_validation
+    from olistseg.validation.run import run_validation
     from olistseg.warehouse.info import connect
 
     with connect(warehouse) as con:

@@ -79,7 +79,7 @@ def transpile(sql: str, dialect: str) -> str:
     return tree.sql(dialect=dialect, pretty=True)
 
 
-#: Every dialect ``kpi --show-sql`` prints; spark is transpiled by :mod:`olistseg.spark.sql`.
+#: Every dialect ``kpi --show-sql`` prints; spark is transpiled by :mod:`olistseg.sql.spark`.
 SHOW_DIALECTS = (*DIALECTS, "spark")
 
 
@@ -106,7 +106,7 @@ def sql_for(name: str, dialect: str = "duckdb") -> str:
             f"{', '.join(model.dialects)}."
         )
     if dialect == "spark":
-        from olistseg.spark.sql import to_spark
+        from olistseg.sql.spark import to_spark
 
         return to_spark(compose(model))
     return transpile(compose(model), dialect)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import pandas as pd
@@ -16,7 +18,6 @@ from olistseg.models.candidates import ALGORITHMS
 from olistseg.models.preprocessing import model_input
 from olistseg.segments import charts
 from olistseg.segments.segmenter import ProgressCallback, Segmenter, check_features
-from olistseg.validation.replay import OutOfTimeHistory, history
 from olistseg.warehouse.now import default_as_of
 
 
@@ -55,19 +56,40 @@ def features_from_warehouse(
         return features_as_of(con, as_of)
 
 
+class OutOfTimeValue(Protocol):
+    """What the selection rule reads of the out-of-time windows: the RFM scoring's median AUC,
+    and a candidate's median AUC with the upper bound of its paired interval against RFM. The
+    validation layer, above this one, provides it
+    (:class:`olistseg.validation.replay.OutOfTimeHistory`); the caller passes it in."""
+
+    rfm_auc: float | None
+
+    def against_rfm(self, algorithm: str, k: int | None) -> tuple[float | None, float | None]: ...
+
+    def to_dict(self) -> dict: ...
+
+
+#: Reads the out-of-time windows that end by ``as_of``: ``(con, as_of, preset, seed)`` ->
+#: :class:`OutOfTimeValue`, or None without a usable window
+#: (:func:`olistseg.validation.replay.history`).
+OutOfTimeSource = Callable[
+    [duckdb.DuckDBPyConnection, dt.datetime, str, int], OutOfTimeValue | None
+]
+
+
 def segment_warehouse(warehouse: Path, out: Path, as_of: dt.datetime | None = None,
-                      **options: object) -> dict:  # fmt: skip
+                      out_of_time: OutOfTimeSource | None = None, **options: object) -> dict:  # fmt: skip
     """:func:`segment` on a warehouse file; ``options`` as :func:`segment`'s. Returns its summary.
 
-    The features (and the out-of-time window) are read first and the warehouse closed before
-    any model is fitted.
+    The features (and the out-of-time windows, from ``out_of_time``) are read first and the
+    warehouse closed before any model is fitted.
     """
     from olistseg.warehouse.info import connect
 
     with connect(warehouse) as con:
         features, as_of = features_as_of(con, as_of)
-        oot = history(con, as_of, str(options.get("preset", "rfm_satisfaction")),
-                      int(options.get("seed", 42)))  # fmt: skip
+        oot = None if out_of_time is None else out_of_time(
+            con, as_of, str(options.get("preset", "rfm_satisfaction")), int(options.get("seed", 42)))  # fmt: skip
     return segment(None, out, as_of, features=features, out_of_time=oot, **options)
 
 
@@ -76,13 +98,15 @@ def chosen_configuration(
     as_of: dt.datetime | None = None,
     preset: str = "rfm_satisfaction",
     seed: int = 42,
+    out_of_time: OutOfTimeSource | None = None,
     progress: ProgressCallback | None = None,
 ) -> dict:
     """The configuration ``olistseg segment`` would choose with these options (every default
-    candidate, the same out-of-time windows), without writing anything: ``algorithm``, ``k``
-    and the ``selection_reason``. ``olistseg stability`` without ``--model`` measures it."""
+    candidate, the same out-of-time windows from ``out_of_time``), without writing anything:
+    ``algorithm``, ``k`` and the ``selection_reason``. ``olistseg stability`` without
+    ``--model`` measures it."""
     features, as_of = features_as_of(con, as_of)
-    oot = history(con, as_of, preset, seed)
+    oot = None if out_of_time is None else out_of_time(con, as_of, preset, seed)
     segmenter = Segmenter(preset=preset, seed=seed)
     segmenter.fit(features, progress=progress, value=None if oot is None else oot.against_rfm,
                   baseline=None if oot is None else oot.rfm_auc)  # fmt: skip
@@ -108,14 +132,15 @@ def segment(
     with_stability: bool = True,
     progress: ProgressCallback | None = None,
     features: pd.DataFrame | None = None,
-    out_of_time: OutOfTimeHistory | bool | None = True,
+    out_of_time: OutOfTimeValue | OutOfTimeSource | None = None,
     with_charts: bool = True,
 ) -> dict:
     """Fit and select a segmentation; write every output of ``olistseg segment`` into ``out``.
 
-    ``out_of_time`` scores candidates on what customers did after earlier origins (True: the
-    validation windows that end by ``as_of``, :func:`olistseg.validation.replay.history` with
-    ``con``; None or False: separation alone).
+    ``out_of_time`` scores candidates on what customers did after earlier origins: an
+    :class:`OutOfTimeValue`, or an :data:`OutOfTimeSource` read with ``con`` (the API and the
+    run pass :func:`olistseg.validation.replay.history`: the validation windows that end by
+    ``as_of``); None: separation alone.
 
     Returns the summary: ``as_of``, ``customers``, the ``chosen`` candidate's scores, the
     ``selection_reason``, each segment's profile (``segments``) and the fit time.
@@ -131,9 +156,9 @@ def segment(
     elif as_of is None:
         raise ValueError("give as_of with precomputed features")
     check_features(features)
-    if out_of_time is True:
-        out_of_time = None if con is None else history(con, as_of, preset, seed)
-    oot = out_of_time or None
+    oot = out_of_time
+    if oot is not None and not hasattr(oot, "against_rfm"):  # a source: read the windows
+        oot = None if con is None else oot(con, as_of, preset, seed)
     segmenter = Segmenter(preset=preset, k_range=k_range, seed=seed, with_stability=with_stability,
                           **({"algorithms": algorithms} if algorithms else {}))  # fmt: skip
     segmenter.fit(

@@ -6,8 +6,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from olistseg.spark.kpi import spark_default_as_of
-from olistseg.spark.sql import to_spark
 from olistseg.sql import read_sql
+from olistseg.sql.spark import to_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

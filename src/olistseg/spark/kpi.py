@@ -10,7 +10,7 @@ from olistseg.errors import InputError
 from olistseg.kpi.catalog import dependency_order, staging_models
 from olistseg.kpi.run import KpiParams, KpiResult, plain_value, selected_models
 from olistseg.spark.session import in_driver_threads
-from olistseg.spark.sql import parameters, to_spark
+from olistseg.sql.spark import parameters, to_spark
 from olistseg.warehouse.now import MONTHLY_ORDERS_SQL, analysis_date_from
 
 if TYPE_CHECKING:

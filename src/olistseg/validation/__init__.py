@@ -4,5 +4,5 @@
 :mod:`~olistseg.validation.baselines` (RFM scoring, random segments) are pure functions of
 labels and outcomes; :mod:`~olistseg.validation.replay` fits a configuration at an origin
 and scores it on the window after. The ``olistseg validate`` command is
-:func:`olistseg.segments.validate.run_validation`.
+:func:`olistseg.validation.run.run_validation`.
 """
