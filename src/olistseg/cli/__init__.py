@@ -1,7 +1,8 @@
 """The ``olistseg`` command line: a thin layer over :mod:`olistseg.api`.
 
 Each command parses its options, calls one API function, renders the result and lets
-:func:`entrypoint` map errors to exit codes. One module per command group.
+:func:`entrypoint` map errors to exit codes. One module per command group. The top of the
+flow: it may import anything (``api``, and ``dashboard`` to start the app).
 """
 
 from olistseg.cli import data, kpi, run, segments, stability  # noqa: F401  (registers commands)

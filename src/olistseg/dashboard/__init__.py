@@ -1,1 +1,4 @@
-"""The Streamlit dashboard (``olistseg dashboard``): KPI tiles, trends, questions, data quality."""
+"""The Streamlit dashboard (``olistseg dashboard``): KPI tiles, trends, questions, data quality.
+
+May import: ``api`` and everything below; only the CLI sits above it (it starts the app).
+"""

@@ -1,4 +1,8 @@
-"""Clustering models: preprocessing, candidates, honest metrics, selection."""
+"""Clustering models: preprocessing, candidates, honest metrics, selection.
+
+Owns: the preprocessing, the candidate estimators, metrics as pure functions ``f(X, labels)``,
+the selection rule and :data:`ARI_THRESHOLD`. May import: ``features`` and everything below.
+"""
 
 #: Two labelings of the same customers that agree at this Adjusted Rand Index or above are one
 #: segmentation for a campaign team. The one bar for a candidate's bootstrap stability, the

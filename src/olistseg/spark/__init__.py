@@ -4,5 +4,6 @@
 transpiled by sqlglot (:mod:`olistseg.sql.spark`); features are a Spark DataFrame; the models
 are Spark MLlib's (KMeans, BisectingKMeans, GaussianMixture); outputs are Parquet.
 
-PySpark is imported only inside these modules, so the DuckDB path never needs Java.
+PySpark is imported only inside these modules, so the DuckDB path never needs Java. May import:
+``stability`` and everything below.
 """

@@ -1,4 +1,5 @@
-"""SQL files shipped with the package, one query per file (``sql/<layer>/<name>.sql``)."""
+"""SQL files shipped with the package, one query per file (``sql/<layer>/<name>.sql``), and
+their transpilation to Spark SQL (:mod:`olistseg.sql.spark`). May import: the leaves only."""
 
 from __future__ import annotations
 
