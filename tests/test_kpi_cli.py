@@ -10,6 +10,7 @@ import duckdb
 
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS
 from olistseg.kpi.dialects import transpile
+from olistseg.warehouse.now import analysis_date
 
 from .conftest import CliResult, olistseg
 
@@ -38,9 +39,11 @@ def test_json_shape(synthetic_warehouse: Path):
     for entry in payload["kpis"].values():
         assert set(entry) == {"title", "question", "definition", "columns", "rows", "row_count"}
         assert entry["row_count"] == len(entry["rows"])
+    # the default "now": the end of the last complete month (olistseg.warehouse.now)
     with duckdb.connect(str(synthetic_warehouse), read_only=True) as con:
-        last = con.execute("SELECT max(order_purchase_timestamp) FROM orders").fetchone()[0]
-    assert payload["as_of"] == last.isoformat(sep=" ")
+        now = analysis_date(con)
+    assert payload["as_of"] == now.as_of.isoformat(sep=" ")
+    assert "as of" in result.stderr and now.reason.split(";")[0] in " ".join(result.stderr.split())
 
 
 def test_csv_and_as_of(synthetic_warehouse: Path, tmp_path: Path):

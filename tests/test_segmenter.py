@@ -130,6 +130,7 @@ def test_names_follow_the_rules_and_are_unique():
         "monetary_z": [0.0, 0.0, 0.0, 0.5, -0.2],
         "recency_days_z": [0.0, 0.0, 0.0, 0.1, 0.3],
         "avg_installments_z": [0.0] * 5,
+        "recency_days_median": [120.0] * 5,  # cooling: a lapsed-loyal segment would be > 180
     })  # fmt: skip
     names = name_segments(profiles)
     assert names["segment_key"].tolist() == [

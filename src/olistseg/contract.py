@@ -235,7 +235,9 @@ def run_facts(numbers: dict) -> dict[str, Fact]:
         "repeat_order_share": None if repeat is None else repeat["repeat_rate"],
         "customers": customers,
         "repeat_occasion_customers": repeaters,
-        "repeat_occasion_share": round(repeaters / customers, 4) if customers else None,
+        "repeat_occasion_share": round(repeaters / customers, 4)
+        if customers and repeaters is not None
+        else None,
         "segments": len(profiles),
         "largest_segment_share": max(s["share_customers"] for s in profiles),
         "segments_auc": auc.get("chosen"),

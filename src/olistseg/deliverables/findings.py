@@ -89,8 +89,11 @@ def repeat_rate(numbers: dict) -> Finding | None:
     orders, occasions = fact(numbers, "repeat_order_share"), fact(numbers, "repeat_occasion_share")
     if orders is None or orders >= 0.1:
         return None
-    return _finding("f_repeat", {"rate": orders, "customers": fact(numbers, "kpi_customers"),
-                                 "occasion_rate": occasions,
+    values = {"rate": orders, "customers": fact(numbers, "kpi_customers")}
+    if occasions is None:  # the value step was left out: no occasion count to state
+        return _finding("f_repeat_orders", values, "run.json: facts.repeat_order_share",
+                        "repeat rate below 10%")  # fmt: skip
+    return _finding("f_repeat", {**values, "occasion_rate": occasions,
                                  "occasion_customers": fact(numbers, "customers")},
                     "run.json: facts.repeat_order_share, facts.repeat_occasion_share",
                     "repeat rate below 10%")  # fmt: skip
