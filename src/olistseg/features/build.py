@@ -11,7 +11,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from olistseg.sql import read_sql
+from olistseg.sql.models import composed
 from olistseg.warehouse.now import default_as_of
 
 #: Numeric feature columns, in the order the SQL returns them.
@@ -33,7 +33,7 @@ def customer_features_at(con: duckdb.DuckDBPyConnection, dates: list[dt.datetime
     if not dates:
         raise ValueError("no dates given")
     bound = [d.strftime("%Y-%m-%d %H:%M:%S") for d in dates]
-    frame = con.execute(read_sql("features", "customer_features"), {"as_of": bound}).df()
+    frame = con.execute(composed("features", "customer_features"), {"as_of": bound}).df()
     for column in NUMERIC_FEATURES:
         frame[column] = frame[column].astype("float64")
     return frame.set_index(["as_of", "customer_unique_id"])

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from olistseg.errors import InputError
-from olistseg.sql import read_sql
+from olistseg.sql.models import composed
 
 #: A customer's purchases are occasions: orders within this many seconds of the previous one
 #: (chained) are one basket split by the checkout, not a second purchase.
@@ -42,7 +42,7 @@ def customer_outcomes(
     if horizon_end <= origin:
         raise ValueError("horizon_end must be after origin")
     frame = con.execute(
-        read_sql("features", "customer_outcomes"),
+        composed("features", "customer_outcomes"),
         {"origin": origin.strftime("%Y-%m-%d %H:%M:%S"),
          "horizon_end": horizon_end.strftime("%Y-%m-%d %H:%M:%S")},
     ).df()  # fmt: skip

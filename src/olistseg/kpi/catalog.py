@@ -9,79 +9,37 @@ it references as CTEs, as dbt's ``ref`` would.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import dataclasses
 from functools import cache
 
 from olistseg.sql import list_sql, read_sql
+from olistseg.sql.models import SqlModel, compose, dependency_order, parse, staging_models
 
 #: The four questions the dashboard must answer; their names are part of the interface.
 REQUIRED_QUESTIONS = ("late_recent_orders", "top_sellers", "new_engaged_sellers", "worst_zip_codes")
-HEADER_KEYS = ("name", "title", "question", "definition", "parameters", "dialects")
 
-
-@dataclass(frozen=True)
-class SqlModel:
-    """One SQL file: its header fields and its body (the SQL without the header)."""
-
-    name: str
-    title: str
-    question: str
-    definition: str
-    parameters: tuple[str, ...]
-    dialects: tuple[str, ...]
-    body: str
-    layer: str
-
-    @property
-    def is_trend(self) -> bool:
-        """Catalogue KPIs report a 'total' row and one row per month in a ``period`` column."""
-        return self.layer == "kpi" and self.name not in REQUIRED_QUESTIONS
-
-
-def parse(text: str, layer: str) -> SqlModel:
-    """Split a SQL file into its header fields and body."""
-    fields: dict[str, str] = {}
-    current = None
-    lines = text.splitlines()
-    body_start = 0
-    for index, line in enumerate(lines):
-        if not line.startswith("--"):
-            body_start = index
-            break
-        content = line[2:]
-        match = re.match(r" (\w+): ?(.*)$", content)
-        if match and match.group(1) in HEADER_KEYS:
-            current = match.group(1)
-            fields[current] = match.group(2).strip()
-        elif current and content.startswith("   "):
-            fields[current] += " " + content.strip()
-    body = "\n".join(lines[body_start:]).strip().rstrip(";")
-
-    def listed(key: str) -> tuple[str, ...]:
-        return tuple(x.strip() for x in fields.get(key, "").split(",") if x.strip())
-
-    return SqlModel(
-        name=fields["name"],
-        title=fields.get("title", fields["name"]),
-        question=fields.get("question", ""),
-        definition=fields.get("definition", ""),
-        parameters=listed("parameters"),
-        dialects=listed("dialects") or ("duckdb",),
-        body=body,
-        layer=layer,
-    )
-
-
-@cache
-def staging_models() -> dict[str, SqlModel]:
-    return {name: parse(read_sql("staging", name), "staging") for name in list_sql("staging")}
+__all__ = [
+    "REQUIRED_QUESTIONS",
+    "SqlModel",
+    "compose",
+    "dependency_order",
+    "get",
+    "kpi_catalog",
+    "parse",
+    "staging_models",
+]
 
 
 @cache
 def kpi_catalog() -> dict[str, SqlModel]:
     """Every KPI by name: the four required questions first, then the catalogue."""
-    models = {name: parse(read_sql("kpi", name), "kpi") for name in list_sql("kpi")}
+    # the catalogue KPIs report a 'total' row and one per month; the four questions do not
+    models = {
+        name: dataclasses.replace(
+            parse(read_sql("kpi", name), "kpi"), trend=name not in REQUIRED_QUESTIONS
+        )
+        for name in list_sql("kpi")
+    }
     order = [*REQUIRED_QUESTIONS, *sorted(set(models) - set(REQUIRED_QUESTIONS))]
     return {name: models[name] for name in order}
 
@@ -92,37 +50,3 @@ def get(name: str) -> SqlModel:
     if name not in catalog:
         raise KeyError(f"unknown KPI {name!r}; known: {', '.join(catalog)}")
     return catalog[name]
-
-
-def _references(body: str, candidates: dict[str, SqlModel]) -> list[str]:
-    return [name for name in candidates if re.search(rf"\b{re.escape(name)}\b", body)]
-
-
-def dependency_order(body: str) -> list[str]:
-    """Staging models ``body`` needs, each after the models it needs itself."""
-    staging = staging_models()
-    ordered: list[str] = []
-
-    def visit(name: str) -> None:
-        if name in ordered:
-            return
-        for dep in _references(staging[name].body, staging):
-            if dep != name:
-                visit(dep)
-        ordered.append(name)
-
-    for name in _references(body, staging):
-        visit(name)
-    return ordered
-
-
-def compose(model: SqlModel) -> str:
-    """One runnable query: the staging models ``model`` uses as CTEs, then its own SQL."""
-    staging = staging_models()
-    ctes = [f"{name} AS (\n{staging[name].body}\n)" for name in dependency_order(model.body)]
-    if not ctes:
-        return model.body
-    body = model.body
-    if re.match(r"(?i)^with\s", body):
-        return "WITH " + ",\n".join(ctes) + ",\n" + body[4:].lstrip()
-    return "WITH " + ",\n".join(ctes) + "\n" + body

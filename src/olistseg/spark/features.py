@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from olistseg.spark.kpi import spark_default_as_of
-from olistseg.sql import read_sql
+from olistseg.sql.models import composed
 from olistseg.sql.spark import to_spark
 
 if TYPE_CHECKING:
@@ -20,6 +20,6 @@ def spark_customer_features(spark: SparkSession, as_of: dt.datetime | None = Non
     column here, not an index); values equal DuckDB's to 1e-9 (tested).
     """
     as_of = as_of or spark_default_as_of(spark)
-    sql = to_spark(read_sql("features", "customer_features"))
+    sql = to_spark(composed("features", "customer_features"))
     frame = spark.sql(sql, args={"as_of": [as_of.strftime("%Y-%m-%d %H:%M:%S")]})
     return frame.drop("as_of")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from olistseg.sql import read_sql
+from olistseg.sql.models import composed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -77,7 +77,7 @@ def occasion_log(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> pd.DataF
     """One row per purchase occasion known at ``as_of``: ``customer_unique_id``, ``occasion``
     (1, 2, ...), ``occasion_at``, ``occasion_value`` (BRL), ``n_orders``."""
     frame = con.execute(
-        read_sql("features", "customer_occasions"), {"as_of": as_of.strftime("%Y-%m-%d %H:%M:%S")}
+        composed("features", "customer_occasions"), {"as_of": as_of.strftime("%Y-%m-%d %H:%M:%S")}
     ).df()
     frame["occasion_value"] = frame["occasion_value"].astype("float64")
     return frame

@@ -6,7 +6,8 @@
 --   Only what was known at as_of is used: orders purchased by then (canceled and unavailable
 --   orders excluded from spend and counts), deliveries that happened by then, reviews created
 --   by then. Items, payments and reviews are aggregated per order before any join.
---   Purchase occasions: a customer's orders in purchase order; an order placed within 24 hours
+--   Purchase occasions (staging model stg_order_occasions, the one definition): a customer's
+--   orders in purchase order; an order placed within 24 hours
 --   of the customer's previous order (chained: the previous one may itself follow another)
 --   belongs to the same occasion, as one basket the checkout split into several orders.
 --   frequency: purchase occasions; n_orders: orders. recency_days / tenure_days: days from the
@@ -84,15 +85,10 @@ order_reviews_agg AS (
     GROUP BY p.as_of, r.order_id
 ),
 occasions AS (
-    SELECT *,
-           CASE WHEN previous_at IS NULL
-                  OR date_diff('second', previous_at, purchased_at) > 86400 THEN 1 ELSE 0 END
-               AS starts_occasion
-    FROM (
-        SELECT *, lag(purchased_at) OVER (PARTITION BY as_of, customer_unique_id
-                                          ORDER BY purchased_at, order_id) AS previous_at
-        FROM known_orders
-    ) AS ordered
+    -- the 24-hour occasion rule, written once (staging/stg_order_occasions.sql)
+    SELECT k.*, s.starts_occasion
+    FROM known_orders AS k
+    JOIN stg_order_occasions AS s USING (order_id)
 ),
 per_order AS (
     SELECT k.*,

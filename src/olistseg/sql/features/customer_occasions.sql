@@ -2,8 +2,8 @@
 -- title: Purchase occasions as of a date, one row per customer_unique_id and occasion
 -- question: When did each customer buy, and for how much, as far as we knew at as_of?
 -- definition: orders purchased by as_of, canceled and unavailable ones excluded (as in
---   customer_features). Purchase occasions as in customer_features: an order placed within
---   24 hours of the customer's previous order (chained) belongs to the same occasion.
+--   customer_features). Purchase occasions as in customer_features (stg_order_occasions): an
+--   order placed within 24 hours of the customer's previous order (chained) belongs to the same occasion.
 --   occasion_at: the purchase timestamp of the occasion's first order; occasion_value: the
 --   payments (BRL) of its orders (0 where an order has no payment row); n_orders: its orders.
 --   The transaction log the lifetime-value models summarise (frequency = occasions - 1,
@@ -24,21 +24,12 @@ known_orders AS (
 paid AS (
     SELECT order_id, sum(payment_value) AS paid FROM order_payments GROUP BY order_id
 ),
-flagged AS (
-    SELECT *,
-           CASE WHEN previous_at IS NULL
-                  OR date_diff('second', previous_at, purchased_at) > 86400 THEN 1 ELSE 0 END
-               AS starts_occasion
-    FROM (
-        SELECT *, lag(purchased_at) OVER (PARTITION BY customer_unique_id
-                                          ORDER BY purchased_at, order_id) AS previous_at
-        FROM known_orders
-    ) AS ordered
-),
 numbered AS (
-    SELECT *, sum(starts_occasion) OVER (PARTITION BY customer_unique_id
-                                         ORDER BY purchased_at, order_id) AS occasion
-    FROM flagged
+    -- the 24-hour occasion rule and the occasions' numbers, written once
+    -- (staging/stg_order_occasions.sql)
+    SELECT k.*, s.occasion
+    FROM known_orders AS k
+    JOIN stg_order_occasions AS s USING (order_id)
 )
 SELECT n.customer_unique_id,
        n.occasion,

@@ -3,7 +3,7 @@
 -- question: After the origin T0, over (T0, T1], did the customer buy again, for how much, and
 --   how did they rate their next order?
 -- definition: orders are non-canceled (status not 'canceled' or 'unavailable'), as in the
---   features. Purchase occasions as in customer_features: an order placed within 24 hours of
+--   features. Purchase occasions as in customer_features (stg_order_occasions): an order placed within 24 hours of
 --   the customer's previous order (chained, the previous one may be at or before T0) belongs
 --   to the same occasion. repurchased = 1 when an occasion *starts* in (T0, T1], else 0: an
 --   order 5 minutes after one at T0 is not a repurchase. future_occasions: occasions starting
@@ -26,15 +26,10 @@ known_orders AS (
       AND o.order_status NOT IN ('canceled', 'unavailable')
 ),
 occasions AS (
-    SELECT *,
-           CASE WHEN previous_at IS NULL
-                  OR date_diff('second', previous_at, purchased_at) > 86400 THEN 1 ELSE 0 END
-               AS starts_occasion
-    FROM (
-        SELECT *, lag(purchased_at) OVER (PARTITION BY customer_unique_id
-                                          ORDER BY purchased_at, order_id) AS previous_at
-        FROM known_orders
-    ) AS ordered
+    -- the 24-hour occasion rule, written once (staging/stg_order_occasions.sql)
+    SELECT k.*, s.starts_occasion
+    FROM known_orders AS k
+    JOIN stg_order_occasions AS s USING (order_id)
 ),
 future AS (
     SELECT k.*, row_number() OVER (PARTITION BY k.customer_unique_id
