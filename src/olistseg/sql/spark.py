@@ -47,7 +47,7 @@ def _round_as_duckdb(node: exp.Round) -> exp.Expression:
     floor = f"FLOOR({h})"
     rounded = (f"CASE WHEN {h} - {floor} > 0.5D THEN {floor} + 1 WHEN {h} - {floor} < 0.5D THEN {floor} "
                f"WHEN {err} < 0 THEN {floor} WHEN {err} > 0 THEN {floor} + 1 "
-               f"WHEN {h} >= 0 THEN {floor} + 1 ELSE {floor} END")  # fmt: skip
+               f"WHEN {h} >= 0 THEN {floor} + 1 ELSE {floor} END")
     return sqlglot.parse_one(f"(({rounded}) / {scale!r}D)", read="spark")
 
 
@@ -72,7 +72,7 @@ def _spark_rewrite(node: exp.Expression) -> exp.Expression:
         generator = node.this
         inner = generator.expressions[0] if isinstance(generator, exp.Unnest) else generator.this
         array_type = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[node.to.copy()],
-                                  nested=True)  # fmt: skip
+                                  nested=True)
         return exp.Explode(this=exp.cast(inner.copy(), array_type))
     return node
 

@@ -95,8 +95,8 @@ per_order AS (
            f.paid, f.installments, f.paid_credit_card, f.paid_boleto, f.paid_voucher,
            coalesce(f.n_items, 0) AS n_items, f.price, f.freight,
            rev.score,
-           date_diff('second', k.purchased_at, k.delivered_at) / 86400.0 AS delivery_days,
-           date_diff('second', k.estimated_at, k.delivered_at) / 86400.0 AS delay_days
+           date_diff('second', k.purchased_at, k.delivered_at) AS delivery_seconds,
+           date_diff('second', k.estimated_at, k.delivered_at) AS delay_seconds
     FROM occasions AS k
     LEFT JOIN order_facts AS f USING (order_id)
     LEFT JOIN order_reviews_agg AS rev USING (as_of, order_id)
@@ -124,9 +124,11 @@ per_customer AS (
         avg(o.score) AS avg_review_score,
         avg(CASE WHEN o.score <= 2 THEN 1.0 WHEN o.score IS NOT NULL THEN 0.0 END) AS share_low_reviews,
         CASE WHEN count(o.score) > 0 THEN 1 ELSE 0 END AS has_review,
-        avg(o.delivery_days) AS avg_delivery_days,
-        avg(o.delay_days) AS avg_delay_days,
-        avg(CASE WHEN o.delay_days > 0 THEN 1.0 WHEN o.delay_days IS NOT NULL THEN 0.0 END) AS late_share,
+        -- whole seconds summed exactly, then divided: the same mean whatever order the rows
+        -- arrive in (a mean of fractional days depended on the plan in the last bit)
+        sum(o.delivery_seconds) / count(o.delivery_seconds) / 86400.0 AS avg_delivery_days,
+        sum(o.delay_seconds) / count(o.delay_seconds) / 86400.0 AS avg_delay_days,
+        avg(CASE WHEN o.delay_seconds > 0 THEN 1.0 WHEN o.delay_seconds IS NOT NULL THEN 0.0 END) AS late_share,
         avg(o.installments) AS avg_installments,
         coalesce(sum(o.paid_credit_card) / nullif(sum(o.paid), 0), 0) AS share_credit_card,
         coalesce(sum(o.paid_boleto) / nullif(sum(o.paid), 0), 0) AS share_boleto,
