@@ -67,16 +67,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_real and REAL_DATA.is_dir():
             warehouse = Path(tmp) / "real.duckdb"
-            subprocess.run([*olistseg, "load", "--data", str(REAL_DATA), "--warehouse",
-                            str(warehouse)], check=True, env=os.environ)  # fmt: skip
+            subprocess.run(
+                [*olistseg, "load", "--data", str(REAL_DATA), "--warehouse", str(warehouse)],
+                check=True,
+                env=os.environ,
+            )
             figures["cases"]["real"] = child(warehouse)
             print("real", figures["cases"]["real"], flush=True)
         for size in (int(s) for s in args.sizes.split(",") if s):
             data, warehouse = Path(tmp) / f"syn{size}", Path(tmp) / f"syn{size}.duckdb"
-            subprocess.run([*olistseg, "demo-data", "--out", str(data), "--customers", str(size),
-                            "--format", "parquet"], check=True)  # fmt: skip
-            subprocess.run([*olistseg, "load", "--data", str(data), "--warehouse", str(warehouse)],
-                           check=True)  # fmt: skip
+            subprocess.run(
+                [
+                    *olistseg,
+                    "demo-data",
+                    "--out",
+                    str(data),
+                    "--customers",
+                    str(size),
+                    "--format",
+                    "parquet",
+                ],
+                check=True,
+            )
+            subprocess.run(
+                [*olistseg, "load", "--data", str(data), "--warehouse", str(warehouse)], check=True
+            )
             figures["cases"][f"synthetic_{size}"] = child(warehouse)
             print(size, figures["cases"][f"synthetic_{size}"], flush=True)
     save("clv", figures)

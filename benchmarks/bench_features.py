@@ -52,10 +52,16 @@ def measure(warehouse: Path, repeat: int) -> dict:
         pandas_s, pandas_runs = median_seconds(
             lambda: pandas_customer_features(tables, as_of), repeat
         )
-    return {"customers": len(duck), "duckdb_median_s": duck_s, "duckdb_runs_s": duck_runs,
-            "pandas_median_s": pandas_s, "pandas_runs_s": pandas_runs, "pandas_read_s": read_s,
-            "speedup_vs_pandas": round(pandas_s / duck_s, 2),
-            "max_relative_difference": difference}  # fmt: skip
+    return {
+        "customers": len(duck),
+        "duckdb_median_s": duck_s,
+        "duckdb_runs_s": duck_runs,
+        "pandas_median_s": pandas_s,
+        "pandas_runs_s": pandas_runs,
+        "pandas_read_s": read_s,
+        "speedup_vs_pandas": round(pandas_s / duck_s, 2),
+        "max_relative_difference": difference,
+    }
 
 
 def main() -> None:
@@ -66,8 +72,10 @@ def main() -> None:
             figures["real"] = measure(Path(tmp) / "real.duckdb", 5)
         for customers in (100_000, 1_000_000):
             folder = Path(tmp) / f"syn{customers}"
-            write(SyntheticConfig(customers=customers, file_format="parquet",
-                                  with_geolocation=False), folder)  # fmt: skip
+            write(
+                SyntheticConfig(customers=customers, file_format="parquet", with_geolocation=False),
+                folder,
+            )
             load(folder, Path(tmp) / f"syn{customers}.duckdb")
             figures[str(customers)] = measure(Path(tmp) / f"syn{customers}.duckdb", 3)
     save("features", {"baseline": "pandas, from in-memory DataFrames", "datasets": figures})

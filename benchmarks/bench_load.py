@@ -31,8 +31,10 @@ def generator_run(customers: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
             [sys.executable, "-c", GENERATE_1M, str(customers), tmp],
-            capture_output=True, text=True, check=True,
-        ).stdout.split()  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
     return {
         "customers": customers,
         "seconds": round(float(out[0]), 2),
@@ -41,8 +43,13 @@ def generator_run(customers: int) -> dict:
 
 
 def main() -> None:
-    figures: dict = {"targets": {"real_without_geolocation_s": 5, "real_with_geolocation_s": 15,
-                                 "generate_1m_customers_s": 60}}  # fmt: skip
+    figures: dict = {
+        "targets": {
+            "real_without_geolocation_s": 5,
+            "real_with_geolocation_s": 15,
+            "generate_1m_customers_s": 60,
+        }
+    }
     if REAL_DATA.is_dir():
         with tempfile.TemporaryDirectory() as tmp:
             warehouse = Path(tmp) / "olist.duckdb"

@@ -18,12 +18,19 @@ from common import REAL_DATA, save
 
 def record(run_json: Path) -> None:
     run = json.loads(run_json.read_text())
-    save("run", {
-        "data": "real Olist tables", "targets": {"total_s": 480},
-        "step_seconds": run["step_seconds"], "total_s": run["step_seconds"]["total"],
-        "segmentation": {k: run["segmentation"][k] for k in ("algorithm", "k", "silhouette", "customers")},
-        "cadence_weeks": run["stability"]["cadence_weeks"],
-    })  # fmt: skip
+    save(
+        "run",
+        {
+            "data": "real Olist tables",
+            "targets": {"total_s": 480},
+            "step_seconds": run["step_seconds"],
+            "total_s": run["step_seconds"]["total"],
+            "segmentation": {
+                k: run["segmentation"][k] for k in ("algorithm", "k", "silhouette", "customers")
+            },
+            "cadence_weeks": run["stability"]["cadence_weeks"],
+        },
+    )
 
 
 def main() -> None:
@@ -32,8 +39,11 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
-        subprocess.run([sys.executable, "-m", "olistseg", "run", "--data", str(REAL_DATA), "--out", str(out)],
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "olistseg", "run", "--data", str(REAL_DATA), "--out", str(out)],
+            check=True,
+            capture_output=True,
+        )
         record(out / "run.json")
 
 

@@ -66,22 +66,74 @@ def stages(work: Path, customers: int | None, heavy: bool) -> dict[str, list[str
     warehouse, model = str(work / "w.duckdb"), work / "segment"
     out = {}
     if customers:
-        out["generate"] = [*cli, "demo-data", "--out", str(data), "--customers", str(customers),
-                           "--format", "parquet", "--no-geolocation"]  # fmt: skip
+        out["generate"] = [
+            *cli,
+            "demo-data",
+            "--out",
+            str(data),
+            "--customers",
+            str(customers),
+            "--format",
+            "parquet",
+            "--no-geolocation",
+        ]
     out["load"] = [*cli, "load", "--data", str(data), "--warehouse", warehouse]
-    out["kpis"] = [*cli, "kpi", "--warehouse", warehouse, "--format", "json",
-                   "--out", str(work / "kpis.json")]  # fmt: skip
+    out["kpis"] = [
+        *cli,
+        "kpi",
+        "--warehouse",
+        warehouse,
+        "--format",
+        "json",
+        "--out",
+        str(work / "kpis.json"),
+    ]
     out["features"] = [sys.executable, "-c", FEATURES_SNIPPET, warehouse]
-    out["segment"] = [*cli, "segment", "--warehouse", warehouse, "--out", str(model),
-                      "--algorithms", "minibatch_kmeans", "--k-range", "4", "--no-stability"]  # fmt: skip
-    out["score"] = [*cli, "score", "--warehouse", warehouse, "--model", str(model / "model"),
-                    "--out", str(work / "scores.parquet")]  # fmt: skip
+    out["segment"] = [
+        *cli,
+        "segment",
+        "--warehouse",
+        warehouse,
+        "--out",
+        str(model),
+        "--algorithms",
+        "minibatch_kmeans",
+        "--k-range",
+        "4",
+        "--no-stability",
+    ]
+    out["score"] = [
+        *cli,
+        "score",
+        "--warehouse",
+        warehouse,
+        "--model",
+        str(model / "model"),
+        "--out",
+        str(work / "scores.parquet"),
+    ]
     if heavy:
         # the default model selection (46 candidates) and stability simulation (12 origins)
-        out["selection"] = [*cli, "segment", "--warehouse", warehouse,
-                            "--out", str(work / "selection")]  # fmt: skip
-        out["stability"] = [*cli, "stability", "--warehouse", warehouse, "--out",
-                            str(work / "stability"), "--algorithm", "kmeans", "--k", "4"]  # fmt: skip
+        out["selection"] = [
+            *cli,
+            "segment",
+            "--warehouse",
+            warehouse,
+            "--out",
+            str(work / "selection"),
+        ]
+        out["stability"] = [
+            *cli,
+            "stability",
+            "--warehouse",
+            warehouse,
+            "--out",
+            str(work / "stability"),
+            "--algorithm",
+            "kmeans",
+            "--k",
+            "4",
+        ]
     return out
 
 
@@ -123,8 +175,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000,10000000")
     parser.add_argument("--repeat", type=int, default=0, help="0: 3 below 1M, 2 at 1M, 1 above")
     parser.add_argument("--real", action="store_true", help="also the real tables")
-    parser.add_argument("--heavy-max", type=int, default=100_000,
-                        help="also time the default selection and stability up to this size")  # fmt: skip
+    parser.add_argument(
+        "--heavy-max",
+        type=int,
+        default=100_000,
+        help="also time the default selection and stability up to this size",
+    )
     args = parser.parse_args()
     path = RESULTS / "scale.json"
     previous = json.loads(path.read_text())["sizes"] if path.exists() else {}

@@ -35,19 +35,49 @@ def main() -> None:
 
         selection = json.loads((Path(tmp) / "out" / "selection.json").read_text())
     candidates = selection["candidates"]
-    save("segment", {
-        "data": "real Olist tables", "customers": summary["customers"], "targets": {"total_s": 90},
-        "total_s": round(total, 2), "fit_seconds_sum": round(sum(c["fit_seconds"] for c in candidates), 2),
-        "metric_seconds_sum": round(sum(c["metric_seconds"] for c in candidates), 2),
-        "silhouette_seconds_all_candidates": selection["silhouette_seconds"],
-        "candidates": len(candidates), "chosen": summary["chosen"], "selection_reason": summary["selection_reason"],
-        "segments": [{k: s[k] for k in ("segment_id", "name", "share_customers", "share_revenue", "action")}
-                     for s in summary["segments"]],
-        "per_candidate": [{k: c[k] for k in ("algorithm", "k", "n_clusters", "silhouette", "davies_bouldin",
-                                              "stability_bootstrap", "stability_seeds", "stability_seeds_full", "noise_share",
-                                              "smallest_share", "fit_seconds", "metric_seconds", "error")}
-                          for c in candidates],
-    })  # fmt: skip
+    save(
+        "segment",
+        {
+            "data": "real Olist tables",
+            "customers": summary["customers"],
+            "targets": {"total_s": 90},
+            "total_s": round(total, 2),
+            "fit_seconds_sum": round(sum(c["fit_seconds"] for c in candidates), 2),
+            "metric_seconds_sum": round(sum(c["metric_seconds"] for c in candidates), 2),
+            "silhouette_seconds_all_candidates": selection["silhouette_seconds"],
+            "candidates": len(candidates),
+            "chosen": summary["chosen"],
+            "selection_reason": summary["selection_reason"],
+            "segments": [
+                {
+                    k: s[k]
+                    for k in ("segment_id", "name", "share_customers", "share_revenue", "action")
+                }
+                for s in summary["segments"]
+            ],
+            "per_candidate": [
+                {
+                    k: c[k]
+                    for k in (
+                        "algorithm",
+                        "k",
+                        "n_clusters",
+                        "silhouette",
+                        "davies_bouldin",
+                        "stability_bootstrap",
+                        "stability_seeds",
+                        "stability_seeds_full",
+                        "noise_share",
+                        "smallest_share",
+                        "fit_seconds",
+                        "metric_seconds",
+                        "error",
+                    )
+                }
+                for c in candidates
+            ],
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -54,19 +54,34 @@ def main() -> None:
     batch_s, batch_runs = median_seconds(lambda: silhouette_scores(X, labelings), repeat=3)
     batch_values = silhouette_scores(X, labelings)
     one_by_one = [silhouette_score(X, labels) for labels in labelings]
-    save("silhouette", {
-        "data": source, "shape": list(X.shape), "k": 6,
-        "targets": {"relative_difference_max": 1e-9, "speedup_min": 15},
-        "olistseg_median_s": ours_s, "olistseg_runs_s": ours_runs, "sklearn_s": round(sklearn_s, 3),
-        "speedup": round(sklearn_s / ours_s, 2), "olistseg_value": ours, "sklearn_value": theirs,
-        "relative_difference": abs(ours - theirs) / abs(theirs),
-        "batch": {"labelings": len(labelings), "what": "k-means k=2..12, one call of silhouette_scores",
-                  "median_s": batch_s, "runs_s": batch_runs,
-                  "per_labeling_s": round(batch_s / len(labelings), 3),
-                  "speedup_vs_one_at_a_time": round(ours_s * len(labelings) / batch_s, 2),
-                  "speedup_vs_sklearn": round(sklearn_s * len(labelings) / batch_s, 2),
-                  "max_difference_vs_one_at_a_time": max(abs(a - b) for a, b in zip(batch_values, one_by_one, strict=True))},
-    })  # fmt: skip
+    save(
+        "silhouette",
+        {
+            "data": source,
+            "shape": list(X.shape),
+            "k": 6,
+            "targets": {"relative_difference_max": 1e-9, "speedup_min": 15},
+            "olistseg_median_s": ours_s,
+            "olistseg_runs_s": ours_runs,
+            "sklearn_s": round(sklearn_s, 3),
+            "speedup": round(sklearn_s / ours_s, 2),
+            "olistseg_value": ours,
+            "sklearn_value": theirs,
+            "relative_difference": abs(ours - theirs) / abs(theirs),
+            "batch": {
+                "labelings": len(labelings),
+                "what": "k-means k=2..12, one call of silhouette_scores",
+                "median_s": batch_s,
+                "runs_s": batch_runs,
+                "per_labeling_s": round(batch_s / len(labelings), 3),
+                "speedup_vs_one_at_a_time": round(ours_s * len(labelings) / batch_s, 2),
+                "speedup_vs_sklearn": round(sklearn_s * len(labelings) / batch_s, 2),
+                "max_difference_vs_one_at_a_time": max(
+                    abs(a - b) for a, b in zip(batch_values, one_by_one, strict=True)
+                ),
+            },
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -39,11 +39,15 @@ def per_column_preprocessor(preset: str) -> Pipeline:
     steps = []
     for column in preprocessing.preset_columns(preset):
         if column in preprocessing.CATEGORICAL_COLUMNS:
-            steps.append((column, OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                          [column]))  # fmt: skip
+            steps.append(
+                (column, OneHotEncoder(handle_unknown="ignore", sparse_output=False), [column])
+            )
             continue
-        chain = [SimpleImputer(strategy="constant", fill_value=0.0)
-                 if column in preprocessing.ZERO_IF_MISSING else SimpleImputer(strategy="median")]  # fmt: skip
+        chain = [
+            SimpleImputer(strategy="constant", fill_value=0.0)
+            if column in preprocessing.ZERO_IF_MISSING
+            else SimpleImputer(strategy="median")
+        ]
         if column in preprocessing.LOG_COLUMNS:
             chain.append(FunctionTransformer(np.log1p, feature_names_out="one-to-one"))
         elif column in preprocessing.SIGNED_LOG_COLUMNS:
@@ -80,20 +84,41 @@ def main() -> None:
                 baseline, before = timed(con, Path(tmp) / "base", config, seeds=1)
             finally:
                 simulation.make_preprocessor = original
-    save("stability", {
-        "data": "real Olist tables", "targets": {"total_s": 300}, "config": result["config"],
-        "total_s": total, "seeds": [s["seed"] for s in result["seeds"]],
-        "one_simulation_s": one, "one_simulation_per_column_preprocessing_s": baseline,
-        "speedup_vs_per_column_preprocessing": round(baseline / one, 2),
-        "same_cadence_as_baseline": before["cadence"]["weeks"] == single["cadence"]["weeks"],
-        "timings": result["timings"], "cadence": result["cadence"], "robust": result["robust"],
-        "leave_one_origin_out": result["leave_one_origin_out"],
-        "baseline_noise": result["baseline_noise"],
-        "steps_left_out_noisy": result["steps_left_out_noisy"],
-        "curve": [{k: c[k] for k in ("weeks", "origins", "ari_median", "ari_p10", "noise_floor_median",
-                                     "psi_max_median", "counts_for_cadence")}
-                  for c in result["curve"]],
-    })  # fmt: skip
+    save(
+        "stability",
+        {
+            "data": "real Olist tables",
+            "targets": {"total_s": 300},
+            "config": result["config"],
+            "total_s": total,
+            "seeds": [s["seed"] for s in result["seeds"]],
+            "one_simulation_s": one,
+            "one_simulation_per_column_preprocessing_s": baseline,
+            "speedup_vs_per_column_preprocessing": round(baseline / one, 2),
+            "same_cadence_as_baseline": before["cadence"]["weeks"] == single["cadence"]["weeks"],
+            "timings": result["timings"],
+            "cadence": result["cadence"],
+            "robust": result["robust"],
+            "leave_one_origin_out": result["leave_one_origin_out"],
+            "baseline_noise": result["baseline_noise"],
+            "steps_left_out_noisy": result["steps_left_out_noisy"],
+            "curve": [
+                {
+                    k: c[k]
+                    for k in (
+                        "weeks",
+                        "origins",
+                        "ari_median",
+                        "ari_p10",
+                        "noise_floor_median",
+                        "psi_max_median",
+                        "counts_for_cadence",
+                    )
+                }
+                for c in result["curve"]
+            ],
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -19,11 +19,26 @@ import pandas as pd
 
 #: Keys holding measured wall-clock times (or money computed from them), never results.
 TIMING_KEYS = {
-    "step_seconds", "seconds", "fit_seconds", "metric_seconds", "silhouette_seconds",
-    "simulation_seconds", "retrain_seconds", "fit_and_score_seconds", "timings", "total_s",
-    "one_retrain_seconds", "compute_hours_per_year", "compute", "total", "fit_seconds_sum",
-    "features_s", "refits_s", "compare_s", "noise_s",
-}  # fmt: skip
+    "step_seconds",
+    "seconds",
+    "fit_seconds",
+    "metric_seconds",
+    "silhouette_seconds",
+    "simulation_seconds",
+    "retrain_seconds",
+    "fit_and_score_seconds",
+    "timings",
+    "total_s",
+    "one_retrain_seconds",
+    "compute_hours_per_year",
+    "compute",
+    "total",
+    "fit_seconds_sum",
+    "features_s",
+    "refits_s",
+    "compare_s",
+    "noise_s",
+}
 #: Files whose bytes carry a measured time (a compute cost in the contract, a step's time).
 TIMED_FILES = {"stability/maintenance.md"}
 
@@ -66,8 +81,9 @@ def compare(a: Path, b: Path) -> dict[str, str]:
     for name in sorted(files_a & files_b):
         pa, pb = a / name, b / name
         if name.endswith(".json"):
-            found = _first_difference(_strip(json.loads(pa.read_text())),
-                                      _strip(json.loads(pb.read_text())))  # fmt: skip
+            found = _first_difference(
+                _strip(json.loads(pa.read_text())), _strip(json.loads(pb.read_text()))
+            )
         elif name.endswith(".parquet"):
             fa, fb = pd.read_parquet(pa), pd.read_parquet(pb)
             found = None if fa.equals(fb) else "values differ"

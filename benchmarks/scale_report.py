@@ -42,8 +42,10 @@ def cell(figure: dict | None) -> str:
 def table(sizes: dict) -> str:
     synthetic = sorted((s for s in sizes if s != "real"), key=int)
     order = (["real"] if "real" in sizes else []) + synthetic
-    lines = ["| stage | " + " | ".join(label(s) for s in order) + " | growth exponent (1M to 10M) |",
-             "|---" * (len(order) + 2) + "|"]  # fmt: skip
+    lines = [
+        "| stage | " + " | ".join(label(s) for s in order) + " | growth exponent (1M to 10M) |",
+        "|---" * (len(order) + 2) + "|",
+    ]
     for stage in (*STAGES, "selection", "stability"):
         cells = [cell(sizes[size]["stages"].get(stage)) for size in order]
         if any(c != "—" for c in cells):

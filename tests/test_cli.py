@@ -38,16 +38,35 @@ def test_run_passes_every_option_to_the_api(monkeypatch, tmp_path: Path, run_out
         return RunResult(out=run_out, summary=summary, step_seconds=summary["step_seconds"])
 
     monkeypatch.setattr(api, "run", recording_run)
-    result = olistseg("run", "--out", str(tmp_path / "o"), "--customers", "123", "--seed", "7",
-                      "--stability-seeds", "2", "--lang", "fr", "--as-of", "2018-06-01",
-                      "--keep-partial")  # fmt: skip
+    result = olistseg(
+        "run",
+        "--out",
+        str(tmp_path / "o"),
+        "--customers",
+        "123",
+        "--seed",
+        "7",
+        "--stability-seeds",
+        "2",
+        "--lang",
+        "fr",
+        "--as-of",
+        "2018-06-01",
+        "--keep-partial",
+    )
     assert result.returncode == 0, result.said
     [(data, out, options)] = calls
     assert data is None and out == tmp_path / "o"
     progress = options.pop("progress")
     assert callable(progress)
-    assert options == {"lang": "fr", "as_of": dt.datetime(2018, 6, 1), "customers": 123, "seed": 7,
-                       "keep_partial": True, "stability_seeds": 2}  # fmt: skip
+    assert options == {
+        "lang": "fr",
+        "as_of": dt.datetime(2018, 6, 1),
+        "customers": 123,
+        "seed": 7,
+        "keep_partial": True,
+        "stability_seeds": 2,
+    }
     assert f"{run_out / 'run.json'}" in result.said
 
 
@@ -178,8 +197,20 @@ def test_run_in_french_as_of_a_date(tmp_path: Path, run_out: Path):
     out = tmp_path / "fr"
     shutil.copytree(run_out, out)
     (out / "report.html").write_text("stale")
-    result = olistseg("-q", "run", "--out", str(out), "--customers", "600", "--lang", "fr", "--stability-seeds", "1",
-                      "--as-of", "2018-06-01")  # fmt: skip
+    result = olistseg(
+        "-q",
+        "run",
+        "--out",
+        str(out),
+        "--customers",
+        "600",
+        "--lang",
+        "fr",
+        "--stability-seeds",
+        "1",
+        "--as-of",
+        "2018-06-01",
+    )
     assert result.returncode == 0, result.said
     assert not (tmp_path / "fr.partial").exists() and not (tmp_path / "fr.previous").exists()
     assert (out / "report.html").read_text() != "stale"

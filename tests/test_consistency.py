@@ -86,26 +86,45 @@ def check_consistency(out: Path) -> dict[str, int]:
         assert "every 2 months" not in " ".join(texts.values())
     if facts["yearly_cost"] is not None:
         expect("yearly_cost", rf"([\d,]+) {currency} a year", (f"{facts['yearly_cost']:,.0f}",))
-        expect("yearly_cost", rf"Yearly cost(?: of the contract)?: ([\d,]+) {currency}",
-               (f"{facts['yearly_cost']:,.0f}",))  # fmt: skip
-    expect("repeat_order_share", r"([\d.]+)% of ([\d,]+) customers placed two or more orders",
-           (f"{100 * facts['repeat_order_share']:.1f}", f"{facts['kpi_customers']:,}"))  # fmt: skip
-    expect("repeat_occasion_share",
-           r"([\d.]+)% of the ([\d,]+) with a delivered order came back on another day",
-           (f"{100 * facts['repeat_occasion_share']:.1f}", f"{facts['customers']:,}"))  # fmt: skip
-    expect("repeat_occasion_customers",
-           r"([\d,]+) of (?:the )?([\d,]+) customers with a delivered order came back",
-           (f"{facts['repeat_occasion_customers']:,}", f"{facts['customers']:,}"))  # fmt: skip
+        expect(
+            "yearly_cost",
+            rf"Yearly cost(?: of the contract)?: ([\d,]+) {currency}",
+            (f"{facts['yearly_cost']:,.0f}",),
+        )
+    expect(
+        "repeat_order_share",
+        r"([\d.]+)% of ([\d,]+) customers placed two or more orders",
+        (f"{100 * facts['repeat_order_share']:.1f}", f"{facts['kpi_customers']:,}"),
+    )
+    expect(
+        "repeat_occasion_share",
+        r"([\d.]+)% of the ([\d,]+) with a delivered order came back on another day",
+        (f"{100 * facts['repeat_occasion_share']:.1f}", f"{facts['customers']:,}"),
+    )
+    expect(
+        "repeat_occasion_customers",
+        r"([\d,]+) of (?:the )?([\d,]+) customers with a delivered order came back",
+        (f"{facts['repeat_occasion_customers']:,}", f"{facts['customers']:,}"),
+    )
     expect("segments", r"(\d+) segments with one campaign each", (f"{facts['segments']}",))
     expect("segments", r"(\d+) segments, each with its own campaign", (f"{facts['segments']}",))
-    expect("largest_segment_share", r"holds ([\d.]+)% of customers",
-           (f"{100 * facts['largest_segment_share']:.1f}",))  # fmt: skip
+    expect(
+        "largest_segment_share",
+        r"holds ([\d.]+)% of customers",
+        (f"{100 * facts['largest_segment_share']:.1f}",),
+    )
     if facts["segments_auc"] is not None:
-        expect("segments_auc", r"AUC (0\.\d+) against (0\.\d+)",
-               (f"{facts['segments_auc']}", f"{facts['rfm_auc']}"))  # fmt: skip
+        expect(
+            "segments_auc",
+            r"AUC (0\.\d+) against (0\.\d+)",
+            (f"{facts['segments_auc']}", f"{facts['rfm_auc']}"),
+        )
     if facts["forecast_error"] is not None:
-        expect("forecast_error", r"errs by (0\.\d+) occasions? per customer",
-               (f"{facts['forecast_error']:.4f}",))  # fmt: skip
+        expect(
+            "forecast_error",
+            r"errs by (0\.\d+) occasions? per customer",
+            (f"{facts['forecast_error']:.4f}",),
+        )
     return seen
 
 
@@ -119,9 +138,17 @@ def test_every_deliverable_states_each_fact_alike(run_out):
 @pytest.mark.realdata
 def test_every_deliverable_states_each_fact_alike_on_the_real_run(real_run):
     seen = check_consistency(real_run)
-    for fact in ("retrain_every", "retrains_per_year", "yearly_cost", "repeat_order_share",
-                 "repeat_occasion_share", "segments", "largest_segment_share", "segments_auc",
-                 "forecast_error"):  # fmt: skip
+    for fact in (
+        "retrain_every",
+        "retrains_per_year",
+        "yearly_cost",
+        "repeat_order_share",
+        "repeat_occasion_share",
+        "segments",
+        "largest_segment_share",
+        "segments_auc",
+        "forecast_error",
+    ):
         assert seen.get(fact, 0) >= 2, (fact, seen)
 
 

@@ -64,9 +64,11 @@ def test_questions_page(app: AppTest):
     assert not app.exception
     assert len(app.dataframe) == 4
     assert [s.value for s in app.subheader] == [
-        "Late deliveries in the last 3 months", "Sellers above 100,000 BRL of revenue",
-        "New sellers already engaged", "The 5 zip codes with the worst reviews",
-    ]  # fmt: skip
+        "Late deliveries in the last 3 months",
+        "Sellers above 100,000 BRL of revenue",
+        "New sellers already engaged",
+        "The 5 zip codes with the worst reviews",
+    ]
     late_all = len(app.dataframe[0].value)
     app.selectbox(key="state").set_value("SP").run()
     assert len(app.dataframe[0].value) < late_all

@@ -29,9 +29,18 @@ from .conftest import missing_prerequisite
 from .test_dashboard_browser import ARTIFACTS, browser_page, require_chromium
 
 #: The report's sections, in their order: the executive summary first, the appendix last.
-SECTION_KEYS = ("executive_summary", "data_quality", "cx_findings", "segments_overview",
-                "validation", "value_section", "audiences_section", "stability_cadence",
-                "maintenance", "appendix_method")  # fmt: skip
+SECTION_KEYS = (
+    "executive_summary",
+    "data_quality",
+    "cx_findings",
+    "segments_overview",
+    "validation",
+    "value_section",
+    "audiences_section",
+    "stability_cadence",
+    "maintenance",
+    "appendix_method",
+)
 
 
 def slide_title(slide: object) -> str:
@@ -58,8 +67,15 @@ def main_slides(deck: Presentation, lang: str = "en") -> list:
 
 def test_run_writes_every_deliverable_from_run_json(run_out):
     run = json.loads((run_out / "run.json").read_text())
-    for name in ("report.html", "deck.pptx", "notebook.ipynb", "kpi/kpis.json",
-                 "segments/segments.csv", "stability/stability.json", "stability/maintenance.md"):  # fmt: skip
+    for name in (
+        "report.html",
+        "deck.pptx",
+        "notebook.ipynb",
+        "kpi/kpis.json",
+        "segments/segments.csv",
+        "stability/stability.json",
+        "stability/maintenance.md",
+    ):
         assert (run_out / name).is_file(), name
     assert set(run["step_seconds"]) >= {"load", "kpi", "segment", "stability", "deliverables"}
     assert (
@@ -151,8 +167,12 @@ def test_deck_is_designed_and_its_numbers_equal_run_json(run_out):
     assert any(f"{run['stability']['cadence_weeks']:g} weeks" in t for t in titles)
     charts = [sh.chart for s in slides for sh in s.shapes if sh.has_chart]
     assert len(charts) >= 6  # lateness, trend, segments, validation, stability, value check
-    overview = next(sh.chart for s in slides for sh in s.shapes
-                    if sh.has_chart and len(list(sh.chart.plots[0].categories)) == run["segmentation"]["k"])  # fmt: skip
+    overview = next(
+        sh.chart
+        for s in slides
+        for sh in s.shapes
+        if sh.has_chart and len(list(sh.chart.plots[0].categories)) == run["segmentation"]["k"]
+    )
     expected = [round(s["share_customers"], 4) for s in run["segmentation"]["segments"]]
     assert list(overview.plots[0].series[0].values) == pytest.approx(expected)
 
@@ -165,15 +185,30 @@ def test_deck_renders_with_libreoffice(run_out, tmp_path):
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         missing_prerequisite("pdftoppm is not installed (apt-get install poppler-utils)")
-    done = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(run_out / "deck.pptx")],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(run_out / "deck.pptx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0 and (tmp_path / "deck.pdf").is_file(), done.stderr
     folder = ARTIFACTS / "deck"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    subprocess.run([pdftoppm, "-r", "40", "-png", str(tmp_path / "deck.pdf"), str(folder / "slide")],
-                   check=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        [pdftoppm, "-r", "40", "-png", str(tmp_path / "deck.pdf"), str(folder / "slide")],
+        check=True,
+        timeout=300,
+    )
     pages = sorted(folder.glob("slide-*.png"))
     assert len(pages) == len(Presentation(str(run_out / "deck.pptx")).slides)
     for page in pages:

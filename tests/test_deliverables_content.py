@@ -17,8 +17,14 @@ from PIL import Image
 
 from olistseg.i18n import TEXT
 
-ID_COLUMNS = ("order_id", "customer_id", "customer_unique_id", "seller_id", "product_id",
-              "review_id")  # fmt: skip
+ID_COLUMNS = (
+    "order_id",
+    "customer_id",
+    "customer_unique_id",
+    "seller_id",
+    "product_id",
+    "review_id",
+)
 HEX_ID = re.compile(rb"[0-9a-f]{32}")
 
 
@@ -69,8 +75,15 @@ def _charts(run_out: Path) -> list[Path]:
 def test_chart_pngs_have_a_size_and_are_not_blank(run_out):
     charts = _charts(run_out)
     names = {p.stem for p in charts}
-    assert {"metrics_vs_k", "segment_sizes", "profile_heatmap", "projection", "ari_curve",
-            "psi_heatmap", "migration"} <= names  # fmt: skip
+    assert {
+        "metrics_vs_k",
+        "segment_sizes",
+        "profile_heatmap",
+        "projection",
+        "ari_curve",
+        "psi_heatmap",
+        "migration",
+    } <= names
     for path in charts:
         image = np.asarray(Image.open(path).convert("RGB"))
         height, width, _ = image.shape

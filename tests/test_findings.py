@@ -26,8 +26,12 @@ def _kpis(**answers: tuple[list[str], list[list[object]]]) -> dict:
 
 def test_lateness_rule_reads_the_buckets_and_applies_its_threshold():
     columns = ["period", "lateness", "orders", "mean_score"]
-    rows = [["total", "on time", 900, 4.3], ["total", "7-14 days", 60, 1.8],
-            ["total", "14+ days", 40, 1.5], ["2018-01", "on time", 10, 1.0]]  # fmt: skip
+    rows = [
+        ["total", "on time", 900, 4.3],
+        ["total", "7-14 days", 60, 1.8],
+        ["total", "14+ days", 40, 1.5],
+        ["2018-01", "on time", 10, 1.0],
+    ]
     found = rules.lateness_reviews(_kpis(score_by_lateness=(columns, rows)))
     # 60 x 1.8 + 40 x 1.5 over 100 orders = 1.68 -> 1.7; monthly rows are not read.
     assert found["values"] == {"late": 1.7, "on_time": 4.3, "orders": 100}
@@ -37,18 +41,30 @@ def test_lateness_rule_reads_the_buckets_and_applies_its_threshold():
 
 
 def test_zip_city_and_late_state_rules():
-    zips = (["zip_code_prefix", "city", "state", "reviews", "mean_score"],
-            [["1", "rio de janeiro", "RJ", 40, 2.8], ["2", "rio de janeiro", "RJ", 35, 3.0],
-             ["3", "campinas", "SP", 31, 3.2]])  # fmt: skip
+    zips = (
+        ["zip_code_prefix", "city", "state", "reviews", "mean_score"],
+        [
+            ["1", "rio de janeiro", "RJ", 40, 2.8],
+            ["2", "rio de janeiro", "RJ", 35, 3.0],
+            ["3", "campinas", "SP", 31, 3.2],
+        ],
+    )
     found = rules.worst_zip_city(_kpis(worst_zip_codes=zips))
     assert found["values"] == {"zips": 3, "count": 2, "city": "Rio de Janeiro", "state": "RJ"}
     numbers = _kpis(
-        on_time_delivery=(["period", "delivered_orders", "on_time_orders", "on_time_rate"],
-                          [["total", 1000, 900, 0.9]]),
-        late_rate_by_state=(["period", "customer_state", "delivered_orders", "late_orders", "late_rate"],
-                            [["total", "AL", 400, 96, 0.24], ["total", "RR", 40, 20, 0.5],
-                             ["total", "SP", 500, 40, 0.08]]),
-    )  # fmt: skip
+        on_time_delivery=(
+            ["period", "delivered_orders", "on_time_orders", "on_time_rate"],
+            [["total", 1000, 900, 0.9]],
+        ),
+        late_rate_by_state=(
+            ["period", "customer_state", "delivered_orders", "late_orders", "late_rate"],
+            [
+                ["total", "AL", 400, 96, 0.24],
+                ["total", "RR", 40, 20, 0.5],
+                ["total", "SP", 500, 40, 0.08],
+            ],
+        ),
+    )
     found = rules.late_state(numbers)
     # RR has fewer than 100 delivered orders: AL, 24% against 10% overall.
     assert found["values"] == {"state": "AL", "rate": "24%", "overall": "10%", "orders": 400}
@@ -69,10 +85,12 @@ def test_validation_rule_says_how_far_behind_rfm_against_the_noise():
 
 
 def test_tail_rule_finds_where_the_data_stops():
-    months = pd.DataFrame({
-        "month": pd.date_range("2018-01-01", periods=8, freq="MS"),
-        "orders": [100, 110, 105, 120, 118, 115, 30, 2],
-    })  # fmt: skip
+    months = pd.DataFrame(
+        {
+            "month": pd.date_range("2018-01-01", periods=8, freq="MS"),
+            "orders": [100, 110, 105, 120, 118, 115, 30, 2],
+        }
+    )
     tail = incomplete_tail(months)
     assert tail["months"] == ["2018-07", "2018-08"]
     assert tail["complete_until"].isoformat() == "2018-06-30T23:59:59"
@@ -86,10 +104,15 @@ def test_stray_orders_years_ahead_never_move_now():
     # 0 orders, so the stray month is an incomplete tail, and "now" stays where the data stops.
     from olistseg.warehouse.now import analysis_date_from
 
-    months = pd.DataFrame({
-        "month": [*pd.date_range("2017-09-01", periods=9, freq="MS"), pd.Timestamp("2031-03-01")],
-        "orders": [400, 420, 410, 430, 440, 450, 445, 460, 455, 3],
-    })  # fmt: skip
+    months = pd.DataFrame(
+        {
+            "month": [
+                *pd.date_range("2017-09-01", periods=9, freq="MS"),
+                pd.Timestamp("2031-03-01"),
+            ],
+            "orders": [400, 420, 410, 430, 440, 450, 445, 460, 455, 3],
+        }
+    )
     date = analysis_date_from(months, dt.datetime(2031, 3, 9, 10, 0))
     assert date.as_of == dt.datetime(2018, 5, 31, 23, 59, 59)
     assert date.ignored_orders == 3 and date.tail["months"] == ["2031-03"]
@@ -129,15 +152,22 @@ def test_real_kpi_findings_and_tail(real_warehouse: Path):
         "Orders more than a week late get a mean review of 1.7, against 4.3 on time (3,201 "
     )
     assert rules.worst_zip_city(numbers)["values"] == {
-        "zips": 5, "count": 3, "city": "Rio de Janeiro", "state": "RJ"
-    }  # fmt: skip
+        "zips": 5,
+        "count": 3,
+        "city": "Rio de Janeiro",
+        "state": "RJ",
+    }
     assert rules.late_state(numbers)["values"]["state"] == "AL"
     repeat = kpi_rows(numbers, "repeat_customers", period="total")[0]
     assert (repeat["customers"], repeat["repeat_rate"]) == (96_090, 0.0311)
-    numbers["run"] = {"facts": {"repeat_order_share": {"value": 0.0311},
-                                "kpi_customers": {"value": 96_090},
-                                "repeat_occasion_share": {"value": 0.0218},
-                                "customers": {"value": 93_293}}}  # fmt: skip
+    numbers["run"] = {
+        "facts": {
+            "repeat_order_share": {"value": 0.0311},
+            "kpi_customers": {"value": 96_090},
+            "repeat_occasion_share": {"value": 0.0218},
+            "customers": {"value": 93_293},
+        }
+    }
     assert keyed("en", rules.repeat_rate(numbers)).startswith(
         "Only 3.1% of 96,090 customers placed two or more orders, and 2.2% of the 93,293 with a "
         "delivered order came back on another day"

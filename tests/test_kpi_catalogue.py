@@ -159,8 +159,15 @@ def test_late_rate_by_state(shop):
 
 def test_review_score_mix_and_low_share(shop):
     mix = kpi(shop, "review_score_mix")["total"][0]
-    assert mix == {"reviews": 3, "mean_score": 2.6667, "share_1": 0.3333, "share_2": 0.3333,
-                   "share_3": 0.0, "share_4": 0.0, "share_5": 0.3333}  # fmt: skip
+    assert mix == {
+        "reviews": 3,
+        "mean_score": 2.6667,
+        "share_1": 0.3333,
+        "share_2": 0.3333,
+        "share_3": 0.0,
+        "share_4": 0.0,
+        "share_5": 0.3333,
+    }
     assert kpi(shop, "review_score_mix")["2018-02"][0]["mean_score"] == 1.0  # by month of creation
     assert kpi(shop, "low_score_share")["total"] == [
         {"reviews": 3, "low_reviews": 2, "low_share": 0.6667}
@@ -196,8 +203,10 @@ def test_repeat_customers(shop):
 
 def test_orders_per_customer(shop):
     rows = kpi(shop, "orders_per_customer")
-    assert rows["total"] == [{"n_orders": 1, "customers": 1, "share": 0.333333},
-                             {"n_orders": 2, "customers": 2, "share": 0.666667}]  # fmt: skip
+    assert rows["total"] == [
+        {"n_orders": 1, "customers": 1, "share": 0.333333},
+        {"n_orders": 2, "customers": 2, "share": 0.666667},
+    ]
     assert rows["2018-01"] == [{"n_orders": 2, "customers": 1, "share": 1.0}]  # P1's cohort
 
 

@@ -111,8 +111,15 @@ def test_late_recent_orders_boundaries(late_orders: Path):
         hexid("edge"),
         hexid("exact3"),
     ]  # most late first
-    assert list(rows[0]) == ["order_id", "customer_unique_id", "purchase_date", "estimated_delivery",
-                             "delivered", "days_late", "customer_state"]  # fmt: skip
+    assert list(rows[0]) == [
+        "order_id",
+        "customer_unique_id",
+        "purchase_date",
+        "estimated_delivery",
+        "delivered",
+        "days_late",
+        "customer_state",
+    ]
 
 
 def test_late_recent_orders_state_filter(late_orders: Path):

@@ -114,8 +114,10 @@ def test_the_four_questions_as_of_the_analysis_date(real_warehouse):
     # the default "now" (2018-08-31 23:59:59): the README gives these beside the answers as of
     # the last purchase
     with connect(real_warehouse) as con:
-        as_of, results = run_kpis(con, only=["late_recent_orders", "top_sellers",
-                                             "new_engaged_sellers", "worst_zip_codes"])  # fmt: skip
+        as_of, results = run_kpis(
+            con,
+            only=["late_recent_orders", "top_sellers", "new_engaged_sellers", "worst_zip_codes"],
+        )
     frames = {name: r.to_frame() for name, r in results.items()}
     assert str(as_of) == "2018-08-31 23:59:59"
     assert len(frames["late_recent_orders"]) == 390
@@ -123,4 +125,9 @@ def test_the_four_questions_as_of_the_analysis_date(real_warehouse):
     assert len(frames["top_sellers"]) == 17
     assert len(frames["new_engaged_sellers"]) == 10
     assert frames["worst_zip_codes"]["zip_code_prefix"].tolist() == [
-        "22753", "22723", "28893", "22770", "13056"]  # fmt: skip
+        "22753",
+        "22723",
+        "28893",
+        "22770",
+        "13056",
+    ]

@@ -374,8 +374,10 @@ def test_parquet_and_sqlite_quarantine_locations(small_data: Path, tmp_path: Pat
                 frame.to_sql(table.sqlite_name, con, index=True)
     load(db, tmp_path / "s.duckdb")
     # Parquet rows are 1-based (data row 8 = frame index 7); SQLite gives pandas' index column
-    for warehouse, kind, row, source in (("p.duckdb", "row", 8, "olist_order_items_dataset.parquet"),
-                                         ("s.duckdb", "index", 7, "order_items")):  # fmt: skip
+    for warehouse, kind, row, source in (
+        ("p.duckdb", "row", 8, "olist_order_items_dataset.parquet"),
+        ("s.duckdb", "index", 7, "order_items"),
+    ):
         with duckdb.connect(str(tmp_path / warehouse), read_only=True) as con:
             found = con.execute(
                 "SELECT row_kind, source_row, source_file, column_name FROM quarantine"
@@ -390,8 +392,10 @@ def test_several_files_for_one_table_warn_and_the_csv_wins(data: Path, tmp_path:
     with gzip.open(orders.with_suffix(".csv.gz"), "wb") as gz:
         gz.write(b"garbage that is never read\n")
     report = load(data, tmp_path / "w.duckdb")
-    assert any("orders: several files" in w and "using olist_orders_dataset.csv" in w
-               for w in report.warnings)  # fmt: skip
+    assert any(
+        "orders: several files" in w and "using olist_orders_dataset.csv" in w
+        for w in report.warnings
+    )
     assert next(t for t in report.tables if t.table == "orders").rows_quarantined == 0
 
 

@@ -84,8 +84,11 @@ def test_review_comments_keep_their_newlines_and_quotes(real_data: Path, real_wa
         real_data / "olist_order_reviews_dataset.csv.gz", "rt", encoding="utf-8", newline=""
     ) as f:
         rows = list(csv.DictReader(f))
-    multi_line = {r["review_id"] + r["order_id"]: r["review_comment_message"] for r in rows
-                  if "\n" in r["review_comment_message"]}  # fmt: skip
+    multi_line = {
+        r["review_id"] + r["order_id"]: r["review_comment_message"]
+        for r in rows
+        if "\n" in r["review_comment_message"]
+    }
     quoted = sum('"' in r["review_comment_message"] for r in rows)
     assert len(multi_line) > 1000
     with connect(real_warehouse) as con:

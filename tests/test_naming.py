@@ -9,8 +9,14 @@ import pytest
 from olistseg.i18n import segment_action, segment_name
 from olistseg.segments.naming import RULES, name_segments
 
-FEATURES = ("late_share", "avg_review_score", "frequency", "monetary", "avg_installments",
-            "recency_days")  # fmt: skip
+FEATURES = (
+    "late_share",
+    "avg_review_score",
+    "frequency",
+    "monetary",
+    "avg_installments",
+    "recency_days",
+)
 
 
 def profile(days: float | None = None, **z: float) -> dict[str, float]:
@@ -59,9 +65,11 @@ def test_rules_apply_in_order():
 
 def test_the_lifecycle_stage_comes_before_the_value_trait():
     # recent and dormant installment shoppers get opposite campaigns, not one shared offer
-    rows = [profile(recency_days=-0.7, avg_installments=0.9),
-            profile(recency_days=1.0, avg_installments=1.3),
-            profile(avg_installments=1.0)]  # fmt: skip
+    rows = [
+        profile(recency_days=-0.7, avg_installments=0.9),
+        profile(recency_days=1.0, avg_installments=1.3),
+        profile(avg_installments=1.0),
+    ]
     named = name_segments(pd.DataFrame(rows))
     assert named["segment_key"].tolist() == ["recent_premium", "dormant_premium", "installments"]
     assert named["action"].nunique() == 3
@@ -76,9 +84,17 @@ def test_a_late_but_satisfied_segment_is_not_a_service_failure():
 
 @pytest.mark.parametrize(
     ("days", "z", "key"),
-    [(45, -0.8, "recent"), (60, -0.8, "recent"), (61, -0.8, "cooling"), (182, -0.8, "dormant"),
-     (136, 0.9, "cooling"), (400, 0.9, "dormant"), (30, 0.9, "recent"), (400, 0.3, "core")],
-)  # fmt: skip
+    [
+        (45, -0.8, "recent"),
+        (60, -0.8, "recent"),
+        (61, -0.8, "cooling"),
+        (182, -0.8, "dormant"),
+        (136, 0.9, "cooling"),
+        (400, 0.9, "dormant"),
+        (30, 0.9, "recent"),
+        (400, 0.3, "core"),
+    ],
+)
 def test_the_campaign_follows_the_absolute_recency_band(days, z, key):
     # The rank among segments says whether recency stands out; the median in days says which
     # campaign fits: a "recent" segment whose median customer bought 136 days ago is cooling.
@@ -87,23 +103,40 @@ def test_the_campaign_follows_the_absolute_recency_band(days, z, key):
 
 
 def test_no_welcome_series_past_60_days_and_no_lapsed_regulars_within_180():
-    rows = [profile(days=136, recency_days=-0.9, avg_installments=1.2),  # high ticket, cooling
-            profile(days=150, frequency=1.5, recency_days=0.7),  # repeat buyers, not lapsed yet
-            profile(days=200, frequency=1.5, recency_days=0.7)]  # fmt: skip
+    rows = [
+        profile(days=136, recency_days=-0.9, avg_installments=1.2),  # high ticket, cooling
+        profile(days=150, frequency=1.5, recency_days=0.7),  # repeat buyers, not lapsed yet
+        profile(days=200, frequency=1.5, recency_days=0.7),
+    ]
     assert name_segments(pd.DataFrame(rows))["segment_key"].tolist() == [
-        "installments", "loyal", "lapsed_loyal"]  # fmt: skip
+        "installments",
+        "loyal",
+        "lapsed_loyal",
+    ]
 
 
 def test_recency_bands():
     from olistseg.segments.naming import recency_band
 
     assert [recency_band(d) for d in (0, 60, 61, 120, 180, 240, 241)] == [
-        "active", "active", "cooling", "cooling", "at risk", "highly at risk", "lost"]  # fmt: skip
+        "active",
+        "active",
+        "cooling",
+        "cooling",
+        "at risk",
+        "highly at risk",
+        "lost",
+    ]
 
 
 def test_qualifiers_then_numbers_make_names_unique():
-    rows = [profile(recency_days=-0.3), profile(monetary=0.5), profile(recency_days=0.4),
-            profile(recency_days=-0.2), profile(monetary=-0.5)]  # fmt: skip
+    rows = [
+        profile(recency_days=-0.3),
+        profile(monetary=0.5),
+        profile(recency_days=0.4),
+        profile(recency_days=-0.2),
+        profile(monetary=-0.5),
+    ]
     names = name_segments(pd.DataFrame(rows))["segment_name"].tolist()
     assert names == [
         "Core satisfied customers (recent) #1",

@@ -19,12 +19,27 @@ T0 = dt.datetime(2018, 3, 1)
 T1 = dt.datetime(2018, 6, 1)
 
 
-def _order(shop: Dataset, oid: str, person: str, at: str, value: float = 100.0,
-           status: str = "delivered", score: int | None = None, reviewed: str | None = None) -> None:  # fmt: skip
+def _order(
+    shop: Dataset,
+    oid: str,
+    person: str,
+    at: str,
+    value: float = 100.0,
+    status: str = "delivered",
+    score: int | None = None,
+    reviewed: str | None = None,
+) -> None:
     day = dt.datetime.fromisoformat(at)
-    shop.order(oid, person, at, status=status,
-               estimated=(day + dt.timedelta(days=10)).isoformat(sep=" "),
-               delivered=(day + dt.timedelta(days=3)).isoformat(sep=" ") if status == "delivered" else None)  # fmt: skip
+    shop.order(
+        oid,
+        person,
+        at,
+        status=status,
+        estimated=(day + dt.timedelta(days=10)).isoformat(sep=" "),
+        delivered=(day + dt.timedelta(days=3)).isoformat(sep=" ")
+        if status == "delivered"
+        else None,
+    )
     shop.item(oid, value)
     shop.payment(oid, value)
     if score is not None:

@@ -19,20 +19,50 @@ def cli(*args: str) -> CliResult:
 
 def test_segment_then_score(synthetic_warehouse: Path, tmp_path: Path):
     out = tmp_path / "seg"
-    result = cli("segment", "--warehouse", str(synthetic_warehouse), "--out", str(out),
-                 "--algorithms", "kmeans,bisecting_kmeans", "--k-range", "3-5", "--features", "rfm",
-                 "--no-charts")  # fmt: skip
+    result = cli(
+        "segment",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(out),
+        "--algorithms",
+        "kmeans,bisecting_kmeans",
+        "--k-range",
+        "3-5",
+        "--features",
+        "rfm",
+        "--no-charts",
+    )
     assert result.returncode == 0, result.stderr
     assert "segments" in result.stdout and (out / "segments.csv").is_file()
     assert not (out / "charts").exists() and "charts/" not in result.stdout
     with duckdb.connect(str(synthetic_warehouse), read_only=True) as con:
         last = con.execute("SELECT max(order_purchase_timestamp) FROM orders").fetchone()[0]
     scored = tmp_path / "scored.csv"
-    later = cli("score", "--model", str(out / "model"), "--warehouse", str(synthetic_warehouse),
-                "--as-of", str(last), "--out", str(scored))  # fmt: skip
+    later = cli(
+        "score",
+        "--model",
+        str(out / "model"),
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--as-of",
+        str(last),
+        "--out",
+        str(scored),
+    )
     assert later.returncode == 0, later.stderr
-    earlier = cli("-q", "score", "--model", str(out / "model"), "--warehouse", str(synthetic_warehouse),
-                  "--as-of", "2017-06-01", "--out", str(tmp_path / "early.csv"))  # fmt: skip
+    earlier = cli(
+        "-q",
+        "score",
+        "--model",
+        str(out / "model"),
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--as-of",
+        "2017-06-01",
+        "--out",
+        str(tmp_path / "early.csv"),
+    )
     assert earlier.returncode == 0, earlier.stderr
     assert len(pd.read_csv(tmp_path / "early.csv")) < len(pd.read_csv(scored))
 
@@ -128,11 +158,15 @@ def test_segment_table_csv_is_what_pandas_writes(tmp_path):
 
     from olistseg.segments.pipeline import write_segment_table
 
-    table = pd.DataFrame({
-        "customer_unique_id": ["a1", "b,2", "c3"], "segment_id": [0, 1, 1],
-        "segment_name": ['Core "x"', "Let down, late", "Loyal"],
-        "recency_days": [1.5, np.nan, -0.25], "monetary": [123.456789012, 1e-7, 0.0],
-    })  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "customer_unique_id": ["a1", "b,2", "c3"],
+            "segment_id": [0, 1, 1],
+            "segment_name": ['Core "x"', "Let down, late", "Loyal"],
+            "recency_days": [1.5, np.nan, -0.25],
+            "monetary": [123.456789012, 1e-7, 0.0],
+        }
+    )
     write_segment_table(table, tmp_path / "segments.csv")
     expected = table.to_csv(index=False, float_format="%.6f", lineterminator="\n")
     assert (tmp_path / "segments.csv").read_text() == expected

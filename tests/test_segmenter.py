@@ -123,15 +123,17 @@ def test_nan_in_a_column_is_imputed_by_the_documented_rule(separated):
 
 
 def test_names_follow_the_rules_and_are_unique():
-    profiles = pd.DataFrame({
-        "late_share_z": [2.0, 0.0, 0.0, 0.0, 0.0],
-        "avg_review_score_z": [-1.0, -1.0, 0.0, 0.0, 0.0],
-        "frequency_z": [0.0, 0.0, 2.0, 0.0, 0.0],
-        "monetary_z": [0.0, 0.0, 0.0, 0.5, -0.2],
-        "recency_days_z": [0.0, 0.0, 0.0, 0.1, 0.3],
-        "avg_installments_z": [0.0] * 5,
-        "recency_days_median": [120.0] * 5,  # cooling: a lapsed-loyal segment would be > 180
-    })  # fmt: skip
+    profiles = pd.DataFrame(
+        {
+            "late_share_z": [2.0, 0.0, 0.0, 0.0, 0.0],
+            "avg_review_score_z": [-1.0, -1.0, 0.0, 0.0, 0.0],
+            "frequency_z": [0.0, 0.0, 2.0, 0.0, 0.0],
+            "monetary_z": [0.0, 0.0, 0.0, 0.5, -0.2],
+            "recency_days_z": [0.0, 0.0, 0.0, 0.1, 0.3],
+            "avg_installments_z": [0.0] * 5,
+            "recency_days_median": [120.0] * 5,  # cooling: a lapsed-loyal segment would be > 180
+        }
+    )
     names = name_segments(profiles)
     assert names["segment_key"].tolist() == [
         "late_let_down",
@@ -161,14 +163,29 @@ def test_segment_outputs_are_deterministic_and_score_matches(
     digests = []
     for run in ("a", "b"):  # the second one without charts: the same segments, faster
         with duckdb.connect(str(synthetic_warehouse), read_only=True) as con:
-            summary = segment(con, tmp_path / run, algorithms=["kmeans", "gmm_diag"],
-                              k_range=range(3, 6), with_charts=run == "a")  # fmt: skip
+            summary = segment(
+                con,
+                tmp_path / run,
+                algorithms=["kmeans", "gmm_diag"],
+                k_range=range(3, 6),
+                with_charts=run == "a",
+            )
         digests.append(hashlib.sha256((tmp_path / run / "segments.csv").read_bytes()).hexdigest())
     assert digests[0] == digests[1]
     assert not (tmp_path / "b" / "charts").exists()
     out = tmp_path / "a"
-    for name in ("features.parquet", "model/model.joblib", "model/metadata.json", "selection.json", "profiles.json",
-                 "charts/metrics_vs_k.png", "charts/profile_heatmap.html", "charts/projection.png", "charts/segment_sizes.png", "charts/tsne.png"):  # fmt: skip
+    for name in (
+        "features.parquet",
+        "model/model.joblib",
+        "model/metadata.json",
+        "selection.json",
+        "profiles.json",
+        "charts/metrics_vs_k.png",
+        "charts/profile_heatmap.html",
+        "charts/projection.png",
+        "charts/segment_sizes.png",
+        "charts/tsne.png",
+    ):
         assert (out / name).is_file(), name
     selection = json.loads((out / "selection.json").read_text())
     assert len(selection["candidates"]) == 6 and "Eligible" in selection["rule_text"]

@@ -16,9 +16,17 @@ from .conftest import connect
 
 
 def candidate(**kw) -> CandidateScore:
-    base = {"algorithm": "kmeans", "k": 5, "n_clusters": 5, "silhouette": 0.3, "davies_bouldin": 1.0,
-            "smallest_share": 0.05, "largest_share": 0.3, "distinct_actions": True,
-            "stability_bootstrap": 0.9}  # fmt: skip
+    base = {
+        "algorithm": "kmeans",
+        "k": 5,
+        "n_clusters": 5,
+        "silhouette": 0.3,
+        "davies_bouldin": 1.0,
+        "smallest_share": 0.05,
+        "largest_share": 0.3,
+        "distinct_actions": True,
+        "stability_bootstrap": 0.9,
+    }
     return CandidateScore(**(base | kw))
 
 
@@ -114,8 +122,9 @@ def test_a_candidate_below_the_rfm_bar_is_not_eligible():
     separated = candidate(silhouette=0.6)  # best separation, ranks repurchase below RFM
     useful = candidate(k=6, n_clusters=6, silhouette=0.3)
     values = {5: 0.57, 6: 0.60}
-    best, reason = select([separated, useful], SelectionRule(), value=lambda c: (values[c.k], None),
-                          baseline=0.58)  # fmt: skip
+    best, reason = select(
+        [separated, useful], SelectionRule(), value=lambda c: (values[c.k], None), baseline=0.58
+    )
     assert best is useful and reason == "all conditions met"
     assert separated.criteria["value"] is False and useful.criteria["value"] is True
     assert "ranks repurchase below the RFM scoring beyond sampling noise" in why_text(
@@ -129,8 +138,9 @@ def test_the_rfm_bar_is_non_inferiority_within_sampling_noise():
     within = candidate(k=6, n_clusters=6, silhouette=0.4)
     worse = candidate(k=7, n_clusters=7, silhouette=0.5)
     pairs = {6: (0.572, 0.012), 7: (0.560, -0.004)}
-    best, reason = select([within, worse], SelectionRule(), value=lambda c: pairs[c.k],
-                          baseline=0.58)  # fmt: skip
+    best, reason = select(
+        [within, worse], SelectionRule(), value=lambda c: pairs[c.k], baseline=0.58
+    )
     assert best is within and reason == "all conditions met"
     assert within.criteria["value"] is True and worse.criteria["value"] is False
     assert (within.oot_auc, within.oot_auc_upper) == (0.572, 0.012)
@@ -162,9 +172,11 @@ def test_the_rfm_bar_is_relaxed_first_and_said_so():
 def test_without_stability_the_rfm_bar_still_comes_first():
     a = candidate(stability_bootstrap=None)
     _, reason = select([a], SelectionRule(), value=lambda _: (0.5, None), baseline=0.6)
-    assert reason == ("relaxed: no candidate ranked repurchase within sampling noise of the RFM "
-                      "scoring (median AUC 0.6; condition 6, non-inferiority) (bootstrap stability "
-                      "not measured)")  # fmt: skip
+    assert reason == (
+        "relaxed: no candidate ranked repurchase within sampling noise of the RFM "
+        "scoring (median AUC 0.6; condition 6, non-inferiority) (bootstrap stability "
+        "not measured)"
+    )
 
 
 def test_segmenter_runs_the_reproducibility_check(monkeypatch, synthetic_warehouse):
@@ -191,8 +203,16 @@ def test_why_the_winner_beat_the_highest_silhouette_in_english_and_french():
     fine = candidate(k=7, n_clusters=7, silhouette=0.3)
     best, _ = select([blob, fine], SelectionRule())
     record = why_record([blob, fine], best, SelectionRule())
-    assert record == {"key": "why_ineligible", "values": {
-        "algorithm": "kmeans", "k": 5, "silhouette": 0.6, "failed": ["largest"], "largest": 0.6}}  # fmt: skip
+    assert record == {
+        "key": "why_ineligible",
+        "values": {
+            "algorithm": "kmeans",
+            "k": 5,
+            "silhouette": 0.6,
+            "failed": ["largest"],
+            "largest": 0.6,
+        },
+    }
     assert why_text("fr", record) == (
         "kmeans à 5 segments (silhouette 0.6) n'est pas éligible : "
         "son plus grand segment dépasse le plafond (60%)"
@@ -213,8 +233,9 @@ def test_a_tiny_auc_edge_does_not_outweigh_the_separation():
     separated = candidate(silhouette=0.29, davies_bouldin=1.00)
     edge = candidate(k=8, n_clusters=8, silhouette=0.27, davies_bouldin=1.11)
     values = {5: 0.572, 8: 0.579}
-    best, _ = select([separated, edge], SelectionRule(), value=lambda c: (values[c.k], None),
-                     baseline=0.57)  # fmt: skip
+    best, _ = select(
+        [separated, edge], SelectionRule(), value=lambda c: (values[c.k], None), baseline=0.57
+    )
     assert best is separated
     assert edge.score == pytest.approx(0.5 * 0.0 + 0.5 * (0.079 / 0.07), abs=1e-4)
     # with no bar to scale against, the AUCs are min-max scaled: the edge draws level (a tie

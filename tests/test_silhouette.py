@@ -65,8 +65,13 @@ def test_many_labelings_in_one_pass_equal_one_at_a_time():
     rng = np.random.default_rng(0)
     noisy = truth.copy()
     noisy[rng.random(700) < 0.1] = -1  # density-style noise: left out of the score
-    labelings = [truth, (truth + (np.arange(700) % 3 == 0)) % 4, np.arange(700) % 6, noisy,
-                 np.array([9, 2, 5, 1])[truth]]  # fmt: skip
+    labelings = [
+        truth,
+        (truth + (np.arange(700) % 3 == 0)) % 4,
+        np.arange(700) % 6,
+        noisy,
+        np.array([9, 2, 5, 1])[truth],
+    ]
     scores = silhouette_scores(X, labelings)
     for labels, score in zip(labelings[:3], scores[:3], strict=True):
         assert score == pytest.approx(sk_score(X, labels), rel=1e-9)
@@ -107,12 +112,18 @@ def test_stratified_sample_keeps_every_stratum_share_and_is_seeded():
 
 
 def test_silhouette_switches_to_a_stratified_sample_above_the_exact_limit():
-    X, labels = make_blobs(n_samples=12_000, centers=4, n_features=5, cluster_std=2.5,
-                           random_state=0)  # fmt: skip
+    X, labels = make_blobs(
+        n_samples=12_000, centers=4, n_features=5, cluster_std=2.5, random_state=0
+    )
     exact = silhouette_score(X, labels)
     (score,), info = estimate_silhouettes(X, [labels], max_exact=12_000)
     assert info["method"] == "exact" and score == pytest.approx(exact, abs=1e-12)
     (score,), info = estimate_silhouettes(X, [labels], max_exact=5_000, sample_size=3_000)
-    assert info == {"method": "stratified_sample", "population": 12_000, "sample_size": 3_000,
-                    "seed": 0, "strata": info["strata"]}  # fmt: skip
+    assert info == {
+        "method": "stratified_sample",
+        "population": 12_000,
+        "sample_size": 3_000,
+        "seed": 0,
+        "strata": info["strata"],
+    }
     assert score == pytest.approx(exact, abs=0.01)

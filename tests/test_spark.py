@@ -35,8 +35,10 @@ from .conftest import missing_prerequisite
 if importlib.util.find_spec("pyspark") is None:
     missing_prerequisite("PySpark is not installed (pip install -e '.[dev]')", module_level=True)
 if shutil.which("java") is None:
-    missing_prerequisite("no Java runtime: Spark needs one (apt-get install "
-                         "openjdk-17-jre-headless)", module_level=True)  # fmt: skip
+    missing_prerequisite(
+        "no Java runtime: Spark needs one (apt-get install openjdk-17-jre-headless)",
+        module_level=True,
+    )
 
 from olistseg.spark.features import spark_customer_features
 from olistseg.spark.kpi import run_spark_kpis
@@ -55,8 +57,11 @@ def parquet_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     implementation difference, not two local optima (calibrated data has several).
     """
     folder = tmp_path_factory.mktemp("spark_data")
-    write(SyntheticConfig(customers=6_000, seed=11, file_format="parquet", group_separation=5.0),
-          folder, chunk_customers=2_000)  # fmt: skip
+    write(
+        SyntheticConfig(customers=6_000, seed=11, file_format="parquet", group_separation=5.0),
+        folder,
+        chunk_customers=2_000,
+    )
     return folder
 
 
@@ -95,9 +100,24 @@ def spark_features(spark):
 def cli_segmentation(parquet_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``olistseg segment --engine spark`` (k-means, k=4) once, read by the tests below."""
     out = tmp_path_factory.mktemp("spark_cli") / "seg"
-    result = CliRunner().invoke(app, ["segment", "--engine", "spark", "--spark-master", "local[2]",
-                                      "--data", str(parquet_data), "--out", str(out),
-                                      "--algorithms", "kmeans", "--k-range", "4"])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "segment",
+            "--engine",
+            "spark",
+            "--spark-master",
+            "local[2]",
+            "--data",
+            str(parquet_data),
+            "--out",
+            str(out),
+            "--algorithms",
+            "kmeans",
+            "--k-range",
+            "4",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -130,8 +150,10 @@ def test_kpi_answers_are_identical_on_spark_and_duckdb(spark, duck) -> None:
         assert len(got.rows) == len(expected.rows), name
         for row_expected, row_got in zip(expected.rows, got.rows, strict=True):
             assert all(_same(a, b) for a, b in zip(row_expected, row_got, strict=True)), (
-                name, row_expected, row_got,
-            )  # fmt: skip
+                name,
+                row_expected,
+                row_got,
+            )
             compared += 1
     assert compared > 1_000  # the answers are not empty
 
@@ -168,8 +190,9 @@ def test_a_validated_warehouse_is_handed_to_spark(warehouse: Path, duck, parquet
         got = spark_customer_features(session).toPandas().set_index("customer_unique_id")
         expected = customer_features(duck)
         assert sorted(got.index) == list(expected.index)
-        np.testing.assert_allclose(got.loc[expected.index, "monetary"], expected["monetary"],
-                                   rtol=1e-9)  # fmt: skip
+        np.testing.assert_allclose(
+            got.loc[expected.index, "monetary"], expected["monetary"], rtol=1e-9
+        )
     finally:
         register_source(session, data=str(parquet_data))  # the other tests' views again
         export.cleanup()
@@ -184,8 +207,9 @@ def test_spark_preprocessing_equals_scikit_learn(spark_features, duck) -> None:
     for column in prep.mean:
         j = names.index(column)
         assert math.isclose(prep.impute[column], fitted.imputation(column), rel_tol=1e-12)
-        assert math.isclose(prep.mean[column], float(fitted.scaler_.mean_[j]), rel_tol=1e-9,
-                            abs_tol=1e-12)  # fmt: skip
+        assert math.isclose(
+            prep.mean[column], float(fitted.scaler_.mean_[j]), rel_tol=1e-9, abs_tol=1e-12
+        )
         assert math.isclose(prep.scale[column], float(fitted.scaler_.scale_[j]), rel_tol=1e-9)
 
 
@@ -226,10 +250,14 @@ def test_a_label_no_training_customer_had_goes_to_the_nearest_segment(spark) -> 
     model.label_map_ = {0: 1, 2: 0}  # raw label 1 received nobody at training
     model.segment_centroids_ = [[10.0, 0.0], [0.0, 0.0]]
     frame = spark.createDataFrame(
-        [(0, Vectors.dense([9.0, 0.0])), (1, Vectors.dense([8.0, 1.0])),
-         (1, Vectors.dense([1.0, 1.0])), (2, Vectors.dense([0.0, 0.0]))],
+        [
+            (0, Vectors.dense([9.0, 0.0])),
+            (1, Vectors.dense([8.0, 1.0])),
+            (1, Vectors.dense([1.0, 1.0])),
+            (2, Vectors.dense([0.0, 0.0])),
+        ],
         ["raw_segment", "features"],
-    )  # fmt: skip
+    )
     labelled = [row["segment_id"] for row in model._label(frame).collect()]
     assert labelled == [1, 0, 1, 0]
 
@@ -244,9 +272,22 @@ def test_cli_segment_and_score_on_spark_write_parquet(
     segments = pd.read_parquet(out / "segments.parquet")
     assert segments["customer_unique_id"].is_unique and set(segments["segment_id"]) == {0, 1, 2, 3}
     scores = tmp_path / "scores.parquet"
-    result = runner.invoke(app, ["score", "--engine", "spark", "--spark-master", "local[2]",
-                                 "--data", str(parquet_data), "--model", str(out / "model"),
-                                 "--out", str(scores)])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            "--engine",
+            "spark",
+            "--spark-master",
+            "local[2]",
+            "--data",
+            str(parquet_data),
+            "--model",
+            str(out / "model"),
+            "--out",
+            str(scores),
+        ],
+    )
     assert result.exit_code == 0, result.output
     scored = pd.read_parquet(scores).set_index("customer_unique_id").sort_index()
     trained = segments.set_index("customer_unique_id").sort_index()

@@ -40,20 +40,34 @@ def _warehouse(root: Path, config: SyntheticConfig) -> Path:
 @pytest.fixture(scope="module")
 def changed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three well-separated groups, then a fourth arrives on CHANGE and takes 60% of sign-ups."""
-    return _warehouse(tmp_path_factory.mktemp("changed"), SyntheticConfig(
-        customers=4_000, seed=3, group_separation=5.0, with_geolocation=False,
-        change_date=CHANGE.date().isoformat(),
-        mix_before=(0.15, 0.45, 0.0, 0.40), mix_after=(0.05, 0.15, 0.60, 0.20),
-    ))  # fmt: skip
+    return _warehouse(
+        tmp_path_factory.mktemp("changed"),
+        SyntheticConfig(
+            customers=4_000,
+            seed=3,
+            group_separation=5.0,
+            with_geolocation=False,
+            change_date=CHANGE.date().isoformat(),
+            mix_before=(0.15, 0.45, 0.0, 0.40),
+            mix_after=(0.05, 0.15, 0.60, 0.20),
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
 def unchanged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mix = (0.10, 0.35, 0.10, 0.45)
-    return _warehouse(tmp_path_factory.mktemp("unchanged"), SyntheticConfig(
-        customers=4_000, seed=3, group_separation=5.0, with_geolocation=False,
-        mix_before=mix, mix_after=mix,
-    ))  # fmt: skip
+    return _warehouse(
+        tmp_path_factory.mktemp("unchanged"),
+        SyntheticConfig(
+            customers=4_000,
+            seed=3,
+            group_separation=5.0,
+            with_geolocation=False,
+            mix_before=mix,
+            mix_after=mix,
+        ),
+    )
 
 
 def test_planted_change_shortens_the_cadence_and_the_curve_drops_after_it(changed):
@@ -139,8 +153,23 @@ def test_step_parsing_and_bad_settings(unchanged):
 
 def test_cli_writes_stability_contract_and_monitor_decides(changed, tmp_path):
     out = tmp_path / "stability"
-    done = cli("stability", "--warehouse", str(changed), "--out", str(out), "--algorithm", "kmeans",
-               "--k", "3", "--step", "2w", "--origins", "4", "--seeds", "1")  # fmt: skip
+    done = cli(
+        "stability",
+        "--warehouse",
+        str(changed),
+        "--out",
+        str(out),
+        "--algorithm",
+        "kmeans",
+        "--k",
+        "3",
+        "--step",
+        "2w",
+        "--origins",
+        "4",
+        "--seeds",
+        "1",
+    )
     assert done.returncode == 0, done.stderr
     assert "Retrain every" in done.stdout
     result = json.loads((out / "stability.json").read_text())
@@ -154,21 +183,49 @@ def test_cli_writes_stability_contract_and_monitor_decides(changed, tmp_path):
     assert "PSI above 0.2" in contract and contract.count("monthly check (olistseg monitor)") == 12
     # A model trained before the change, checked at the end of the data: retrain.
     with duckdb.connect(str(changed), read_only=True) as con:
-        segment(con, tmp_path / "seg", as_of=CHANGE, algorithms=["kmeans"], k_range=range(3, 4),
-                with_stability=False, with_charts=False)  # fmt: skip
+        segment(
+            con,
+            tmp_path / "seg",
+            as_of=CHANGE,
+            algorithms=["kmeans"],
+            k_range=range(3, 4),
+            with_stability=False,
+            with_charts=False,
+        )
     check_file = tmp_path / "check.json"
-    done = cli("monitor", "--model", str(tmp_path / "seg" / "model"), "--warehouse", str(changed),
-               "--out", str(check_file))  # fmt: skip
+    done = cli(
+        "monitor",
+        "--model",
+        str(tmp_path / "seg" / "model"),
+        "--warehouse",
+        str(changed),
+        "--out",
+        str(check_file),
+    )
     assert done.returncode == 3, done.stderr  # RETRAIN, for schedulers
     assert "RETRAIN" in done.stdout
-    as_json = cli("monitor", "--model", str(tmp_path / "seg" / "model"), "--warehouse",
-                  str(changed), "--format", "json")  # fmt: skip
+    as_json = cli(
+        "monitor",
+        "--model",
+        str(tmp_path / "seg" / "model"),
+        "--warehouse",
+        str(changed),
+        "--format",
+        "json",
+    )
     assert as_json.returncode == 3 and json.loads(as_json.stdout)["decision"] == "retrain"
     check = json.loads(check_file.read_text())
     assert check["decision"] == "retrain" and check["reasons"]
     # The same model checked on its own training date: keep.
-    done = cli("monitor", "--model", str(tmp_path / "seg" / "model"), "--warehouse", str(changed),
-               "--as-of", CHANGE.isoformat(sep=" "))  # fmt: skip
+    done = cli(
+        "monitor",
+        "--model",
+        str(tmp_path / "seg" / "model"),
+        "--warehouse",
+        str(changed),
+        "--as-of",
+        CHANGE.isoformat(sep=" "),
+    )
     assert done.returncode == 0, done.stderr
     assert "KEEP" in done.stdout
 
@@ -191,8 +248,11 @@ def test_real_tables_run_and_are_sane(real_run):
     assert (cadence["weeks"], cadence["days"]) == (9.0, 63)
     schedule = contract["schedule"]
     assert (schedule["unit"], schedule["every"], schedule["days"]) == ("weeks", 9, 63)
-    retrains = [dt.date.fromisoformat(r["date"]) for r in contract["calendar"]
-                if r["task_key"] == "task_retrain"]  # fmt: skip
+    retrains = [
+        dt.date.fromisoformat(r["date"])
+        for r in contract["calendar"]
+        if r["task_key"] == "task_retrain"
+    ]
     assert len(retrains) == contract["retrains_per_year"] == schedule["retrains_per_year"] == 5
     assert {(b - a).days for a, b in itertools.pairwise(retrains)} == {63}
     assert contract["costs"]["currency"] == "BRL"
@@ -242,8 +302,17 @@ def test_cold_refits_and_the_migration_matrix_the_simulation_stores(unchanged, m
 
 
 def _curves(p10s: list[float], origins: int = 5) -> list[dict]:
-    return [{"t": t, "weeks": t, "origins": origins, "ari_median": 1.0, "ari_p10": p,
-             "counts_for_cadence": origins >= 3} for t, p in enumerate([1.0, *p10s])]  # fmt: skip
+    return [
+        {
+            "t": t,
+            "weeks": t,
+            "origins": origins,
+            "ari_median": 1.0,
+            "ari_p10": p,
+            "counts_for_cadence": origins >= 3,
+        }
+        for t, p in enumerate([1.0, *p10s])
+    ]
 
 
 def test_cadence_edges_retrain_every_step_and_too_few_origins():
@@ -262,10 +331,23 @@ def test_stability_from_a_saved_model_uses_its_algorithm_k_and_seed(unchanged, t
     from olistseg import api
 
     with connect(unchanged) as con:
-        segment(con, tmp_path / "seg", algorithms=["kmeans"], k_range=range(3, 4), seed=9,
-                with_stability=False, with_charts=False)  # fmt: skip
-    result = api.stability(tmp_path / "st", warehouse=unchanged, model=tmp_path / "seg" / "model",
-                           n_origins=3, step_days=28, origin_every=1)  # fmt: skip
+        segment(
+            con,
+            tmp_path / "seg",
+            algorithms=["kmeans"],
+            k_range=range(3, 4),
+            seed=9,
+            with_stability=False,
+            with_charts=False,
+        )
+    result = api.stability(
+        tmp_path / "st",
+        warehouse=unchanged,
+        model=tmp_path / "seg" / "model",
+        n_origins=3,
+        step_days=28,
+        origin_every=1,
+    )
     config = result["config"]
     assert (config["algorithm"], config["k"], config["seed"]) == ("kmeans", 3, 9)
     saved = json.loads((tmp_path / "st" / "stability.json").read_text())
@@ -317,9 +399,17 @@ def test_no_change_gives_the_longest_horizon_whatever_the_seed_and_robustness_is
 ):
     from olistseg import api
 
-    result = api.stability(tmp_path / "st", warehouse=unchanged, algorithm="kmeans", k=4,
-                           step_days=28, origin_every=1, n_origins=4, seeds=2,
-                           costs={"analyst_hourly_rate": 100.0})  # fmt: skip
+    result = api.stability(
+        tmp_path / "st",
+        warehouse=unchanged,
+        algorithm="kmeans",
+        k=4,
+        step_days=28,
+        origin_every=1,
+        n_origins=4,
+        seeds=2,
+        costs={"analyst_hourly_rate": 100.0},
+    )
     assert result["cadence"]["limited_by_horizon"]
     assert [s["steps"] for s in result["seeds"]] == [result["cadence"]["steps"]] * 2
     assert len(result["leave_one_origin_out"]) == 4
@@ -346,8 +436,10 @@ def test_without_a_model_stability_measures_the_segmentation_segment_chooses(run
     as_of = dt.datetime.fromisoformat(run["segmentation"]["as_of"])
     with connect(run_out / "warehouse" / "olist.duckdb") as con:
         chosen = chosen_configuration(con, as_of, seed=RUN_SEED, out_of_time=history)
-    assert (chosen["algorithm"], chosen["k"]) == (run["segmentation"]["algorithm"],
-                                                  run["segmentation"]["k"])  # fmt: skip
+    assert (chosen["algorithm"], chosen["k"]) == (
+        run["segmentation"]["algorithm"],
+        run["segmentation"]["k"],
+    )
 
 
 def test_stability_cli_without_options_runs_the_chosen_configuration(
@@ -361,13 +453,29 @@ def test_stability_cli_without_options_runs_the_chosen_configuration(
 
     def chosen(con, as_of, preset, seed, out_of_time):
         asked.append((preset, seed))
-        return {"algorithm": "kmeans", "k": 3, "selection_reason": "all conditions met",
-                "as_of": "2018-06-30 23:59:59"}  # fmt: skip
+        return {
+            "algorithm": "kmeans",
+            "k": 3,
+            "selection_reason": "all conditions met",
+            "as_of": "2018-06-30 23:59:59",
+        }
 
     monkeypatch.setattr(pipeline, "chosen_configuration", chosen)
-    result = olistseg("stability", "--warehouse", str(synthetic_warehouse), "--out",
-                      str(tmp_path / "st"), "--origins", "3", "--step", "4w", "--seeds", "1",
-                      "--seed", "7")  # fmt: skip
+    result = olistseg(
+        "stability",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "st"),
+        "--origins",
+        "3",
+        "--step",
+        "4w",
+        "--seeds",
+        "1",
+        "--seed",
+        "7",
+    )
     assert result.returncode == 0, result.said
     assert asked == [("rfm_satisfaction", 7)]
     saved = json.loads((tmp_path / "st" / "stability.json").read_text())

@@ -65,8 +65,19 @@ def test_out_dot_and_a_parent_of_the_current_folder_are_refused(tmp_path, monkey
 def test_an_earlier_output_and_an_empty_folder_may_be_replaced(synthetic_warehouse, tmp_path):
     out = tmp_path / "seg"
     out.mkdir()  # empty: fine
-    args = ["segment", "--warehouse", str(synthetic_warehouse), "--algorithms", "kmeans",
-            "--k-range", "4", "--no-stability", "--no-charts", "--out", str(out)]  # fmt: skip
+    args = [
+        "segment",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--algorithms",
+        "kmeans",
+        "--k-range",
+        "4",
+        "--no-stability",
+        "--no-charts",
+        "--out",
+        str(out),
+    ]
     assert olistseg(*args).returncode == 0
     assert (out / ".olistseg").is_file()
     first = (out / "segments.csv").read_bytes()
@@ -82,9 +93,21 @@ def test_dashboard_removes_its_temporary_warehouse_on_sigterm(synthetic_data, tm
         port = probe.getsockname()[1]
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "olistseg", "dashboard", "--data", str(synthetic_data),
-         "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "olistseg",
+            "dashboard",
+            "--data",
+            str(synthetic_data),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         line = server.stdout.readline()
         deadline = time.monotonic() + 120
@@ -116,16 +139,24 @@ def test_dashboard_on_a_busy_port_exits_2(synthetic_warehouse):
 
 @pytest.mark.parametrize("as_of", ["2016-10-20", "2016-12-20"])
 def test_an_as_of_with_too_few_customers_is_exit_2(as_of, synthetic_warehouse, tmp_path):
-    result = olistseg("segment", "--warehouse", str(synthetic_warehouse), "--out",
-                      str(tmp_path / "seg"), "--as-of", as_of)  # fmt: skip
+    result = olistseg(
+        "segment",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "seg"),
+        "--as-of",
+        as_of,
+    )
     assert result.returncode == 2, result.said
     assert "customers had a delivered order" in result.said and "--as-of" in result.said
     assert not list(tmp_path.iterdir())
 
 
 def test_run_with_an_as_of_before_the_data_writes_nothing(tmp_path):
-    result = olistseg("run", "--out", str(tmp_path / "out"), "--customers", "300",
-                      "--as-of", "2015-01-01")  # fmt: skip
+    result = olistseg(
+        "run", "--out", str(tmp_path / "out"), "--customers", "300", "--as-of", "2015-01-01"
+    )
     assert result.returncode == 2, result.said
     assert "no order had been placed yet" in result.said and "2016-09" in result.said
     assert not list(tmp_path.iterdir())
@@ -149,17 +180,43 @@ def test_stability_without_a_reproducible_origin_is_exit_2_and_writes_nothing(
     monkeypatch.setattr(
         report, "simulate", lambda *a, **k: simulations.append(1) or simulate(*a, **k)
     )
-    result = olistseg("stability", "--warehouse", str(synthetic_warehouse), "--out",
-                      str(tmp_path / "st"), "--algorithm", "gmm_full", "--k", "8",
-                      "--threshold", "0.99", "--origins", "3", "--step", "4w")  # fmt: skip
+    result = olistseg(
+        "stability",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "st"),
+        "--algorithm",
+        "gmm_full",
+        "--k",
+        "8",
+        "--threshold",
+        "0.99",
+        "--origins",
+        "3",
+        "--step",
+        "4w",
+    )
     assert result.returncode == 2, result.said
     # refits with other seeds disagree: the model itself is not reproducible, with the figure
     assert "is not reproducible" in result.said and "median ARI of 0." in result.said
     assert "weekly" not in result.said
     assert not list(tmp_path.iterdir())
     assert len(simulations) == 1  # said after the first seed: the others cannot set a cadence
-    debug = olistseg("--debug", "stability", "--warehouse", str(synthetic_warehouse), "--out",
-                     str(tmp_path / "st"), "--algorithm", "kmeans", "--k", "4", "--refit", "hot")  # fmt: skip
+    debug = olistseg(
+        "--debug",
+        "stability",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "st"),
+        "--algorithm",
+        "kmeans",
+        "--k",
+        "4",
+        "--refit",
+        "hot",
+    )
     assert debug.returncode == 2 and "Traceback" in debug.stderr and "warm or cold" in debug.said
 
 
@@ -169,8 +226,17 @@ def test_stability_without_a_reproducible_origin_is_exit_2_and_writes_nothing(
 def test_kpi_as_of_outside_the_data(synthetic_warehouse):
     before = olistseg("kpi", "--warehouse", str(synthetic_warehouse), "--as-of", "2010-01-01")
     assert before.returncode == 2 and "no order had been placed yet" in before.said
-    after = olistseg("kpi", "--warehouse", str(synthetic_warehouse), "--as-of", "2019-06-01",
-                     "--only", "delivery_time", "--format", "json")  # fmt: skip
+    after = olistseg(
+        "kpi",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--as-of",
+        "2019-06-01",
+        "--only",
+        "delivery_time",
+        "--format",
+        "json",
+    )
     assert after.returncode == 0
     assert "warning:" in after.stderr and "days after the last purchase" in after.said
     assert json.loads(after.stdout)["as_of"].startswith("2019-06-01")
@@ -178,24 +244,62 @@ def test_kpi_as_of_outside_the_data(synthetic_warehouse):
 
 def test_score_says_how_far_from_training_and_warns_past_the_data(synthetic_warehouse, tmp_path):
     seg = tmp_path / "seg"
-    assert olistseg("segment", "--warehouse", str(synthetic_warehouse), "--out", str(seg),
-                    "--algorithms", "kmeans", "--k-range", "4", "--no-stability", "--no-charts",
-                    "--as-of", "2018-03-01").returncode == 0  # fmt: skip
-    later = olistseg("score", "--model", str(seg / "model"), "--warehouse",
-                     str(synthetic_warehouse), "--out", str(tmp_path / "s.csv"),
-                     "--as-of", "2019-01-01")  # fmt: skip
+    assert (
+        olistseg(
+            "segment",
+            "--warehouse",
+            str(synthetic_warehouse),
+            "--out",
+            str(seg),
+            "--algorithms",
+            "kmeans",
+            "--k-range",
+            "4",
+            "--no-stability",
+            "--no-charts",
+            "--as-of",
+            "2018-03-01",
+        ).returncode
+        == 0
+    )
+    later = olistseg(
+        "score",
+        "--model",
+        str(seg / "model"),
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "s.csv"),
+        "--as-of",
+        "2019-01-01",
+    )
     assert later.returncode == 0, later.said
     assert "306 days after the model's training date" in later.said
     assert "days after the last purchase" in later.said
-    early = olistseg("score", "--model", str(seg / "model"), "--warehouse",
-                     str(synthetic_warehouse), "--out", str(tmp_path / "e.csv"),
-                     "--as-of", "2014-01-01")  # fmt: skip
+    early = olistseg(
+        "score",
+        "--model",
+        str(seg / "model"),
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "e.csv"),
+        "--as-of",
+        "2014-01-01",
+    )
     assert early.returncode == 2 and not (tmp_path / "e.csv").exists()
 
 
 def test_state_and_category_filters_that_match_nothing(synthetic_warehouse):
-    base = ["kpi", "--warehouse", str(synthetic_warehouse), "--only", "delivery_time",
-            "--format", "json"]  # fmt: skip
+    base = [
+        "kpi",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--only",
+        "delivery_time",
+        "--format",
+        "json",
+    ]
     wrong = olistseg(*base, "--state", "XX")
     assert wrong.returncode == 2 and "--state 'XX'" in wrong.said and "SP" in wrong.said
     lower = olistseg(*base, "--state", "sp")
@@ -212,8 +316,17 @@ def test_density_winner_stability_says_which_model_it_measured(synthetic_warehou
     from olistseg.stability.report import config_for_model
 
     seg = tmp_path / "seg"
-    done = olistseg("segment", "--warehouse", str(synthetic_warehouse), "--out", str(seg),
-                    "--algorithms", "dbscan", "--no-stability", "--no-charts")  # fmt: skip
+    done = olistseg(
+        "segment",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(seg),
+        "--algorithms",
+        "dbscan",
+        "--no-stability",
+        "--no-charts",
+    )
     assert done.returncode == 0, done.said
     config = config_for_model(seg / "model")
     assert config.algorithm == "kmeans" and config.stand_in_for == "dbscan"
@@ -231,14 +344,28 @@ def test_unknown_dialect_lists_the_supported_ones():
 
 
 def test_model_folder_mistakes(run_out, tmp_path, synthetic_warehouse):
-    parent = olistseg("score", "--model", str(run_out / "segments"), "--warehouse",
-                      str(synthetic_warehouse), "--out", str(tmp_path / "s.csv"))  # fmt: skip
+    parent = olistseg(
+        "score",
+        "--model",
+        str(run_out / "segments"),
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "s.csv"),
+    )
     assert parent.returncode == 2 and f"--model {run_out / 'segments' / 'model'}" in parent.said
     spark = tmp_path / "spark_model"
     spark.mkdir()
     (spark / "olistseg_spark.json").write_text("{}")
-    wrong_engine = olistseg("score", "--model", str(spark), "--warehouse",
-                            str(synthetic_warehouse), "--out", str(tmp_path / "s.csv"))  # fmt: skip
+    wrong_engine = olistseg(
+        "score",
+        "--model",
+        str(spark),
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "s.csv"),
+    )
     assert wrong_engine.returncode == 2
     assert "Spark model" in wrong_engine.said and "--engine spark" in wrong_engine.said
 
@@ -248,8 +375,15 @@ def test_latin1_encoding_still_reads_the_bom_translation_file(synthetic_data, tm
     shutil.copytree(synthetic_data, data)
     translation = data / "product_category_name_translation.csv"
     translation.write_bytes(b"\xef\xbb\xbf" + translation.read_bytes())
-    result = olistseg("load", "--data", str(data), "--warehouse", str(tmp_path / "w.duckdb"),
-                      "--encoding", "latin-1")  # fmt: skip
+    result = olistseg(
+        "load",
+        "--data",
+        str(data),
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        "--encoding",
+        "latin-1",
+    )
     assert result.returncode == 0, result.said
     report = json.loads((tmp_path / "w.duckdb.load_report.json").read_text())
     assert sum(t["rows_quarantined"] for t in report["tables"]) == 0
@@ -262,8 +396,17 @@ def test_run_paths_are_the_final_ones_and_reports_are_per_warehouse(
     assert ".partial" not in json.dumps(report)
     assert report["warehouse"] == str((run_out / "warehouse" / "olist.duckdb").resolve())
     for name in ("a", "b"):
-        assert olistseg("-q", "load", "--data", str(synthetic_data), "--warehouse",
-                        str(tmp_path / f"{name}.duckdb")).returncode == 0  # fmt: skip
+        assert (
+            olistseg(
+                "-q",
+                "load",
+                "--data",
+                str(synthetic_data),
+                "--warehouse",
+                str(tmp_path / f"{name}.duckdb"),
+            ).returncode
+            == 0
+        )
     reports = sorted(p.name for p in tmp_path.glob("*.load_report.json"))
     assert reports == ["a.duckdb.load_report.json", "b.duckdb.load_report.json"]
     notebook = (run_out / "notebook.ipynb").read_text()
@@ -271,14 +414,35 @@ def test_run_paths_are_the_final_ones_and_reports_are_per_warehouse(
 
 
 def test_output_names_that_do_not_match_what_is_written(synthetic_warehouse, run_out, tmp_path):
-    several = olistseg("kpi", "--warehouse", str(synthetic_warehouse), "--format", "csv",
-                       "--out", str(tmp_path / "one.csv"))  # fmt: skip
+    several = olistseg(
+        "kpi",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "one.csv"),
+    )
     assert several.returncode == 2 and "folder" in several.said and "--only" in several.said
-    xlsx = olistseg("score", "--model", str(run_out / "segments" / "model"), "--warehouse",
-                    str(synthetic_warehouse), "--out", str(tmp_path / "x.xlsx"))  # fmt: skip
+    xlsx = olistseg(
+        "score",
+        "--model",
+        str(run_out / "segments" / "model"),
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "x.xlsx"),
+    )
     assert xlsx.returncode == 2 and ".csv or .parquet" in xlsx.said
-    wrong = olistseg("kpi", "--warehouse", str(synthetic_warehouse), "--format", "json",
-                     "--out", str(tmp_path / "k.html"))  # fmt: skip
+    wrong = olistseg(
+        "kpi",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--format",
+        "json",
+        "--out",
+        str(tmp_path / "k.html"),
+    )
     assert wrong.returncode == 2 and "k.json" in wrong.said
     assert not list(tmp_path.iterdir())
 
@@ -297,9 +461,19 @@ def test_french_maintenance_contract_has_no_english_left(run_out):
 
 
 def test_long_steps_print_a_line_with_their_time_in_a_log(synthetic_warehouse, tmp_path):
-    result = olistseg("segment", "--warehouse", str(synthetic_warehouse), "--out",
-                      str(tmp_path / "seg"), "--algorithms", "kmeans", "--k-range", "4",
-                      "--no-stability", "--no-charts")  # fmt: skip
+    result = olistseg(
+        "segment",
+        "--warehouse",
+        str(synthetic_warehouse),
+        "--out",
+        str(tmp_path / "seg"),
+        "--algorithms",
+        "kmeans",
+        "--k-range",
+        "4",
+        "--no-stability",
+        "--no-charts",
+    )
     assert result.returncode == 0
     assert "Segmenting..." in result.stdout and "Segmenting: done in" in result.stdout
     # stability was not measured: the rule never says it relaxed the stability threshold

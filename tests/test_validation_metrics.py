@@ -58,11 +58,13 @@ def test_tied_segment_rates_count_as_ties():
 
 
 def test_rfm_cells_follow_the_documented_table():
-    features = pd.DataFrame({
-        "recency_days": [10, 20, 200, 400, 500, 5, 600, 650, 450, 100],
-        "monetary": [50, 60, 70, 80, 900, 40, 1000, 10, 55, 65],
-        "frequency": [3, 1, 1, 1, 1, 1, 1, 1, 2, 1],
-    })  # fmt: skip
+    features = pd.DataFrame(
+        {
+            "recency_days": [10, 20, 200, 400, 500, 5, 600, 650, 450, 100],
+            "monetary": [50, 60, 70, 80, 900, 40, 1000, 10, 55, 65],
+            "frequency": [3, 1, 1, 1, 1, 1, 1, 1, 2, 1],
+        }
+    )
     cells, names = rfm_segments(features)
     by_name = [names[c] for c in cells]
     assert by_name[0] == "Champions"  # repeat buyer, among the most recent

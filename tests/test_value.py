@@ -77,16 +77,19 @@ def test_bgnbd_recovers_the_parameters_it_was_simulated_from():
     assert (predicted["expected_occasions_180d"] <= predicted["expected_occasions_365d"]).all()
     assert predicted["probability_alive"].between(0, 1).all()
     # Without Gamma-Gamma, value = occasions in a year x the mean repeat occasion value.
-    np.testing.assert_allclose(predicted["expected_value_12m"],
-                               predicted["expected_occasions_365d"] * 100.0, rtol=1e-9)  # fmt: skip
+    np.testing.assert_allclose(
+        predicted["expected_value_12m"], predicted["expected_occasions_365d"] * 100.0, rtol=1e-9
+    )
 
 
 def test_forecast_scores_and_calibration_deciles():
-    frame = pd.DataFrame({
-        "predicted": np.linspace(0, 1, 20),
-        "naive": np.zeros(20),
-        "actual": np.r_[np.zeros(10), np.ones(10)],
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "predicted": np.linspace(0, 1, 20),
+            "naive": np.zeros(20),
+            "actual": np.r_[np.zeros(10), np.ones(10)],
+        }
+    )
     scored = score_forecast(frame)
     assert scored["mae_zero"] == pytest.approx(0.5)
     assert scored["mae_naive"] == pytest.approx(0.5)
@@ -108,19 +111,24 @@ SEGMENTS = pd.DataFrame(
 
 
 def test_audiences_partition_and_suppression_rules():
-    scored = pd.DataFrame({
-        "customer_unique_id": ["a", "b", "c", "d", "e", "f"],
-        "segment_id": [0, 0, 0, 1, 2, 2],
-    })  # fmt: skip
+    scored = pd.DataFrame(
+        {
+            "customer_unique_id": ["a", "b", "c", "d", "e", "f"],
+            "segment_id": [0, 0, 0, 1, 2, 2],
+        }
+    )
     issues = pd.DataFrame(
         {"low_reviews": [1, 0, 1, 1], "undelivered_orders": [0, 2, 1, 0]},
         index=pd.Index(["a", "b", "d", "e"], name="customer_unique_id"),
     )
     contacts = pd.DataFrame(
-        {"customer_state": ["SP"] * 6, "zip_prefix": ["01000"] * 6,
-         "last_purchase": pd.Timestamp("2018-01-01")},
+        {
+            "customer_state": ["SP"] * 6,
+            "zip_prefix": ["01000"] * 6,
+            "last_purchase": pd.Timestamp("2018-01-01"),
+        },
         index=pd.Index(list("abcdef"), name="customer_unique_id"),
-    )  # fmt: skip
+    )
     audiences, suppressed = build_audiences(scored, SEGMENTS, issues, contacts)
     # a (bad review) and b (failed order) leave the welcome audience; e leaves loyalty;
     # d is already in a service-recovery segment and stays there.
@@ -208,20 +216,48 @@ def test_value_and_audiences_of_the_run(run_out: Path):
 
 def test_audiences_and_value_commands(run_out: Path, tmp_path: Path):
     warehouse, model = run_out / "warehouse" / "olist.duckdb", run_out / "segments" / "model"
-    result = olistseg("audiences", "--model", str(model), "--warehouse", str(warehouse),
-                      "--out", str(tmp_path / "aud"), "--format", "parquet",
-                      "--as-of", "2018-06-01")  # fmt: skip
+    result = olistseg(
+        "audiences",
+        "--model",
+        str(model),
+        "--warehouse",
+        str(warehouse),
+        "--out",
+        str(tmp_path / "aud"),
+        "--format",
+        "parquet",
+        "--as-of",
+        "2018-06-01",
+    )
     assert result.returncode == 0, result.said
     summary = json.loads((tmp_path / "aud" / "audiences.json").read_text())
     assert summary["as_of"] == "2018-06-01 00:00:00"
     total = sum(len(pd.read_parquet(tmp_path / "aud" / a["file"])) for a in summary["audiences"])
     total += len(pd.read_parquet(tmp_path / "aud" / "suppressed.parquet"))
     assert total == summary["scored_customers"]
-    bad = olistseg("audiences", "--model", str(model), "--warehouse", str(warehouse),
-                   "--out", str(tmp_path / "x"), "--format", "xlsx")  # fmt: skip
+    bad = olistseg(
+        "audiences",
+        "--model",
+        str(model),
+        "--warehouse",
+        str(warehouse),
+        "--out",
+        str(tmp_path / "x"),
+        "--format",
+        "xlsx",
+    )
     assert bad.returncode == 2 and "--format 'xlsx'" in bad.said
-    result = olistseg("value", "--model", str(model), "--warehouse", str(warehouse),
-                      "--out", str(tmp_path / "val"), "--origins", "1")  # fmt: skip
+    result = olistseg(
+        "value",
+        "--model",
+        str(model),
+        "--warehouse",
+        str(warehouse),
+        "--out",
+        str(tmp_path / "val"),
+        "--origins",
+        "1",
+    )
     assert result.returncode == 0, result.said
     value = json.loads((tmp_path / "val" / "value.json").read_text())
     assert len(value["out_of_time"]["origins"]) == 1 and "MAE" in result.stdout

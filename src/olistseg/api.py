@@ -47,7 +47,7 @@ __all__ = [
     "stability",
     "validate",
     "value",
-]  # fmt: skip
+]
 
 ENGINES = ("duckdb", "spark")
 #: The k an ``--engine spark`` segmentation fits when none is given.
@@ -70,8 +70,13 @@ def demo_data(
     """Write a synthetic dataset in the Kaggle layout into ``out``; returns the file per table."""
     from olistseg.data.synthetic import SyntheticConfig, write
 
-    config = SyntheticConfig(customers=customers, seed=seed, file_format=file_format,
-                             change_date=change_date, with_geolocation=geolocation)  # fmt: skip
+    config = SyntheticConfig(
+        customers=customers,
+        seed=seed,
+        file_format=file_format,
+        change_date=change_date,
+        with_geolocation=geolocation,
+    )
     return write(config, out)
 
 
@@ -99,8 +104,9 @@ def kpis(
     if engine == "spark":
         from olistseg.spark.pipeline import spark_kpi
 
-        return spark_kpi(None if data is None else str(data), _opt_path(warehouse), spark_master,
-                         params, only)  # fmt: skip
+        return spark_kpi(
+            None if data is None else str(data), _opt_path(warehouse), spark_master, params, only
+        )
     with input_warehouse(data, warehouse) as path, connect(path) as con:
         return run_kpis(con, params, only)
 
@@ -153,8 +159,9 @@ def segment(
         raise InputError(f"--features {features!r}: choose one of {', '.join(PRESETS)}.")
     _check_engine(engine)
     if engine == "spark":
-        return _spark_segment(out, data, warehouse, spark_master, as_of, features, algorithms,
-                              k_range, seed)  # fmt: skip
+        return _spark_segment(
+            out, data, warehouse, spark_master, as_of, features, algorithms, k_range, seed
+        )
     unknown = [a for a in algorithms or [] if a not in ALGORITHMS]
     if unknown:
         raise InputError(
@@ -162,32 +169,61 @@ def segment(
         )
     ks = _ks(k_range, range(2, 13))
     with input_warehouse(data, warehouse) as path, building(out) as partial:
-        return segment_warehouse(path, partial, as_of, history, preset=features, algorithms=algorithms,
-                                 k_range=ks, seed=seed, with_stability=stability,
-                                 progress=progress, with_charts=charts)  # fmt: skip
+        return segment_warehouse(
+            path,
+            partial,
+            as_of,
+            history,
+            preset=features,
+            algorithms=algorithms,
+            k_range=ks,
+            seed=seed,
+            with_stability=stability,
+            progress=progress,
+            with_charts=charts,
+        )
 
 
 def _spark_segment(
-    out: str | Path, data: str | Path | None, warehouse: str | Path | None, master: str | None,
-    as_of: dt.datetime | None, preset: str, algorithms: list[str] | None,
-    k_range: str | range | None, seed: int,
-) -> dict:  # fmt: skip
+    out: str | Path,
+    data: str | Path | None,
+    warehouse: str | Path | None,
+    master: str | None,
+    as_of: dt.datetime | None,
+    preset: str,
+    algorithms: list[str] | None,
+    k_range: str | range | None,
+    seed: int,
+) -> dict:
     from olistseg.spark.pipeline import spark_segment
     from olistseg.spark.segment import SPARK_ALGORITHMS
 
     names = algorithms or ["kmeans"]
     algorithm = names[0] if len(names) == 1 else None
     if algorithm not in SPARK_ALGORITHMS:
-        raise InputError(f"--algorithms {','.join(algorithms or [])!r}: --engine spark fits one "
-                         f"of {', '.join(SPARK_ALGORITHMS)}.")  # fmt: skip
+        raise InputError(
+            f"--algorithms {','.join(algorithms or [])!r}: --engine spark fits one "
+            f"of {', '.join(SPARK_ALGORITHMS)}."
+        )
     ks = _ks(k_range, range(SPARK_DEFAULT_K, SPARK_DEFAULT_K + 1))
     if len(ks) != 1:
-        raise InputError(f"--k-range {ks.start}-{ks.stop - 1}: --engine spark fits one model: give "
-                         "one k (--k-range 4). Choose k with the DuckDB engine on a sample, then "
-                         "fit it on everything with Spark.")  # fmt: skip
+        raise InputError(
+            f"--k-range {ks.start}-{ks.stop - 1}: --engine spark fits one model: give "
+            "one k (--k-range 4). Choose k with the DuckDB engine on a sample, then "
+            "fit it on everything with Spark."
+        )
     with building(out) as partial:
-        return spark_segment(None if data is None else str(data), _opt_path(warehouse), master,
-                             partial, as_of, preset, algorithm, ks[0], seed)  # fmt: skip
+        return spark_segment(
+            None if data is None else str(data),
+            _opt_path(warehouse),
+            master,
+            partial,
+            as_of,
+            preset,
+            algorithm,
+            ks[0],
+            seed,
+        )
 
 
 def score(
@@ -211,12 +247,20 @@ def score(
     if engine == "spark":
         from olistseg.spark.pipeline import spark_score
 
-        return spark_score(Path(model), None if data is None else str(data),
-                           _opt_path(warehouse), spark_master, str(out), as_of)  # fmt: skip
+        return spark_score(
+            Path(model),
+            None if data is None else str(data),
+            _opt_path(warehouse),
+            spark_master,
+            str(out),
+            as_of,
+        )
     out = Path(out)
     if out.suffix.lower() not in (".csv", ".parquet"):
-        raise InputError(f"--out {out}: scores are written as .csv or .parquet; name the file "
-                         f"{out.with_suffix('.csv').name} or {out.with_suffix('.parquet').name}.")  # fmt: skip
+        raise InputError(
+            f"--out {out}: scores are written as .csv or .parquet; name the file "
+            f"{out.with_suffix('.csv').name} or {out.with_suffix('.parquet').name}."
+        )
     with input_warehouse(data, warehouse) as path:
         return score_warehouse(Path(model), path, out, as_of)
 
@@ -244,8 +288,15 @@ def validate(
     if n_origins < 1:
         raise InputError("--origins: at least 1.")
     with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
-        return run_validation(con, partial, Path(model), limit=as_of, horizon_days=horizon_days,
-                              n_origins=n_origins, progress=progress)  # fmt: skip
+        return run_validation(
+            con,
+            partial,
+            Path(model),
+            limit=as_of,
+            horizon_days=horizon_days,
+            n_origins=n_origins,
+            progress=progress,
+        )
 
 
 def value(
@@ -267,8 +318,9 @@ def value(
     if n_origins < 0:
         raise InputError("--origins: 0 or more.")
     with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
-        return run_value(con, partial, Path(model), as_of, limit=as_of, n_origins=n_origins,
-                         progress=progress)  # fmt: skip
+        return run_value(
+            con, partial, Path(model), as_of, limit=as_of, n_origins=n_origins, progress=progress
+        )
 
 
 def audiences(
@@ -329,17 +381,27 @@ def stability(
     with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
         note = None
         if choose:
-            chosen = chosen_configuration(con, end, str(options.get("preset", "rfm_satisfaction")),
-                                          int(options.get("seed", 42)), out_of_time=history)  # fmt: skip
+            chosen = chosen_configuration(
+                con,
+                end,
+                str(options.get("preset", "rfm_satisfaction")),
+                int(options.get("seed", 42)),
+                out_of_time=history,
+            )
             options |= {"algorithm": chosen["algorithm"], "k": chosen["k"]}
-            note = (f"{chosen['algorithm']} with {chosen['k']} segments, the segmentation "
-                    f"`olistseg segment` chooses as of {chosen['as_of'][:10]} with the same "
-                    f"options ({chosen['selection_reason']})")  # fmt: skip
+            note = (
+                f"{chosen['algorithm']} with {chosen['k']} segments, the segmentation "
+                f"`olistseg segment` chooses as of {chosen['as_of'][:10]} with the same "
+                f"options ({chosen['selection_reason']})"
+            )
         config = config_for_model(_opt_path(model), **options)
-        note = note or (f"{config.algorithm} with {config.k} segments"
-                        + (" (the saved model)" if model is not None else " (--algorithm, --k)"))  # fmt: skip
-        return run_stability(con, partial, config, end, progress, seeds=seeds, costs=prices,
-                             measured=note)  # fmt: skip
+        note = note or (
+            f"{config.algorithm} with {config.k} segments"
+            + (" (the saved model)" if model is not None else " (--algorithm, --k)")
+        )
+        return run_stability(
+            con, partial, config, end, progress, seeds=seeds, costs=prices, measured=note
+        )
 
 
 def monitor(

@@ -157,61 +157,98 @@ class FactDefinition:
 #: Every fact the deliverables state, with its unit and definition: one definition per fact.
 FACTS: dict[str, FactDefinition] = {
     "analysis_date": FactDefinition(
-        "timestamp", "the run's 'now': the end of the last complete month, or --as-of",
-        "run.json: analysis_date"),
+        "timestamp",
+        "the run's 'now': the end of the last complete month, or --as-of",
+        "run.json: analysis_date",
+    ),
     "kpi_customers": FactDefinition(
-        "customers", "customers (customer_unique_id) with an order of any status by the analysis "
-        "date", "kpi/kpis.json: repeat_customers (total)"),
+        "customers",
+        "customers (customer_unique_id) with an order of any status by the analysis date",
+        "kpi/kpis.json: repeat_customers (total)",
+    ),
     "repeat_order_share": FactDefinition(
-        "share of customers", "customers who placed two or more orders (any status), among "
-        "kpi_customers", "kpi/kpis.json: repeat_customers (total)"),
+        "share of customers",
+        "customers who placed two or more orders (any status), among kpi_customers",
+        "kpi/kpis.json: repeat_customers (total)",
+    ),
     "customers": FactDefinition(
-        "customers", "customers with a delivered order by the analysis date: the customers that "
-        "are segmented, valued and targeted", "value/value.json: customers"),
+        "customers",
+        "customers with a delivered order by the analysis date: the customers that "
+        "are segmented, valued and targeted",
+        "value/value.json: customers",
+    ),
     "repeat_occasion_customers": FactDefinition(
-        "customers", "customers who bought on two or more occasions (an order more than 24 hours "
+        "customers",
+        "customers who bought on two or more occasions (an order more than 24 hours "
         "after the previous one starts a new occasion), among customers",
-        "value/value.json: repeat_customers"),
+        "value/value.json: repeat_customers",
+    ),
     "repeat_occasion_share": FactDefinition(
-        "share of customers", "repeat_occasion_customers / customers: who came back on another day",
-        "value/value.json"),
-    "segments": FactDefinition("segments", "segments of the chosen segmentation",
-                               "segments/profiles.json"),
+        "share of customers",
+        "repeat_occasion_customers / customers: who came back on another day",
+        "value/value.json",
+    ),
+    "segments": FactDefinition(
+        "segments", "segments of the chosen segmentation", "segments/profiles.json"
+    ),
     "largest_segment_share": FactDefinition(
-        "share of customers", "the largest segment's share of the segmented customers",
-        "segments/profiles.json"),
+        "share of customers",
+        "the largest segment's share of the segmented customers",
+        "segments/profiles.json",
+    ),
     "segments_auc": FactDefinition(
-        "AUC", "median over the validation origins of the segments' AUC of repurchase within the "
-        "horizon", "validation/validation.json: summary.median_auc.chosen"),
+        "AUC",
+        "median over the validation origins of the segments' AUC of repurchase within the horizon",
+        "validation/validation.json: summary.median_auc.chosen",
+    ),
     "rfm_auc": FactDefinition(
-        "AUC", "median over the same origins of the RFM scoring's AUC of repurchase",
-        "validation/validation.json: summary.median_auc.rfm"),
+        "AUC",
+        "median over the same origins of the RFM scoring's AUC of repurchase",
+        "validation/validation.json: summary.median_auc.rfm",
+    ),
     "forecast_error": FactDefinition(
-        "occasions per customer", "median over the out-of-time origins of BG/NBD's mean absolute "
+        "occasions per customer",
+        "median over the out-of-time origins of BG/NBD's mean absolute "
         "error on each customer's purchase occasions within the horizon",
-        "value/value.json: out_of_time.median.mae_bgnbd"),
+        "value/value.json: out_of_time.median.mae_bgnbd",
+    ),
     "cadence_weeks": FactDefinition(
-        "weeks", "measured: the longest time after a retrain for which the 10th-percentile ARI "
+        "weeks",
+        "measured: the longest time after a retrain for which the 10th-percentile ARI "
         "between the frozen model and a refit stays at or above the threshold",
-        "stability/stability.json: cadence.weeks"),
+        "stability/stability.json: cadence.weeks",
+    ),
     "retrain_every": FactDefinition(
-        "days", "the schedule: a retrain every this many days (the measured cadence), and a "
-        "monthly check", "stability/maintenance.json: schedule.days"),
+        "days",
+        "the schedule: a retrain every this many days (the measured cadence), and a monthly check",
+        "stability/maintenance.json: schedule.days",
+    ),
     "retrains_per_year": FactDefinition(
-        "retrains", "retrains in the 12-month calendar of the maintenance contract",
-        "stability/maintenance.json: retrains_per_year"),
+        "retrains",
+        "retrains in the 12-month calendar of the maintenance contract",
+        "stability/maintenance.json: retrains_per_year",
+    ),
     "yearly_cost": FactDefinition(
-        "currency a year", "the maintenance contract's yearly cost (analyst time and compute)",
-        "stability/maintenance.json: yearly_cost.total"),
-    "currency": FactDefinition("ISO 4217 code", "the one currency of every amount of the run",
-                               "stability/maintenance.json: costs.currency"),
-}  # fmt: skip
+        "currency a year",
+        "the maintenance contract's yearly cost (analyst time and compute)",
+        "stability/maintenance.json: yearly_cost.total",
+    ),
+    "currency": FactDefinition(
+        "ISO 4217 code",
+        "the one currency of every amount of the run",
+        "stability/maintenance.json: costs.currency",
+    ),
+}
 
 
 def _fact(name: str, value: Any) -> Fact:
     definition = FACTS[name]
-    return {"value": value, "unit": definition.unit, "definition": definition.definition,
-            "source": definition.source}  # fmt: skip
+    return {
+        "value": value,
+        "unit": definition.unit,
+        "definition": definition.definition,
+        "source": definition.source,
+    }
 
 
 def run_facts(numbers: dict) -> dict[str, Fact]:
@@ -219,10 +256,14 @@ def run_facts(numbers: dict) -> dict[str, Fact]:
     :func:`olistseg.deliverables.collect.run_numbers` reads them). A fact the run could not
     measure (e.g. no cadence) has the value None."""
     run, profiles = numbers["run"], numbers["profiles"]["segments"]
-    repeat = next((dict(zip(numbers["kpis"]["kpis"]["repeat_customers"]["columns"], row,
-                            strict=True))
-                   for row in numbers["kpis"]["kpis"].get("repeat_customers", {}).get("rows", [])
-                   if row[0] == "total"), None)  # fmt: skip
+    repeat = next(
+        (
+            dict(zip(numbers["kpis"]["kpis"]["repeat_customers"]["columns"], row, strict=True))
+            for row in numbers["kpis"]["kpis"].get("repeat_customers", {}).get("rows", [])
+            if row[0] == "total"
+        ),
+        None,
+    )
     value = numbers.get("value") or {}
     auc = numbers["validation"]["summary"]["median_auc"]
     contract = numbers["maintenance"]

@@ -116,38 +116,66 @@ def run(
     with building(final, keep_partial) as partial:
         if data is None:
             data = partial / "data"
-            steps.run("demo-data", f"Generating synthetic data ({customers:,} customers)",
-                      lambda _: _synthetic(data, customers, seed))  # fmt: skip
+            steps.run(
+                "demo-data",
+                f"Generating synthetic data ({customers:,} customers)",
+                lambda _: _synthetic(data, customers, seed),
+            )
             data_text = "data (synthetic)"
         else:
             data_text = str(Path(data).resolve())
         warehouse = partial / "warehouse" / "olist.duckdb"
-        report = steps.run("load", "Loading the data",
-                           lambda update: _load(data, warehouse, update, (partial, final)))  # fmt: skip
+        report = steps.run(
+            "load",
+            "Loading the data",
+            lambda update: _load(data, warehouse, update, (partial, final)),
+        )
         analysis = analysis_date_step(warehouse, as_of)
         as_of = dt.datetime.fromisoformat(analysis["as_of"])
-        kpi_summary = steps.run("kpi", "Answering the KPI questions",
-                                lambda _: kpi_step(warehouse, partial / "kpi", as_of))  # fmt: skip
+        kpi_summary = steps.run(
+            "kpi",
+            "Answering the KPI questions",
+            lambda _: kpi_step(warehouse, partial / "kpi", as_of),
+        )
         segment_summary = steps.run(
-            "segment", "Segmenting customers",
-            lambda update: segment_step(warehouse, partial / "segments", seed, as_of, update))  # fmt: skip
+            "segment",
+            "Segmenting customers",
+            lambda update: segment_step(warehouse, partial / "segments", seed, as_of, update),
+        )
         validation_summary = steps.run(
-            "validate", "Validating the segments out of time",
-            lambda update: validate_step(warehouse, partial / "validation",
-                                         partial / "segments" / "model", as_of, update))  # fmt: skip
+            "validate",
+            "Validating the segments out of time",
+            lambda update: validate_step(
+                warehouse, partial / "validation", partial / "segments" / "model", as_of, update
+            ),
+        )
         value_summary = steps.run(
-            "value", "Lifetime value (BG/NBD + Gamma-Gamma)",
-            lambda update: value_step(warehouse, partial / "value", partial / "segments" / "model",
-                                      as_of, update))  # fmt: skip
+            "value",
+            "Lifetime value (BG/NBD + Gamma-Gamma)",
+            lambda update: value_step(
+                warehouse, partial / "value", partial / "segments" / "model", as_of, update
+            ),
+        )
         audience_summary = steps.run(
-            "audiences", "Campaign audiences",
-            lambda _: audiences_step(warehouse, partial / "audiences",
-                                     partial / "segments" / "model", partial / "value"))  # fmt: skip
+            "audiences",
+            "Campaign audiences",
+            lambda _: audiences_step(
+                warehouse, partial / "audiences", partial / "segments" / "model", partial / "value"
+            ),
+        )
         stability_summary = steps.run(
-            "stability", "Simulating stability over time",
-            lambda update: stability_step(warehouse, partial / "stability",
-                                          partial / "segments" / "model", as_of, update, lang,
-                                          stability_seeds))  # fmt: skip
+            "stability",
+            "Simulating stability over time",
+            lambda update: stability_step(
+                warehouse,
+                partial / "stability",
+                partial / "segments" / "model",
+                as_of,
+                update,
+                lang,
+                stability_seeds,
+            ),
+        )
         summary: RunSummary = {
             "olistseg_version": __version__,
             "data": data_text,
@@ -171,10 +199,14 @@ def run(
         write_json(partial / "run.json", summary)
         summary["facts"] = facts_step(partial)
         write_json(partial / "run.json", summary)  # the deliverables read their numbers from it
-        summary["findings"] = steps.run("findings", "Computing the findings",
-                                        lambda _: findings_step(partial))  # fmt: skip
-        summary["deliverables"] = steps.run("deliverables", "Writing the report, deck and notebook",
-                                            lambda _: deliverables_step(partial, lang, final.resolve().name))  # fmt: skip
+        summary["findings"] = steps.run(
+            "findings", "Computing the findings", lambda _: findings_step(partial)
+        )
+        summary["deliverables"] = steps.run(
+            "deliverables",
+            "Writing the report, deck and notebook",
+            lambda _: deliverables_step(partial, lang, final.resolve().name),
+        )
         steps.total()
         write_json(partial / "run.json", summary)
     return RunResult(final, summary, steps.seconds)
@@ -191,8 +223,12 @@ def _synthetic(folder: Path, customers: int, seed: int) -> dict[str, Path]:
     return write(SyntheticConfig(customers=customers, seed=seed), folder)
 
 
-def _load(data: str | Path, warehouse: Path, update: Callable[[str, int, int], None],
-          relocate: tuple[Path, Path]) -> Any:  # fmt: skip
+def _load(
+    data: str | Path,
+    warehouse: Path,
+    update: Callable[[str, int, int], None],
+    relocate: tuple[Path, Path],
+) -> Any:
     from olistseg.warehouse.load import load
 
     return load(data, warehouse, progress=update, relocate=relocate)
@@ -209,8 +245,11 @@ def analysis_date_step(warehouse: Path, as_of: dt.datetime | None = None) -> dic
         date = analysis_date(con)
     record = date.to_dict()
     if as_of is not None:
-        record |= {"as_of": as_of.isoformat(sep=" "), "reason": "given by --as-of",
-                   "ignored_orders": None}  # fmt: skip
+        record |= {
+            "as_of": as_of.isoformat(sep=" "),
+            "reason": "given by --as-of",
+            "ignored_orders": None,
+        }
     logger.info("as of %s: %s", record["as_of"][:19], record["reason"])
     return record
 
@@ -306,8 +345,14 @@ def validate_step(
 
 
 #: What run.json keeps of each segment's value and of each audience.
-VALUE_SEGMENT_KEYS = ("segment_id", "customers", "expected_value_12m", "median_expected_value_12m",
-                      "share_expected_value", "median_probability_alive")  # fmt: skip
+VALUE_SEGMENT_KEYS = (
+    "segment_id",
+    "customers",
+    "expected_value_12m",
+    "median_expected_value_12m",
+    "share_expected_value",
+    "median_probability_alive",
+)
 AUDIENCE_KEYS = ("segment_id", "file", "customers", "expected_value_12m", "promotional")
 
 
@@ -444,5 +489,9 @@ def deliverables_step(out: Path, lang: str, run_name: str | None = None) -> dict
     pdf = print_pdf(out / "report.html", out / "report.pdf", dated=as_of)
     build_deck(numbers, out / "deck.pptx", lang)
     execute_notebook(out, out / "notebook.ipynb", run_name=run_name)
-    return {"report": "report.html", "report_pdf": None if pdf is None else pdf.name,
-            "deck": "deck.pptx", "notebook": "notebook.ipynb"}  # fmt: skip
+    return {
+        "report": "report.html",
+        "report_pdf": None if pdf is None else pdf.name,
+        "deck": "deck.pptx",
+        "notebook": "notebook.ipynb",
+    }

@@ -207,8 +207,10 @@ def entrypoint(argv: list[str] | None = None) -> None:
         ):
             exc.show()
             sys.exit(2)
-        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}",
-                          highlight=False)  # fmt: skip
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}",
+            highlight=False,
+        )
         if state.debug:
             err_console.print_exception()
         else:

@@ -49,8 +49,9 @@ def load_command(
     from olistseg.warehouse.load import report_path
 
     with progress(f"Loading {data}", "Loading") as on_table:
-        report = api.load(data, warehouse, encoding=encoding, include_geolocation=geolocation,
-                          progress=on_table)  # fmt: skip
+        report = api.load(
+            data, warehouse, encoding=encoding, include_geolocation=geolocation, progress=on_table
+        )
     report_table(report)
     console().print(f"Warehouse: [bold]{warehouse}[/]   report: {report_path(warehouse)}")
 

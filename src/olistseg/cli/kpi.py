@@ -69,9 +69,12 @@ def kpi(
     if output_format not in FORMATS:
         raise InputError(f"--format {output_format!r}: choose table, json, csv or html.")
     params = KpiParams(
-        as_of=timestamp(as_of), date_from=timestamp(date_from, "--date-from"),
-        date_to=timestamp(date_to, "--date-to"), state=state, category=category,
-    )  # fmt: skip
+        as_of=timestamp(as_of),
+        date_from=timestamp(date_from, "--date-from"),
+        date_to=timestamp(date_to, "--date-to"),
+        state=state,
+        category=category,
+    )
     with console().status("Answering the KPI questions..."):
         as_of_used, results = api.kpis(data, warehouse, params, only, engine, spark_master)
     if output_format == "table":

@@ -39,15 +39,25 @@ def progress(start: str, verb: str) -> Iterator[Callable[[str, int, int], None]]
         out.print(f"{start}: done in {time.perf_counter() - started:.1f} s", highlight=False)
         return
     bar = Progress(
-        SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
-        TextColumn("{task.fields[count]}"), TimeElapsedColumn(), console=out, transient=True,
-    )  # fmt: skip
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[count]}"),
+        TimeElapsedColumn(),
+        console=out,
+        transient=True,
+    )
     with bar:
         task = bar.add_task(start, total=None, count="")
 
         def step(label: str, position: int, total: int) -> None:
-            bar.update(task, total=total, completed=position, description=f"{verb} {label}",
-                       count=f"{position}/{total}")  # fmt: skip
+            bar.update(
+                task,
+                total=total,
+                completed=position,
+                description=f"{verb} {label}",
+                count=f"{position}/{total}",
+            )
 
         yield step
 
@@ -95,10 +105,13 @@ def report_table(report: LoadReport) -> None:
         table.add_column(col, justify="left" if col in ("table", "source") else "right")
     for t in report.tables:
         table.add_row(
-            t.table, t.source or "(absent)", f"{t.rows_read:,}", f"{t.rows_loaded:,}",
+            t.table,
+            t.source or "(absent)",
+            f"{t.rows_read:,}",
+            f"{t.rows_loaded:,}",
             f"[red]{t.rows_quarantined:,}[/]" if t.rows_quarantined else "0",
             f"[yellow]{t.rows_orphaned:,}[/]" if t.rows_orphaned else "0",
-        )  # fmt: skip
+        )
     out = console()
     out.print(table)
     out.print(
@@ -160,14 +173,22 @@ def segments_table(summary: dict) -> None:
     for column in ("id", "segment", "customers", "revenue", "action"):
         table.add_column(column)
     for s in summary["segments"]:
-        table.add_row(str(s["segment_id"]), s["name"], f"{s['share_customers']:.1%}",
-                      f"{s['share_revenue']:.1%}", s["action"])  # fmt: skip
+        table.add_row(
+            str(s["segment_id"]),
+            s["name"],
+            f"{s['share_customers']:.1%}",
+            f"{s['share_revenue']:.1%}",
+            s["action"],
+        )
     console().print(table)
 
 
 def score_table(summary: dict) -> None:
-    table = RichTable(title=f"{summary['customers']:,} customers scored as of {summary['as_of']} "
-                            f"(model trained as of {summary['model_as_of']})", title_justify="left")  # fmt: skip
+    table = RichTable(
+        title=f"{summary['customers']:,} customers scored as of {summary['as_of']} "
+        f"(model trained as of {summary['model_as_of']})",
+        title_justify="left",
+    )
     table.add_column("segment")
     table.add_column("customers", justify="right")
     for name, count in summary["segments"].items():
@@ -176,22 +197,34 @@ def score_table(summary: dict) -> None:
     days = summary.get("days_after_training")
     if days:
         when = "after" if days > 0 else "before"
-        console().print(f"Scored {abs(days)} days {when} the model's training date: the frozen "
-                        "model assigns segments as they were defined then.")  # fmt: skip
+        console().print(
+            f"Scored {abs(days)} days {when} the model's training date: the frozen "
+            "model assigns segments as they were defined then."
+        )
 
 
 def validation_table(result: dict) -> None:
     """AUC of repurchase per origin for the segments and each baseline, then the findings."""
-    names = {"chosen": "segments", "rfm": "RFM", "random": "random",
-             "highest_silhouette": "highest silhouette"}  # fmt: skip
+    names = {
+        "chosen": "segments",
+        "rfm": "RFM",
+        "random": "random",
+        "highest_silhouette": "highest silhouette",
+    }
     present = [k for k in names if k in result["origins"][0]]
-    table = RichTable(title=f"Repurchase within {result['horizon_days']} days: AUC by origin",
-                      title_justify="left")  # fmt: skip
+    table = RichTable(
+        title=f"Repurchase within {result['horizon_days']} days: AUC by origin",
+        title_justify="left",
+    )
     for column in ("origin", "customers", "repurchased", *(names[k] for k in present)):
         table.add_column(column, justify="right")
     for o in result["origins"]:
-        table.add_row(o["origin"][:10], f"{o['customers']:,}", f"{o['repurchase_rate']:.2%}",
-                      *(str(o[k]["auc"]) for k in present))  # fmt: skip
+        table.add_row(
+            o["origin"][:10],
+            f"{o['customers']:,}",
+            f"{o['repurchase_rate']:.2%}",
+            *(str(o[k]["auc"]) for k in present),
+        )
     out = console()
     out.print(table)
     for finding in result["summary"]["findings"]:
@@ -200,33 +233,45 @@ def validation_table(result: dict) -> None:
 
 def cadence_table(result: dict) -> None:
     cadence = result["cadence"]
-    every = (f"Retrain every {cadence['weeks']} weeks" if cadence["weeks"] is not None
-             else "No cadence")  # fmt: skip
+    every = (
+        f"Retrain every {cadence['weeks']} weeks" if cadence["weeks"] is not None else "No cadence"
+    )
     table = RichTable(title=f"{every}: {cadence['reason']}", title_justify="left")
     for column in ("weeks", "origins", "ARI median", "ARI p10", "max PSI (median)"):
         table.add_column(column, justify="right")
     for row in result["curve"][:: max(1, len(result["curve"]) // 12)]:
-        table.add_row(str(row["weeks"]), str(row["origins"]), f"{row['ari_median']:.3f}",
-                      f"{row['ari_p10']:.3f}", f"{row['psi_max_median']:.3f}")  # fmt: skip
+        table.add_row(
+            str(row["weeks"]),
+            str(row["origins"]),
+            f"{row['ari_median']:.3f}",
+            f"{row['ari_p10']:.3f}",
+            f"{row['psi_max_median']:.3f}",
+        )
     out = console()
     out.print(table)
     note = result["config"].get("model_note")
     if note:
         out.print(f"[yellow]note:[/] {note}")
     noise = result["baseline_noise"]
-    out.print(f"Baseline noise (other seeds, same date): median ARI {noise['median']}, "
-              f"p10 {noise['p10']}; simulation took {result['timings']['total_s']} s.")  # fmt: skip
+    out.print(
+        f"Baseline noise (other seeds, same date): median ARI {noise['median']}, "
+        f"p10 {noise['p10']}; simulation took {result['timings']['total_s']} s."
+    )
     schedule, interval = cadence.get("schedule"), cadence.get("interval_weeks")
     if schedule:
-        out.print(f"Schedule: a monthly check and a retrain {schedule_words('en', schedule)} "
-                  f"({schedule['retrains_per_year']} a year)"
-                  + (f" (interval over origins {interval[0]}-{interval[1]} weeks)" if interval else ""))  # fmt: skip
+        out.print(
+            f"Schedule: a monthly check and a retrain {schedule_words('en', schedule)} "
+            f"({schedule['retrains_per_year']} a year)"
+            + (f" (interval over origins {interval[0]}-{interval[1]} weeks)" if interval else "")
+        )
     robust = result.get("robust")
     if robust:
-        out.print(f"Robustness: the cadence moves by at most {robust['max_change_leave_one_origin_out_steps']} "
-                  f"step(s) with one origin left out and {robust['max_change_across_seeds_steps']} "
-                  f"across {len(result['seeds'])} seeds; {result['steps_left_out_noisy']} steps left "
-                  "out because their retrain did not reproduce itself.")  # fmt: skip
+        out.print(
+            f"Robustness: the cadence moves by at most {robust['max_change_leave_one_origin_out_steps']} "
+            f"step(s) with one origin left out and {robust['max_change_across_seeds_steps']} "
+            f"across {len(result['seeds'])} seeds; {result['steps_left_out_noisy']} steps left "
+            "out because their retrain did not reproduce itself."
+        )
 
 
 _STEP_TABLES: dict[str, Callable[[object], None]] = {
@@ -239,25 +284,40 @@ _STEP_TABLES: dict[str, Callable[[object], None]] = {
 
 def value_table(result: dict) -> None:
     """Expected value per segment, then the out-of-time check per origin."""
-    table = RichTable(title=f"Lifetime value as of {result['as_of'][:10]} (next 12 months, BRL)",
-                      title_justify="left")  # fmt: skip
+    table = RichTable(
+        title=f"Lifetime value as of {result['as_of'][:10]} (next 12 months, BRL)",
+        title_justify="left",
+    )
     for column in ("segment", "customers", "expected value", "median", "share", "P(alive)"):
         table.add_column(column, justify="right")
     for s in result["segments"]:
         share = "" if s["share_expected_value"] is None else f"{s['share_expected_value']:.1%}"
-        table.add_row(s["segment_name"], f"{s['customers']:,}", f"{s['expected_value_12m']:,.0f}",
-                      f"{s['median_expected_value_12m']:.2f}", share,
-                      f"{s['median_probability_alive']:.2f}")  # fmt: skip
+        table.add_row(
+            s["segment_name"],
+            f"{s['customers']:,}",
+            f"{s['expected_value_12m']:,.0f}",
+            f"{s['median_expected_value_12m']:.2f}",
+            share,
+            f"{s['median_probability_alive']:.2f}",
+        )
     out = console()
     out.print(table)
-    check = RichTable(title="Out of time: occasions in the horizon, mean absolute error per customer",
-                      title_justify="left")  # fmt: skip
+    check = RichTable(
+        title="Out of time: occasions in the horizon, mean absolute error per customer",
+        title_justify="left",
+    )
     for column in ("origin", "customers", "actual", "BG/NBD", "naive", "MAE BG/NBD", "MAE naive"):
         check.add_column(column, justify="right")
     for o in result["out_of_time"]["origins"]:
-        check.add_row(o["origin"][:10], f"{o['customers']:,}", str(o["actual_occasions"]),
-                      f"{o['predicted_occasions']:.0f}", f"{o['naive_occasions']:.0f}",
-                      f"{o['mae_bgnbd']:.4f}", f"{o['mae_naive']:.4f}")  # fmt: skip
+        check.add_row(
+            o["origin"][:10],
+            f"{o['customers']:,}",
+            str(o["actual_occasions"]),
+            f"{o['predicted_occasions']:.0f}",
+            f"{o['naive_occasions']:.0f}",
+            f"{o['mae_bgnbd']:.4f}",
+            f"{o['mae_naive']:.4f}",
+        )
     out.print(check)
 
 

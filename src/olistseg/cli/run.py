@@ -50,13 +50,22 @@ def run(
     """
     renderer = RunRenderer()
     try:
-        result = api.run(data, out, lang=lang, as_of=timestamp(as_of), customers=customers,
-                         seed=seed, keep_partial=keep_partial,
-                         stability_seeds=stability_seeds, progress=renderer)  # fmt: skip
+        result = api.run(
+            data,
+            out,
+            lang=lang,
+            as_of=timestamp(as_of),
+            customers=customers,
+            seed=seed,
+            keep_partial=keep_partial,
+            stability_seeds=stability_seeds,
+            progress=renderer,
+        )
     finally:
         renderer.close()
-    console().print(f"[green]Done[/] in {result.step_seconds['total']:.1f} s: "
-                    f"{result.out / 'run.json'}")  # fmt: skip
+    console().print(
+        f"[green]Done[/] in {result.step_seconds['total']:.1f} s: {result.out / 'run.json'}"
+    )
 
 
 @app.command("notebook")

@@ -61,10 +61,21 @@ def segment_command(
     """Segment customers: compare clustering candidates, select, profile, name, save the model."""
     names = [a.strip() for a in algorithms.split(",")] if algorithms else None
     with progress("Segmenting", "Fitting") as on_candidate:
-        summary = api.segment(out, data, warehouse, as_of=timestamp(as_of), features=features,
-                              algorithms=names, k_range=k_range, seed=seed, stability=stability,
-                              engine=engine, spark_master=spark_master,
-                              progress=on_candidate, charts=charts)  # fmt: skip
+        summary = api.segment(
+            out,
+            data,
+            warehouse,
+            as_of=timestamp(as_of),
+            features=features,
+            algorithms=names,
+            k_range=k_range,
+            seed=seed,
+            stability=stability,
+            engine=engine,
+            spark_master=spark_master,
+            progress=on_candidate,
+            charts=charts,
+        )
     segments_table(summary)
     table = (
         "segments.parquet"
@@ -94,8 +105,15 @@ def score_command(
 ) -> None:
     """Assign every customer known at --as-of to a segment with a saved model (no refit)."""
     with console().status("Scoring..."):
-        summary = api.score(model, out, data, warehouse, as_of=timestamp(as_of), engine=engine,
-                            spark_master=spark_master)  # fmt: skip
+        summary = api.score(
+            model,
+            out,
+            data,
+            warehouse,
+            as_of=timestamp(as_of),
+            engine=engine,
+            spark_master=spark_master,
+        )
     score_table(summary)
     console().print(f"Written: {out}")
 
@@ -117,8 +135,16 @@ def validate_command(
 ) -> None:
     """Do the segments predict what customers do next? Out-of-time check against RFM."""
     with progress("Validating", "Replaying") as on_origin:
-        result = api.validate(model, out, data, warehouse, as_of=timestamp(as_of),
-                              horizon_days=horizon, n_origins=origins, progress=on_origin)  # fmt: skip
+        result = api.validate(
+            model,
+            out,
+            data,
+            warehouse,
+            as_of=timestamp(as_of),
+            horizon_days=horizon,
+            n_origins=origins,
+            progress=on_origin,
+        )
     validation_table(result)
     console().print(f"Outputs in [bold]{out}[/]: validation.json, charts/")
 
@@ -138,8 +164,9 @@ def value_command(
 ) -> None:
     """Lifetime value per customer (BG/NBD + Gamma-Gamma) and its out-of-time check."""
     with progress("Valuing", "Fitting") as on_step:
-        result = api.value(model, out, data, warehouse, as_of=timestamp(as_of), n_origins=origins,
-                           progress=on_step)  # fmt: skip
+        result = api.value(
+            model, out, data, warehouse, as_of=timestamp(as_of), n_origins=origins, progress=on_step
+        )
     value_table(result)
     console().print(f"Outputs in [bold]{out}[/]: clv.parquet, value.json, charts/")
 
@@ -157,5 +184,6 @@ def audiences_command(
     with console().status("Building audiences..."):
         result = api.audiences(model, out, data, warehouse, as_of=timestamp(as_of), fmt=fmt)
     audiences_table(result)
-    console().print(f"Outputs in [bold]{out}[/]: one file per audience, suppressed.{fmt}, "
-                    "audiences.json")  # fmt: skip
+    console().print(
+        f"Outputs in [bold]{out}[/]: one file per audience, suppressed.{fmt}, audiences.json"
+    )

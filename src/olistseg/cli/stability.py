@@ -66,11 +66,23 @@ def stability_command(
     from olistseg.stability.simulation import parse_step
 
     with progress("Simulating", "Simulating") as on_origin:
-        result = api.stability(out, data, warehouse, model=model, end=timestamp(as_of),
-                               progress=on_origin, algorithm=algorithm, k=k, threshold=threshold,
-                               step_days=parse_step(step), n_origins=origins,
-                               refit=refit, seeds=seeds, costs=costs,
-                               **({"seed": seed} if seed is not None else {}))  # fmt: skip
+        result = api.stability(
+            out,
+            data,
+            warehouse,
+            model=model,
+            end=timestamp(as_of),
+            progress=on_origin,
+            algorithm=algorithm,
+            k=k,
+            threshold=threshold,
+            step_days=parse_step(step),
+            n_origins=origins,
+            refit=refit,
+            seeds=seeds,
+            costs=costs,
+            **({"seed": seed} if seed is not None else {}),
+        )
     if result.get("measured_model"):
         console().print(f"Measured: {result['measured_model']}")
     cadence_table(result)
@@ -110,8 +122,10 @@ def monitor_command(
         sys.stdout.write(json.dumps(check, indent=2) + "\n")
     else:
         colour = "red" if check["decision"] == "retrain" else "green"
-        console().print(f"[bold {colour}]{check['decision'].upper()}[/] as of {check['as_of']} "
-                        f"(model trained as of {check['model_as_of']})")  # fmt: skip
+        console().print(
+            f"[bold {colour}]{check['decision'].upper()}[/] as of {check['as_of']} "
+            f"(model trained as of {check['model_as_of']})"
+        )
         for reason in check["reasons"]:
             console().print(f"  - {reason}")
     if out is not None:

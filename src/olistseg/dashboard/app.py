@@ -88,9 +88,12 @@ def sidebar() -> dict:
     # as_of = the end of the chosen day, but never past the data's last purchase
     as_of = min(dt.datetime.combine(as_of_day, dt.time(23, 59, 59)), last)
     period = st.sidebar.date_input(
-        "Date range (trends and questions)", value=(first.date(), as_of.date()),
-        min_value=first.date(), max_value=last.date(), key="date_range",
-    )  # fmt: skip
+        "Date range (trends and questions)",
+        value=(first.date(), as_of.date()),
+        min_value=first.date(),
+        max_value=last.date(),
+        key="date_range",
+    )
     start, end = (
         period if isinstance(period, tuple) and len(period) == 2 else (first.date(), as_of.date())
     )
@@ -123,8 +126,10 @@ def overview(f: dict) -> None:
     )
     tail = f.get("tail")
     if tail is not None and f["as_of"] > tail["complete_until"]:
-        st.warning(f"The tiles reach into incomplete data: {tail['reason']}. A drop here is "
-                   "missing data, not customers leaving.")  # fmt: skip
+        st.warning(
+            f"The tiles reach into incomplete data: {tail['reason']}. A drop here is "
+            "missing data, not customers leaving."
+        )
     tiles = cached_tiles(
         warehouse_path(), f["as_of"], WINDOWS[f["window"]], f["state"], f["category"]
     )
@@ -132,10 +137,11 @@ def overview(f: dict) -> None:
     for index, value in enumerate(tiles):
         with columns[index % 3]:
             st.metric(
-                value.tile.label, format_value(value.current, value.tile.fmt),
+                value.tile.label,
+                format_value(value.current, value.tile.fmt),
                 delta=_delta(value.change_vs_previous),
                 delta_color="normal" if value.tile.higher_is_better else "inverse",
-            )  # fmt: skip
+            )
             year = value.change_vs_year_before
             st.caption(f"vs a year earlier: {'n/a' if year is None else f'{year:+.1%}'}")
     params = KpiParams(f["as_of"], f["date_from"], f["date_to"], f["state"], f["category"])
@@ -172,9 +178,12 @@ def questions(f: dict) -> None:
         st.caption(result.definition)
         st.dataframe(result.to_frame(), hide_index=True, width="stretch")
         st.download_button(
-            f"Download {name}.csv", to_csv(result), file_name=f"{name}.csv", mime="text/csv",
+            f"Download {name}.csv",
+            to_csv(result),
+            file_name=f"{name}.csv",
+            mime="text/csv",
             key=f"download_{name}",
-        )  # fmt: skip
+        )
         with st.expander("SQL"):
             st.code(compose(kpi_catalog()[name]), language="sql")
 
@@ -185,8 +194,10 @@ def data_quality(f: dict) -> None:
     if report is None:
         st.warning("This warehouse has no load report.")
         return
-    st.caption(f"Source: {report['source']}; orders purchased {report['orders_first_purchase']} "
-               f"to {report['orders_last_purchase']}")  # fmt: skip
+    st.caption(
+        f"Source: {report['source']}; orders purchased {report['orders_first_purchase']} "
+        f"to {report['orders_last_purchase']}"
+    )
     table = pd.DataFrame(report["tables"])[
         ["table", "source", "rows_read", "rows_loaded", "rows_quarantined", "rows_orphaned"]
     ]
@@ -219,24 +230,40 @@ def segments_page(f: dict) -> None:
     st.header("Segments")
     folder = run_folder()
     if folder is None:
-        st.info("No segmentation next to this warehouse: run `olistseg run --out DIR` and open "
-                "DIR/warehouse/olist.duckdb, or set OLISTSEG_RUN to the run folder.")  # fmt: skip
+        st.info(
+            "No segmentation next to this warehouse: run `olistseg run --out DIR` and open "
+            "DIR/warehouse/olist.duckdb, or set OLISTSEG_RUN to the run folder."
+        )
         return
     outputs = cached_run(str(folder))
     profiles, table = outputs["profiles"], outputs["segments"]
     st.caption(f"Run {folder}: {outputs['chosen']}")
-    sizes = pd.DataFrame([{"segment": s["name"], "customers": s["share_customers"],
-                           "revenue": s["share_revenue"], "size": s["size"], "action": s["action"]}
-                          for s in profiles])  # fmt: skip
+    sizes = pd.DataFrame(
+        [
+            {
+                "segment": s["name"],
+                "customers": s["share_customers"],
+                "revenue": s["share_revenue"],
+                "size": s["size"],
+                "action": s["action"],
+            }
+            for s in profiles
+        ]
+    )
     st.dataframe(sizes, hide_index=True, width="stretch")
     st.vega_lite_chart(
         sizes.melt(id_vars="segment", value_vars=["customers", "revenue"], var_name="share"),
-        {"mark": "bar", "encoding": {
-            "y": {"field": "segment", "type": "nominal", "title": None},
-            "x": {"field": "value", "type": "quantitative", "axis": {"format": "%"}},
-            "color": {"field": "share", "type": "nominal"}, "yOffset": {"field": "share"}}},
+        {
+            "mark": "bar",
+            "encoding": {
+                "y": {"field": "segment", "type": "nominal", "title": None},
+                "x": {"field": "value", "type": "quantitative", "axis": {"format": "%"}},
+                "color": {"field": "share", "type": "nominal"},
+                "yOffset": {"field": "share"},
+            },
+        },
         width="stretch",
-    )  # fmt: skip
+    )
     st.subheader("Profiles against the population (lift)")
     st.dataframe(outputs["lifts"], width="stretch")
     stability = outputs["stability"]
@@ -249,38 +276,63 @@ def segments_page(f: dict) -> None:
     value = outputs["value"]
     if value is not None and value["expected_value_12m"].notna().any():
         st.subheader("What customers are worth: expected value of the next 12 months (BRL)")
-        st.caption("BG/NBD + Gamma-Gamma (pymc-marketing), fitted on purchase occasions; "
-                   "a box per segment (log scale: most customers are worth a few BRL, a few "
-                   "repeat buyers far more).")  # fmt: skip
+        st.caption(
+            "BG/NBD + Gamma-Gamma (pymc-marketing), fitted on purchase occasions; "
+            "a box per segment (log scale: most customers are worth a few BRL, a few "
+            "repeat buyers far more)."
+        )
         shown = value[["segment_name", "expected_value_12m"]].dropna()
         shown = shown[shown["expected_value_12m"] > 0]
         st.vega_lite_chart(
             shown.sample(min(len(shown), 20_000), random_state=0),
-            {"mark": {"type": "boxplot", "extent": "min-max"}, "encoding": {
-                "y": {"field": "segment_name", "type": "nominal", "title": None},
-                "x": {"field": "expected_value_12m", "type": "quantitative",
-                      "scale": {"type": "log"}, "title": "expected value, 12 months (BRL)"}}},
+            {
+                "mark": {"type": "boxplot", "extent": "min-max"},
+                "encoding": {
+                    "y": {"field": "segment_name", "type": "nominal", "title": None},
+                    "x": {
+                        "field": "expected_value_12m",
+                        "type": "quantitative",
+                        "scale": {"type": "log"},
+                        "title": "expected value, 12 months (BRL)",
+                    },
+                },
+            },
             width="stretch",
-        )  # fmt: skip
+        )
     audiences = outputs["audiences"]
     if audiences is not None:
         st.subheader("Campaign audiences")
         st.caption(" ".join(f"{rule[0].upper()}{rule[1:]}." for rule in audiences["rules"]))
-        rows = [{"file": a["file"], "segment": a["segment_name"], "customers": a["customers"],
-                 "expected value (BRL)": a["expected_value_12m"], "promotional": a["promotional"],
-                 "action": a["action"]} for a in audiences["audiences"]]  # fmt: skip
+        rows = [
+            {
+                "file": a["file"],
+                "segment": a["segment_name"],
+                "customers": a["customers"],
+                "expected value (BRL)": a["expected_value_12m"],
+                "promotional": a["promotional"],
+                "action": a["action"],
+            }
+            for a in audiences["audiences"]
+        ]
         suppressed = audiences["suppressed"]
-        rows.append({"file": suppressed["file"], "segment": "suppressed (service recovery only)",
-                     "customers": suppressed["customers"],
-                     "expected value (BRL)": suppressed["expected_value_12m"],
-                     "promotional": False, "action": suppressed["action"]})  # fmt: skip
+        rows.append(
+            {
+                "file": suppressed["file"],
+                "segment": "suppressed (service recovery only)",
+                "customers": suppressed["customers"],
+                "expected value (BRL)": suppressed["expected_value_12m"],
+                "promotional": False,
+                "action": suppressed["action"],
+            }
+        )
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         files = [r["file"] for r in rows]
         picked = st.selectbox("Audience", files, key="audience_download")
         path = outputs["audiences_folder"] / picked
         if path.is_file():
-            st.download_button(f"Download {picked}", path.read_bytes(), file_name=picked,
-                               key="download_audience")  # fmt: skip
+            st.download_button(
+                f"Download {picked}", path.read_bytes(), file_name=picked, key="download_audience"
+            )
     st.subheader("Look up a customer")
     customer = st.text_input("customer_unique_id", key="customer")
     if customer:
@@ -293,16 +345,24 @@ def segments_page(f: dict) -> None:
     names = [s["name"] for s in profiles]
     chosen = st.selectbox("Segment", names, key="segment_download")
     members = table[table["segment_name"] == chosen]
-    st.download_button(f"Download {len(members):,} customers (CSV)", members.to_csv(index=False),
-                       file_name=f"segment_{names.index(chosen)}.csv", mime="text/csv",
-                       key="download_segment")  # fmt: skip
+    st.download_button(
+        f"Download {len(members):,} customers (CSV)",
+        members.to_csv(index=False),
+        file_name=f"segment_{names.index(chosen)}.csv",
+        mime="text/csv",
+        key="download_segment",
+    )
 
 
 def main() -> None:
     st.set_page_config(page_title="olistseg KPIs", layout="wide")
     filters = sidebar()
-    pages = {"Overview": overview, "Questions": questions, "Segments": segments_page,
-             "Data quality": data_quality}  # fmt: skip
+    pages = {
+        "Overview": overview,
+        "Questions": questions,
+        "Segments": segments_page,
+        "Data quality": data_quality,
+    }
     pages[filters["page"]](filters)
 
 

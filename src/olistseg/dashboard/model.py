@@ -76,17 +76,23 @@ def tile_results(
 
 def filter_choices(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
     """The customer states and English product categories present in the warehouse."""
-    states = [r[0] for r in con.execute(
-        "SELECT DISTINCT customer_state FROM customers WHERE customer_state IS NOT NULL ORDER BY 1"
-    ).fetchall()]  # fmt: skip
-    categories = [r[0] for r in con.execute(
-        """
+    states = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT customer_state FROM customers WHERE customer_state IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    ]
+    categories = [
+        r[0]
+        for r in con.execute(
+            """
         SELECT DISTINCT coalesce(t.product_category_name_english, p.product_category_name)
         FROM products AS p
         LEFT JOIN category_translation AS t USING (product_category_name)
         WHERE p.product_category_name IS NOT NULL ORDER BY 1
         """
-    ).fetchall()]  # fmt: skip
+        ).fetchall()
+    ]
     return states, categories
 
 

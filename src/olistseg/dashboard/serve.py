@@ -25,9 +25,23 @@ def check_port_free(address: str, port: int) -> None:
 def streamlit_command(app_path: Path, warehouse: Path, address: str, port: int) -> list[str]:
     """``streamlit run`` for the app on ``warehouse``: offline, headless, no usage statistics."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(app_path),
-        "--server.port", str(port), "--server.address", address, "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
-        "--client.toolbarMode", "viewer",
-        "--", str(warehouse.resolve()),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+        "--",
+        str(warehouse.resolve()),
+    ]

@@ -37,59 +37,123 @@ DAY = 86_400  # seconds
 
 #: The real 27 states with their share of Olist customers.
 STATE_SHARES: dict[str, float] = {
-    "SP": 0.4198, "RJ": 0.1292, "MG": 0.1170, "RS": 0.0550, "PR": 0.0507, "SC": 0.0366,
-    "BA": 0.0340, "DF": 0.0215, "ES": 0.0204, "GO": 0.0203, "PE": 0.0166, "CE": 0.0134,
-    "PA": 0.0098, "MT": 0.0091, "MA": 0.0075, "MS": 0.0072, "PB": 0.0054, "PI": 0.0050,
-    "RN": 0.0049, "AL": 0.0042, "SE": 0.0035, "TO": 0.0028, "RO": 0.0025, "AM": 0.0015,
-    "AC": 0.0008, "AP": 0.0007, "RR": 0.0005,
-}  # fmt: skip
+    "SP": 0.4198,
+    "RJ": 0.1292,
+    "MG": 0.1170,
+    "RS": 0.0550,
+    "PR": 0.0507,
+    "SC": 0.0366,
+    "BA": 0.0340,
+    "DF": 0.0215,
+    "ES": 0.0204,
+    "GO": 0.0203,
+    "PE": 0.0166,
+    "CE": 0.0134,
+    "PA": 0.0098,
+    "MT": 0.0091,
+    "MA": 0.0075,
+    "MS": 0.0072,
+    "PB": 0.0054,
+    "PI": 0.0050,
+    "RN": 0.0049,
+    "AL": 0.0042,
+    "SE": 0.0035,
+    "TO": 0.0028,
+    "RO": 0.0025,
+    "AM": 0.0015,
+    "AC": 0.0008,
+    "AP": 0.0007,
+    "RR": 0.0005,
+}
 
 #: First zip-code prefix of each state (Correios ranges), its capital, and its centroid.
 STATE_GEO: dict[str, tuple[int, int, str, float, float]] = {
-    "SP": (1000, 19999, "sao paulo", -23.55, -46.63), "RJ": (20000, 28999, "rio de janeiro", -22.91, -43.17),
-    "ES": (29000, 29999, "vitoria", -20.32, -40.34), "MG": (30000, 39999, "belo horizonte", -19.92, -43.94),
-    "BA": (40000, 48999, "salvador", -12.97, -38.50), "SE": (49000, 49999, "aracaju", -10.91, -37.07),
-    "PE": (50000, 56999, "recife", -8.05, -34.88), "AL": (57000, 57999, "maceio", -9.67, -35.74),
-    "PB": (58000, 58999, "joao pessoa", -7.12, -34.86), "RN": (59000, 59999, "natal", -5.79, -35.21),
-    "CE": (60000, 63999, "fortaleza", -3.73, -38.52), "PI": (64000, 64999, "teresina", -5.09, -42.80),
-    "MA": (65000, 65999, "sao luis", -2.53, -44.30), "PA": (66000, 68899, "belem", -1.46, -48.50),
-    "AP": (68900, 68999, "macapa", 0.03, -51.07), "AM": (69000, 69299, "manaus", -3.12, -60.02),
-    "RR": (69300, 69399, "boa vista", 2.82, -60.67), "AC": (69900, 69999, "rio branco", -9.97, -67.81),
-    "DF": (70000, 73699, "brasilia", -15.79, -47.88), "GO": (72800, 76799, "goiania", -16.68, -49.25),
-    "TO": (77000, 77999, "palmas", -10.18, -48.33), "MT": (78000, 78899, "cuiaba", -15.60, -56.10),
-    "RO": (76800, 76999, "porto velho", -8.76, -63.90), "MS": (79000, 79999, "campo grande", -20.47, -54.62),
-    "PR": (80000, 87999, "curitiba", -25.43, -49.27), "SC": (88000, 89999, "florianopolis", -27.59, -48.55),
+    "SP": (1000, 19999, "sao paulo", -23.55, -46.63),
+    "RJ": (20000, 28999, "rio de janeiro", -22.91, -43.17),
+    "ES": (29000, 29999, "vitoria", -20.32, -40.34),
+    "MG": (30000, 39999, "belo horizonte", -19.92, -43.94),
+    "BA": (40000, 48999, "salvador", -12.97, -38.50),
+    "SE": (49000, 49999, "aracaju", -10.91, -37.07),
+    "PE": (50000, 56999, "recife", -8.05, -34.88),
+    "AL": (57000, 57999, "maceio", -9.67, -35.74),
+    "PB": (58000, 58999, "joao pessoa", -7.12, -34.86),
+    "RN": (59000, 59999, "natal", -5.79, -35.21),
+    "CE": (60000, 63999, "fortaleza", -3.73, -38.52),
+    "PI": (64000, 64999, "teresina", -5.09, -42.80),
+    "MA": (65000, 65999, "sao luis", -2.53, -44.30),
+    "PA": (66000, 68899, "belem", -1.46, -48.50),
+    "AP": (68900, 68999, "macapa", 0.03, -51.07),
+    "AM": (69000, 69299, "manaus", -3.12, -60.02),
+    "RR": (69300, 69399, "boa vista", 2.82, -60.67),
+    "AC": (69900, 69999, "rio branco", -9.97, -67.81),
+    "DF": (70000, 73699, "brasilia", -15.79, -47.88),
+    "GO": (72800, 76799, "goiania", -16.68, -49.25),
+    "TO": (77000, 77999, "palmas", -10.18, -48.33),
+    "MT": (78000, 78899, "cuiaba", -15.60, -56.10),
+    "RO": (76800, 76999, "porto velho", -8.76, -63.90),
+    "MS": (79000, 79999, "campo grande", -20.47, -54.62),
+    "PR": (80000, 87999, "curitiba", -25.43, -49.27),
+    "SC": (88000, 89999, "florianopolis", -27.59, -48.55),
     "RS": (90000, 99999, "porto alegre", -30.03, -51.23),
-}  # fmt: skip
+}
 
 #: Sellers are far more concentrated in the south-east than customers.
 SELLER_STATE_SHARES: dict[str, float] = {
-    "SP": 0.597, "PR": 0.113, "MG": 0.079, "SC": 0.061, "RJ": 0.055, "RS": 0.042, "GO": 0.013,
-    "DF": 0.010, "BA": 0.010, "ES": 0.008, "PE": 0.006, "CE": 0.006,
-}  # fmt: skip
+    "SP": 0.597,
+    "PR": 0.113,
+    "MG": 0.079,
+    "SC": 0.061,
+    "RJ": 0.055,
+    "RS": 0.042,
+    "GO": 0.013,
+    "DF": 0.010,
+    "BA": 0.010,
+    "ES": 0.008,
+    "PE": 0.006,
+    "CE": 0.006,
+}
 
 #: Real category names (Portuguese, English) with their relative item volume.
 CATEGORIES: list[tuple[str, str, float]] = [
-    ("cama_mesa_banho", "bed_bath_table", 11115), ("beleza_saude", "health_beauty", 9670),
-    ("esporte_lazer", "sports_leisure", 8641), ("moveis_decoracao", "furniture_decor", 8334),
+    ("cama_mesa_banho", "bed_bath_table", 11115),
+    ("beleza_saude", "health_beauty", 9670),
+    ("esporte_lazer", "sports_leisure", 8641),
+    ("moveis_decoracao", "furniture_decor", 8334),
     ("informatica_acessorios", "computers_accessories", 7827),
-    ("utilidades_domesticas", "housewares", 6964), ("relogios_presentes", "watches_gifts", 5991),
-    ("telefonia", "telephony", 4545), ("ferramentas_jardim", "garden_tools", 4347),
-    ("automotivo", "auto", 4235), ("brinquedos", "toys", 4117), ("cool_stuff", "cool_stuff", 3796),
-    ("perfumaria", "perfumery", 3419), ("bebes", "baby", 3065), ("eletronicos", "electronics", 2767),
-    ("papelaria", "stationery", 2517), ("fashion_bolsas_e_acessorios", "fashion_bags_accessories", 2031),
-    ("pet_shop", "pet_shop", 1947), ("moveis_escritorio", "office_furniture", 1691),
-    ("consoles_games", "consoles_games", 1137), ("malas_acessorios", "luggage_accessories", 1092),
+    ("utilidades_domesticas", "housewares", 6964),
+    ("relogios_presentes", "watches_gifts", 5991),
+    ("telefonia", "telephony", 4545),
+    ("ferramentas_jardim", "garden_tools", 4347),
+    ("automotivo", "auto", 4235),
+    ("brinquedos", "toys", 4117),
+    ("cool_stuff", "cool_stuff", 3796),
+    ("perfumaria", "perfumery", 3419),
+    ("bebes", "baby", 3065),
+    ("eletronicos", "electronics", 2767),
+    ("papelaria", "stationery", 2517),
+    ("fashion_bolsas_e_acessorios", "fashion_bags_accessories", 2031),
+    ("pet_shop", "pet_shop", 1947),
+    ("moveis_escritorio", "office_furniture", 1691),
+    ("consoles_games", "consoles_games", 1137),
+    ("malas_acessorios", "luggage_accessories", 1092),
     ("construcao_ferramentas_construcao", "construction_tools_construction", 929),
-    ("eletrodomesticos", "home_appliances", 771), ("instrumentos_musicais", "musical_instruments", 680),
-]  # fmt: skip
+    ("eletrodomesticos", "home_appliances", 771),
+    ("instrumentos_musicais", "musical_instruments", 680),
+]
 
 PAYMENT_TYPES = ("credit_card", "boleto", "voucher", "debit_card")
 #: Credit-card installments 1..10 with the real shares.
 INSTALLMENT_SHARES = (0.331, 0.162, 0.136, 0.092, 0.068, 0.051, 0.021, 0.056, 0.008, 0.069)
 #: Order statuses other than delivered, with their real shares of all orders.
-OTHER_STATUSES = {"shipped": 0.0111, "canceled": 0.0063, "unavailable": 0.0061,
-                  "invoiced": 0.0032, "processing": 0.0030, "created": 0.00005, "approved": 0.00002}  # fmt: skip
+OTHER_STATUSES = {
+    "shipped": 0.0111,
+    "canceled": 0.0063,
+    "unavailable": 0.0061,
+    "invoiced": 0.0032,
+    "processing": 0.0030,
+    "created": 0.00005,
+    "approved": 0.00002,
+}
 
 
 @dataclass(frozen=True)
@@ -106,11 +170,43 @@ class Group:
 
 
 GROUPS: tuple[Group, ...] = (
-    Group("loyal_high_spender", 0.22, 0.55, 0.03, (0.03, 0.01, 0.03, 0.16, 0.77), (0.90, 0.06, 0.025, 0.015), 1.6),
-    Group("bargain_one_off", 0.010, -0.45, 0.05, (0.07, 0.025, 0.09, 0.22, 0.595), (0.63, 0.32, 0.035, 0.015), 0.6),
-    Group("late_unhappy", 0.015, 0.0, 0.25, (0.13, 0.035, 0.10, 0.21, 0.525), (0.76, 0.19, 0.035, 0.015), 1.0),
-    Group("standard", 0.020, 0.10, 0.04, (0.065, 0.022, 0.07, 0.19, 0.653), (0.80, 0.15, 0.035, 0.015), 1.0),
-)  # fmt: skip
+    Group(
+        "loyal_high_spender",
+        0.22,
+        0.55,
+        0.03,
+        (0.03, 0.01, 0.03, 0.16, 0.77),
+        (0.90, 0.06, 0.025, 0.015),
+        1.6,
+    ),
+    Group(
+        "bargain_one_off",
+        0.010,
+        -0.45,
+        0.05,
+        (0.07, 0.025, 0.09, 0.22, 0.595),
+        (0.63, 0.32, 0.035, 0.015),
+        0.6,
+    ),
+    Group(
+        "late_unhappy",
+        0.015,
+        0.0,
+        0.25,
+        (0.13, 0.035, 0.10, 0.21, 0.525),
+        (0.76, 0.19, 0.035, 0.015),
+        1.0,
+    ),
+    Group(
+        "standard",
+        0.020,
+        0.10,
+        0.04,
+        (0.065, 0.022, 0.07, 0.19, 0.653),
+        (0.80, 0.15, 0.035, 0.015),
+        1.0,
+    ),
+)
 
 #: Score mix of late orders (1..5): the real mean is about 2.6 against 4.3 on time.
 LATE_SCORES = (0.45, 0.10, 0.15, 0.12, 0.18)
@@ -137,8 +233,11 @@ class SyntheticConfig:
         """Refuse, before anything is written, dates and formats the generator cannot use."""
         from olistseg.errors import InputError
 
-        for option, value in (("--start", self.start), ("--end", self.end),
-                              ("--change-date", self.change_date)):  # fmt: skip
+        for option, value in (
+            ("--start", self.start),
+            ("--end", self.end),
+            ("--change-date", self.change_date),
+        ):
             try:
                 dt.date.fromisoformat(str(value))
             except ValueError:
@@ -326,47 +425,81 @@ def generate(config: SyntheticConfig) -> dict[str, pa.Table]:
         return pa.array(values.astype("datetime64[s]"), type=pa.timestamp("s"), mask=mask)
 
     tables = {
-        "customers": pa.table({
-            "customer_id": customer_ids, "customer_unique_id": person_ids[order_person],
-            "customer_zip_code_prefix": person_zip[order_person], "customer_city": person_city[order_person],
-            "customer_state": person_state[order_person],
-        }),
-        "orders": pa.table({
-            "order_id": order_ids, "customer_id": customer_ids, "order_status": status.astype(str),
-            "order_purchase_timestamp": ts(purchase),
-            "order_approved_at": ts(approved, no_approval),
-            "order_delivered_carrier_date": ts(carrier, no_carrier),
-            "order_delivered_customer_date": ts(delivered, ~is_delivered),
-            "order_estimated_delivery_date": ts(estimated),
-        }),
-        "order_items": pa.table({
-            "order_id": order_ids[item_order], "order_item_id": item_rank,
-            "product_id": product_ids[item_product], "seller_id": seller_ids[product_seller[item_product]],
-            "shipping_limit_date": ts(shipping_limit), "price": price, "freight_value": freight,
-        }),
-        "order_payments": pa.table({
-            "order_id": order_ids[pay_order], "payment_sequential": pay_seq, "payment_type": pay_type_name,
-            "payment_installments": pay_inst, "payment_value": pay_value,
-        }),
-        "order_reviews": pa.table({
-            "review_id": review_ids, "order_id": order_ids[review_order], "review_score": score,
-            "review_comment_title": title, "review_comment_message": message,
-            "review_creation_date": ts(created), "review_answer_timestamp": ts(answered),
-        }),
+        "customers": pa.table(
+            {
+                "customer_id": customer_ids,
+                "customer_unique_id": person_ids[order_person],
+                "customer_zip_code_prefix": person_zip[order_person],
+                "customer_city": person_city[order_person],
+                "customer_state": person_state[order_person],
+            }
+        ),
+        "orders": pa.table(
+            {
+                "order_id": order_ids,
+                "customer_id": customer_ids,
+                "order_status": status.astype(str),
+                "order_purchase_timestamp": ts(purchase),
+                "order_approved_at": ts(approved, no_approval),
+                "order_delivered_carrier_date": ts(carrier, no_carrier),
+                "order_delivered_customer_date": ts(delivered, ~is_delivered),
+                "order_estimated_delivery_date": ts(estimated),
+            }
+        ),
+        "order_items": pa.table(
+            {
+                "order_id": order_ids[item_order],
+                "order_item_id": item_rank,
+                "product_id": product_ids[item_product],
+                "seller_id": seller_ids[product_seller[item_product]],
+                "shipping_limit_date": ts(shipping_limit),
+                "price": price,
+                "freight_value": freight,
+            }
+        ),
+        "order_payments": pa.table(
+            {
+                "order_id": order_ids[pay_order],
+                "payment_sequential": pay_seq,
+                "payment_type": pay_type_name,
+                "payment_installments": pay_inst,
+                "payment_value": pay_value,
+            }
+        ),
+        "order_reviews": pa.table(
+            {
+                "review_id": review_ids,
+                "order_id": order_ids[review_order],
+                "review_score": score,
+                "review_comment_title": title,
+                "review_comment_message": message,
+                "review_creation_date": ts(created),
+                "review_answer_timestamp": ts(answered),
+            }
+        ),
         "products": _products_table(rng, product_ids, product_cat, product_weight),
-        "sellers": pa.table({
-            "seller_id": seller_ids, "seller_zip_code_prefix": seller_zip,
-            "seller_city": seller_city, "seller_state": seller_states,
-        }),
-        "category_translation": pa.table({
-            "product_category_name": [c[0] for c in CATEGORIES],
-            "product_category_name_english": [c[1] for c in CATEGORIES],
-        }),
-        "_truth": pa.table({
-            "customer_unique_id": person_ids, "group": np.array([x.name for x in g])[group],
-            "first_purchase": ts(first_purchase),
-        }),
-    }  # fmt: skip
+        "sellers": pa.table(
+            {
+                "seller_id": seller_ids,
+                "seller_zip_code_prefix": seller_zip,
+                "seller_city": seller_city,
+                "seller_state": seller_states,
+            }
+        ),
+        "category_translation": pa.table(
+            {
+                "product_category_name": [c[0] for c in CATEGORIES],
+                "product_category_name_english": [c[1] for c in CATEGORIES],
+            }
+        ),
+        "_truth": pa.table(
+            {
+                "customer_unique_id": person_ids,
+                "group": np.array([x.name for x in g])[group],
+                "first_purchase": ts(first_purchase),
+            }
+        ),
+    }
     if config.with_geolocation:
         tables["geolocation"] = _geolocation_table(
             rng, person_zip, person_state, seller_zip, seller_states
@@ -418,12 +551,16 @@ def _zips_and_cities(rng: np.random.Generator, state: np.ndarray) -> tuple[np.nd
 
 
 COMMENTS_BY_SCORE = {
-    1: ["Produto nao chegou", "Recebi o produto errado, \"pessimo\" atendimento", "Nao recebi ate agora.\r\nQuero meu dinheiro de volta"],
+    1: [
+        "Produto nao chegou",
+        'Recebi o produto errado, "pessimo" atendimento',
+        "Nao recebi ate agora.\r\nQuero meu dinheiro de volta",
+    ],
     2: ["Demorou muito para chegar", "Veio com defeito, mas; a loja respondeu"],
     3: ["Produto ok, entrega atrasou", "Razoavel"],
     4: ["Bom produto", "Chegou antes do prazo,\r\nrecomendo"],
     5: ["Otimo produto, recomendo!", "Excelente, chegou rapido", "Tudo certo.\r\n\r\nObrigado!"],
-}  # fmt: skip
+}
 
 
 def _review_texts(rng: np.random.Generator, score: np.ndarray) -> tuple[pa.Array, pa.Array]:
@@ -452,14 +589,19 @@ def _products_table(
     def nullable(values: np.ndarray) -> pa.Array:
         return pa.array(values, mask=unknown)
 
-    return pa.table({
-        "product_id": ids, "product_category_name": pa.array(names, type=pa.string()),
-        "product_name_lenght": nullable(rng.integers(5, 76, n)),
-        "product_description_lenght": nullable(rng.integers(4, 3993, n)),
-        "product_photos_qty": nullable(1 + rng.poisson(1.2, n)),
-        "product_weight_g": weight.astype(np.int64), "product_length_cm": dims[:, 0],
-        "product_height_cm": dims[:, 1], "product_width_cm": dims[:, 2],
-    })  # fmt: skip
+    return pa.table(
+        {
+            "product_id": ids,
+            "product_category_name": pa.array(names, type=pa.string()),
+            "product_name_lenght": nullable(rng.integers(5, 76, n)),
+            "product_description_lenght": nullable(rng.integers(4, 3993, n)),
+            "product_photos_qty": nullable(1 + rng.poisson(1.2, n)),
+            "product_weight_g": weight.astype(np.int64),
+            "product_length_cm": dims[:, 0],
+            "product_height_cm": dims[:, 1],
+            "product_width_cm": dims[:, 2],
+        }
+    )
 
 
 def _geolocation_table(rng: np.random.Generator, *zips_and_states: np.ndarray) -> pa.Table:
@@ -470,10 +612,15 @@ def _geolocation_table(rng: np.random.Generator, *zips_and_states: np.ndarray) -
     lat = np.array([STATE_GEO[s][3] for s in states]) + rng.normal(0, 0.6, len(zips))
     lng = np.array([STATE_GEO[s][4] for s in states]) + rng.normal(0, 0.6, len(zips))
     city = np.array([STATE_GEO[s][2] for s in states])
-    return pa.table({
-        "geolocation_zip_code_prefix": zips, "geolocation_lat": lat, "geolocation_lng": lng,
-        "geolocation_city": city, "geolocation_state": states,
-    })  # fmt: skip
+    return pa.table(
+        {
+            "geolocation_zip_code_prefix": zips,
+            "geolocation_lat": lat,
+            "geolocation_lng": lng,
+            "geolocation_city": city,
+            "geolocation_state": states,
+        }
+    )
 
 
 def _select_in_kaggle_format(name: str) -> str:
@@ -501,10 +648,14 @@ def _chunk_configs(config: SyntheticConfig, chunk_customers: int) -> list[Synthe
     if config.customers % chunk_customers or not sizes:
         sizes.append(config.customers % chunk_customers or config.customers)
     return [
-        replace(config, customers=size, seed=config.seed + 1_000_003 * index,
-                with_geolocation=config.with_geolocation and index == 0)
+        replace(
+            config,
+            customers=size,
+            seed=config.seed + 1_000_003 * index,
+            with_geolocation=config.with_geolocation and index == 0,
+        )
         for index, size in enumerate(sizes)
-    ]  # fmt: skip
+    ]
 
 
 def write(

@@ -83,6 +83,12 @@ def kpi_aggregate(answer: dict) -> tuple[list[str], list[list[object]]]:
     for column in numeric:
         values = frame[column].dropna()
         if len(values):
-            table.append([column, round(float(values.min()), 2), round(float(values.median()), 2),
-                          round(float(values.max()), 2)])  # fmt: skip
+            table.append(
+                [
+                    column,
+                    round(float(values.min()), 2),
+                    round(float(values.median()), 2),
+                    round(float(values.max()), 2),
+                ]
+            )
     return ["measure", "min / count", "median", "max"], table

@@ -68,9 +68,17 @@ class _Deck:
         self.blank = self.prs.slide_layouts[6]
 
     # --- building blocks ---------------------------------------------------------------
-    def _text(self, slide: object, box: tuple[int, int, int, int], value: str, size: int,
-              color: str = INK, bold: bool = False, align: int = PP_ALIGN.LEFT,
-              anchor: int = MSO_ANCHOR.TOP) -> object:  # fmt: skip
+    def _text(
+        self,
+        slide: object,
+        box: tuple[int, int, int, int],
+        value: str,
+        size: int,
+        color: str = INK,
+        bold: bool = False,
+        align: int = PP_ALIGN.LEFT,
+        anchor: int = MSO_ANCHOR.TOP,
+    ) -> object:
         shape = slide.shapes.add_textbox(*box)
         frame = shape.text_frame
         frame.word_wrap = True
@@ -97,19 +105,39 @@ class _Deck:
         accent.fill.solid()
         accent.fill.fore_color.rgb = _rgb(PALETTE[1])
         accent.line.fill.background()
-        self._text(slide, (MARGIN, Inches(0.1), WIDE[0] - 2 * MARGIN, BAND_HEIGHT - Inches(0.2)),
-                   title, TYPE["title"], PAPER, bold=True, anchor=MSO_ANCHOR.MIDDLE)  # fmt: skip
+        self._text(
+            slide,
+            (MARGIN, Inches(0.1), WIDE[0] - 2 * MARGIN, BAND_HEIGHT - Inches(0.2)),
+            title,
+            TYPE["title"],
+            PAPER,
+            bold=True,
+            anchor=MSO_ANCHOR.MIDDLE,
+        )
         number = len(self.prs.slides)
-        self._text(slide, (MARGIN, FOOTER_TOP, Inches(9), Inches(0.35)), self.footer,
-                   TYPE["footer"], MUTED)  # fmt: skip
-        self._text(slide, (WIDE[0] - MARGIN - Inches(1.5), FOOTER_TOP, Inches(1.5), Inches(0.35)),
-                   str(number), TYPE["footer"], MUTED, align=PP_ALIGN.RIGHT)  # fmt: skip
+        self._text(
+            slide, (MARGIN, FOOTER_TOP, Inches(9), Inches(0.35)), self.footer, TYPE["footer"], MUTED
+        )
+        self._text(
+            slide,
+            (WIDE[0] - MARGIN - Inches(1.5), FOOTER_TOP, Inches(1.5), Inches(0.35)),
+            str(number),
+            TYPE["footer"],
+            MUTED,
+            align=PP_ALIGN.RIGHT,
+        )
         slide.notes_slide.notes_text_frame.text = notes
         return slide
 
-    def chart(self, slide: object, kind: int, data: CategoryChartData,
-              box: tuple[int, int, int, int] | None = None, percent_axis: bool = False,
-              legend: bool = True) -> object:  # fmt: skip
+    def chart(
+        self,
+        slide: object,
+        kind: int,
+        data: CategoryChartData,
+        box: tuple[int, int, int, int] | None = None,
+        percent_axis: bool = False,
+        legend: bool = True,
+    ) -> object:
         box = box or (MARGIN, Inches(1.45), WIDE[0] - 2 * MARGIN, Inches(5.45))
         chart = slide.shapes.add_chart(kind, *box, data).chart
         chart.font.size, chart.font.name = Pt(TYPE["table"]), FONT
@@ -133,8 +161,14 @@ class _Deck:
         chart.value_axis.major_gridlines.format.line.color.rgb = _rgb("DDE3EA")
         return chart
 
-    def table(self, slide: object, rows: list[list[str]], box: tuple[int, int, int, int] | None = None,
-              widths: list[float] | None = None, size: int = TYPE["table"]) -> object:  # fmt: skip
+    def table(
+        self,
+        slide: object,
+        rows: list[list[str]],
+        box: tuple[int, int, int, int] | None = None,
+        widths: list[float] | None = None,
+        size: int = TYPE["table"],
+    ) -> object:
         box = box or (MARGIN, Inches(1.5), WIDE[0] - 2 * MARGIN, Inches(0.4) * len(rows))
         shape = slide.shapes.add_table(len(rows), len(rows[0]), *box)
         table = shape.table
@@ -158,8 +192,14 @@ class _Deck:
                 cell.fill.fore_color.rgb = _rgb(BAND if i == 0 else ("F2F5F8" if i % 2 else PAPER))
         return shape
 
-    def callout(self, slide: object, box: tuple[int, int, int, int], label: str, value: str,
-                color: str = PALETTE[4]) -> None:  # fmt: skip
+    def callout(
+        self,
+        slide: object,
+        box: tuple[int, int, int, int],
+        label: str,
+        value: str,
+        color: str = PALETTE[4],
+    ) -> None:
         """A coloured box with a bold label above its text (the action on persona slides)."""
         shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, *box)
         shape.fill.solid()
@@ -246,10 +286,14 @@ def overflowing(path: Path) -> list[str]:
                 used = 0
                 for i, row in enumerate(table.rows):
                     need = max(
-                        max(_frame_overflow(table.cell(i, j).text_frame, table.columns[j].width, 0)
-                            + (table.cell(i, j).margin_top + table.cell(i, j).margin_bottom) / 12700, 0)
+                        max(
+                            _frame_overflow(table.cell(i, j).text_frame, table.columns[j].width, 0)
+                            + (table.cell(i, j).margin_top + table.cell(i, j).margin_bottom)
+                            / 12700,
+                            0,
+                        )
                         for j in range(len(table.columns))
-                    )  # fmt: skip
+                    )
                     used += max(need, row.height / 12700)
                 if shape.top / 12700 + used > FOOTER_TOP / 12700 + 0.5:
                     found.append(f"slide {number}: table runs {used:.0f} pt into the footer")
@@ -292,21 +336,38 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
 
     # 1. Title
     slide = deck.new(t("title"), t("generated", version=run["olistseg_version"]))
-    deck._text(slide, (MARGIN, Inches(2.2), full_w, Inches(0.8)),
-               t("subtitle", customers=seg["customers"], as_of=seg["as_of"]), TYPE["subtitle"] + 4,
-               INK, bold=True)  # fmt: skip
-    deck._text(slide, (MARGIN, Inches(3.1), full_w, Inches(1.6)), t("d_title_text"),
-               TYPE["subtitle"], MUTED)  # fmt: skip
+    deck._text(
+        slide,
+        (MARGIN, Inches(2.2), full_w, Inches(0.8)),
+        t("subtitle", customers=seg["customers"], as_of=seg["as_of"]),
+        TYPE["subtitle"] + 4,
+        INK,
+        bold=True,
+    )
+    deck._text(
+        slide,
+        (MARGIN, Inches(3.1), full_w, Inches(1.6)),
+        t("d_title_text"),
+        TYPE["subtitle"],
+        MUTED,
+    )
 
     # 2. The question and the answer
-    slide = deck.new(t("d_answer", k=fact(numbers, "segments"), schedule=schedule, cost=cost,
-                       currency=currency),
-                     "\n".join(keyed(lang, f) for f in findings))  # fmt: skip
+    slide = deck.new(
+        t("d_answer", k=fact(numbers, "segments"), schedule=schedule, cost=cost, currency=currency),
+        "\n".join(keyed(lang, f) for f in findings),
+    )
     top = findings[:6]
-    deck.table(slide, [[t("d_rank"), t("findings_title"), t("findings_source")],
-                       *[[str(f["rank"]), keyed(lang, f), f["source"].split(":")[0]] for f in top]],
-               (MARGIN, body_top, full_w, Inches(0.55) * (len(top) + 1)),
-               [0.5, 8.6, 2.9], size=TYPE["table"])  # fmt: skip
+    deck.table(
+        slide,
+        [
+            [t("d_rank"), t("findings_title"), t("findings_source")],
+            *[[str(f["rank"]), keyed(lang, f), f["source"].split(":")[0]] for f in top],
+        ],
+        (MARGIN, body_top, full_w, Inches(0.55) * (len(top) + 1)),
+        [0.5, 8.6, 2.9],
+        size=TYPE["table"],
+    )
 
     # 3. KPI: review score by delivery delay
     lateness = kpi_rows(numbers, "score_by_lateness", period="total")
@@ -327,9 +388,13 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     low = {r["period"]: r["low_share"] for r in kpi_rows(numbers, "low_score_share")}
     overall = next((r for r in on_time_rows if r["period"] == "total"), None)
     months = [r for r in on_time if r["delivered_orders"] >= 30]
-    slide = deck.new(t("d_trend", rate=percent(overall["on_time_rate"]) if overall else "-",
-                       until=data_to),
-                     "\n".join([t("d_trend_notes")] + ([keyed(lang, f)] if (f := _finding(numbers, "data_tail")) else [])))  # fmt: skip
+    slide = deck.new(
+        t("d_trend", rate=percent(overall["on_time_rate"]) if overall else "-", until=data_to),
+        "\n".join(
+            [t("d_trend_notes")]
+            + ([keyed(lang, f)] if (f := _finding(numbers, "data_tail")) else [])
+        ),
+    )
     data = CategoryChartData()
     data.categories = [r["period"] for r in months]
     data.add_series(t("d_on_time"), [r["on_time_rate"] for r in months])
@@ -338,10 +403,18 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
 
     # 5. What the segments are
     largest = max(personas, key=lambda p: p["share_customers"])
-    slide = deck.new(t("d_overview", k=len(segments), name=largest["name"],
-                       share=percent(largest["share_customers"])),
-                     "\n".join(f"{p['name']}: {percent(p['share_customers'])} / "
-                               f"{percent(p['share_revenue'])}" for p in personas))  # fmt: skip
+    slide = deck.new(
+        t(
+            "d_overview",
+            k=len(segments),
+            name=largest["name"],
+            share=percent(largest["share_customers"]),
+        ),
+        "\n".join(
+            f"{p['name']}: {percent(p['share_customers'])} / {percent(p['share_revenue'])}"
+            for p in personas
+        ),
+    )
     data = CategoryChartData()
     data.categories = [p["name"] for p in personas]
     data.add_series(t("customers"), [round(p["share_customers"], 4) for p in personas])
@@ -353,47 +426,99 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     # 6. Personas
     per_slide = 1 if len(segments) <= 7 else 2
     for start in range(0, len(segments), per_slide):
-        group = list(zip(segments[start : start + per_slide], personas[start : start + per_slide],
-                         strict=True))  # fmt: skip
+        group = list(
+            zip(
+                segments[start : start + per_slide],
+                personas[start : start + per_slide],
+                strict=True,
+            )
+        )
         if per_slide == 1:
             p = group[0][1]
-            title = t("d_persona", name=p["name"], share=percent(p["share_customers"]),
-                      value="-" if p["share_value"] is None else percent(p["share_value"]))  # fmt: skip
+            title = t(
+                "d_persona",
+                name=p["name"],
+                share=percent(p["share_customers"]),
+                value="-" if p["share_value"] is None else percent(p["share_value"]),
+            )
         else:
             title = " / ".join(p["name"] for _, p in group)
-        slide = deck.new(title, "\n".join(f"{p['name']}: {s['rule']}. {p['typical']}."
-                                          for s, p in group))  # fmt: skip
+        slide = deck.new(
+            title, "\n".join(f"{p['name']}: {s['rule']}. {p['typical']}." for s, p in group)
+        )
         width = full_w / len(group)
         for index, (_, p) in enumerate(group):
             left = MARGIN + int(width * index)
             inner = int(width - Inches(0.3)) if len(group) > 1 else int(Inches(7.2))
-            rows = [[t("d_measure"), t("d_value")],
-                    [t("customers"), f"{p['size']:,} ({percent(p['share_customers'])})"],
-                    [t("revenue"), percent(p["share_revenue"])],
-                    [t("expected_value"), "-" if p["expected_value"] is None else f"{p['expected_value']:,.0f} ({percent(p['share_value'] or 0)})"],
-                    [t("median_alive"), "-" if p["median_alive"] is None else f"{p['median_alive']:.2f}"],
-                    [t("audience"), "-" if p["audience"] is None else f"{p['audience']:,}"],
-                    [t("typical_customer"), p["typical"]],
-                    [t("kpi_to_watch"), p["watch"]]]  # fmt: skip
-            deck.table(slide, rows, (left, body_top, inner, Inches(0.62) * len(rows)), [1.1, 2.2],
-                       size=TYPE["table"])  # fmt: skip
+            rows = [
+                [t("d_measure"), t("d_value")],
+                [t("customers"), f"{p['size']:,} ({percent(p['share_customers'])})"],
+                [t("revenue"), percent(p["share_revenue"])],
+                [
+                    t("expected_value"),
+                    "-"
+                    if p["expected_value"] is None
+                    else f"{p['expected_value']:,.0f} ({percent(p['share_value'] or 0)})",
+                ],
+                [
+                    t("median_alive"),
+                    "-" if p["median_alive"] is None else f"{p['median_alive']:.2f}",
+                ],
+                [t("audience"), "-" if p["audience"] is None else f"{p['audience']:,}"],
+                [t("typical_customer"), p["typical"]],
+                [t("kpi_to_watch"), p["watch"]],
+            ]
+            deck.table(
+                slide,
+                rows,
+                (left, body_top, inner, Inches(0.62) * len(rows)),
+                [1.1, 2.2],
+                size=TYPE["table"],
+            )
             if len(group) == 1:
-                deck.callout(slide, (MARGIN + Inches(7.6), body_top, full_w - Inches(7.6),
-                                     Inches(3.0)), t("action"), p["action"])  # fmt: skip
+                deck.callout(
+                    slide,
+                    (MARGIN + Inches(7.6), body_top, full_w - Inches(7.6), Inches(3.0)),
+                    t("action"),
+                    p["action"],
+                )
             else:
-                deck.callout(slide, (left, Inches(6.55) - Inches(1.3), inner, Inches(1.45)),
-                             t("action"), p["action"])  # fmt: skip
+                deck.callout(
+                    slide,
+                    (left, Inches(6.55) - Inches(1.3), inner, Inches(1.45)),
+                    t("action"),
+                    p["action"],
+                )
 
     # 7. Proof: do segments predict behaviour?
     auc = validation["summary"]["median_auc"]
     noise = validation["summary"].get("rfm_difference") or {}
-    key = ("d_validation_beats" if validation["summary"]["beats_rfm"]
-           else "d_validation_alike" if noise and noise["interval_contains_zero"] == noise["origins"]
-           else "d_validation_behind")  # fmt: skip
-    slide = deck.new(t(key, auc=fact(numbers, "segments_auc"), rfm=fact(numbers, "rfm_auc"),
-                       random=auc.get("random")),
-                     "\n".join([t("validation"), t("validation_text", origins=len(validation["origins"]), horizon=validation["horizon_days"]),
-                                *(keyed(lang, f) for f in validation["summary"]["findings_text"])]))  # fmt: skip
+    key = (
+        "d_validation_beats"
+        if validation["summary"]["beats_rfm"]
+        else "d_validation_alike"
+        if noise and noise["interval_contains_zero"] == noise["origins"]
+        else "d_validation_behind"
+    )
+    slide = deck.new(
+        t(
+            key,
+            auc=fact(numbers, "segments_auc"),
+            rfm=fact(numbers, "rfm_auc"),
+            random=auc.get("random"),
+        ),
+        "\n".join(
+            [
+                t("validation"),
+                t(
+                    "validation_text",
+                    origins=len(validation["origins"]),
+                    horizon=validation["horizon_days"],
+                ),
+                *(keyed(lang, f) for f in validation["summary"]["findings_text"]),
+            ]
+        ),
+    )
     data = CategoryChartData()
     data.categories = [o["origin"][:10] for o in validation["origins"]][::-1]
     for kind, label in (("chosen", t("segments_word")), ("rfm", "RFM"), ("random", t("d_random"))):
@@ -403,11 +528,22 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
 
     # 8. Cadence and contract
     curve = [c for c in stability["curve"] if c["counts_for_cadence"]]
-    slide = deck.new(t("d_cadence", schedule=schedule, cost=cost, currency=currency)
-                     if cadence["weeks"] is not None else t("f_no_cadence"),
-                     "\n".join([t("cadence_text", weeks=cadence["weeks"], reason=keyed(lang, cadence["reason_text"])),
-                                t("baseline_text", median=stability["baseline_noise"]["median"]),
-                                *(keyed(lang, x) for x in contract["triggers_text"])]))  # fmt: skip
+    slide = deck.new(
+        t("d_cadence", schedule=schedule, cost=cost, currency=currency)
+        if cadence["weeks"] is not None
+        else t("f_no_cadence"),
+        "\n".join(
+            [
+                t(
+                    "cadence_text",
+                    weeks=cadence["weeks"],
+                    reason=keyed(lang, cadence["reason_text"]),
+                ),
+                t("baseline_text", median=stability["baseline_noise"]["median"]),
+                *(keyed(lang, x) for x in contract["triggers_text"]),
+            ]
+        ),
+    )
     data = CategoryChartData()
     data.categories = [f"{c['weeks']:g}" for c in curve]
     data.add_series(t("ari_median"), [c["ari_median"] for c in curve])
@@ -418,59 +554,124 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     )
     yearly = contract.get("yearly_cost") or {}
     hours = contract.get("analyst_hours", {})
-    deck.table(slide, [[t("d_contract"), t("d_value")],
-                       [t("d_schedule"), schedule],
-                       [t("d_retrains"), str(fact(numbers, "retrains_per_year") or "-")],
-                       [t("d_hours"), f"{hours.get('per_year_estimate', 0):g}"],
-                       [t("d_analyst_cost"), f"{yearly.get('analyst', 0):,.0f} {currency}"],
-                       [t("d_compute_cost"), f"{yearly.get('compute', 0):,.2f} {currency}"],
-                       [t("d_total_cost"), f"{cost:,.0f} {currency}"]],
-               (MARGIN + Inches(7.7), body_top, full_w - Inches(7.7), Inches(0.5) * 7), [1.4, 1.0])  # fmt: skip
+    deck.table(
+        slide,
+        [
+            [t("d_contract"), t("d_value")],
+            [t("d_schedule"), schedule],
+            [t("d_retrains"), str(fact(numbers, "retrains_per_year") or "-")],
+            [t("d_hours"), f"{hours.get('per_year_estimate', 0):g}"],
+            [t("d_analyst_cost"), f"{yearly.get('analyst', 0):,.0f} {currency}"],
+            [t("d_compute_cost"), f"{yearly.get('compute', 0):,.2f} {currency}"],
+            [t("d_total_cost"), f"{cost:,.0f} {currency}"],
+        ],
+        (MARGIN + Inches(7.7), body_top, full_w - Inches(7.7), Inches(0.5) * 7),
+        [1.4, 1.0],
+    )
 
     # 9. Next steps
     audiences = numbers.get("audiences") or {}
     promotional = sum(a["customers"] for a in audiences.get("audiences", []) if a["promotional"])
-    slide = deck.new(t("d_next", audiences=len(audiences.get("audiences", [])), customers=promotional),
-                     t("next_steps_items"))  # fmt: skip
+    slide = deck.new(
+        t("d_next", audiences=len(audiences.get("audiences", [])), customers=promotional),
+        t("next_steps_items"),
+    )
     steps = t("d_next_rows").split("|")
-    deck.table(slide, [[t("d_step"), t("d_who"), t("d_when")], *[s.split(";") for s in steps]],
-               (MARGIN, body_top, full_w, Inches(0.6) * (len(steps) + 1)), [6, 2.5, 3])  # fmt: skip
+    deck.table(
+        slide,
+        [[t("d_step"), t("d_who"), t("d_when")], *[s.split(";") for s in steps]],
+        (MARGIN, body_top, full_w, Inches(0.6) * (len(steps) + 1)),
+        [6, 2.5, 3],
+    )
 
     main_slides = len(deck.prs.slides)
     # Appendix
     slide = deck.new(t("d_appendix"), t("d_appendix"))
-    deck.table(slide, [[t("d_appendix"), ""], [t("method"), t("d_app_method")],
-                       [t("candidates_table"), t("d_app_candidates")],
-                       [t("value_section"), t("d_app_value")], [t("appendix"), t("d_app_definitions")]],
-               (MARGIN, body_top, full_w, Inches(0.55) * 5), [1.5, 3])  # fmt: skip
+    deck.table(
+        slide,
+        [
+            [t("d_appendix"), ""],
+            [t("method"), t("d_app_method")],
+            [t("candidates_table"), t("d_app_candidates")],
+            [t("value_section"), t("d_app_value")],
+            [t("appendix"), t("d_app_definitions")],
+        ],
+        (MARGIN, body_top, full_w, Inches(0.55) * 5),
+        [1.5, 3],
+    )
     rule = numbers["selection"]["rule"]
     relaxed = numbers["selection"]["chosen"].get("relaxed")
-    slide = deck.new(t("d_method_relaxed" if relaxed else "d_method", k=seg["k"],
-                       algorithm=seg["algorithm"], candidates=len(numbers["selection"]["candidates"]),
-                       relaxed=", ".join(t(f"crit_{c}") for c in relaxed or [])),
-                     t("method_text", as_of=seg["as_of"]))  # fmt: skip
-    deck.table(slide, [[t("rule"), t("d_value")], *[[k, str(v)] for k, v in rule.items()]],
-               (MARGIN, body_top, Inches(6), Inches(0.42) * (len(rule) + 1)), [2, 1])  # fmt: skip
-    deck._text(slide, (MARGIN + Inches(6.4), body_top, full_w - Inches(6.4), Inches(5.3)),
-               t("method_text", as_of=seg["as_of"]), TYPE["body"])  # fmt: skip
-    candidates = sorted(numbers["selection"]["candidates"],
-                        key=lambda c: -(c.get("score") or -1))[:10]  # fmt: skip
-    slide = deck.new(t("d_candidates", n=len(numbers["selection"]["candidates"])),
-                     (why_text(lang, why) if (why := numbers["selection"].get("why_not_highest_silhouette_record"))
-                      else t("candidates_table")))  # fmt: skip
-    deck.table(slide, [[t("algorithm"), "k", t("silhouette"), "Davies-Bouldin", t("stability"),
-                        t("d_largest"), t("d_score")],
-                       *[[c["algorithm"], str(c["n_clusters"]), f"{c['silhouette']}",
-                          f"{c['davies_bouldin']}", f"{c['stability_bootstrap']}",
-                          "-" if c.get("largest_share") is None else percent(c["largest_share"]),
-                          "-" if c.get("score") is None else f"{c['score']:.3f}"] for c in candidates]],
-               (MARGIN, body_top, full_w, Inches(0.45) * (len(candidates) + 1)))  # fmt: skip
+    slide = deck.new(
+        t(
+            "d_method_relaxed" if relaxed else "d_method",
+            k=seg["k"],
+            algorithm=seg["algorithm"],
+            candidates=len(numbers["selection"]["candidates"]),
+            relaxed=", ".join(t(f"crit_{c}") for c in relaxed or []),
+        ),
+        t("method_text", as_of=seg["as_of"]),
+    )
+    deck.table(
+        slide,
+        [[t("rule"), t("d_value")], *[[k, str(v)] for k, v in rule.items()]],
+        (MARGIN, body_top, Inches(6), Inches(0.42) * (len(rule) + 1)),
+        [2, 1],
+    )
+    deck._text(
+        slide,
+        (MARGIN + Inches(6.4), body_top, full_w - Inches(6.4), Inches(5.3)),
+        t("method_text", as_of=seg["as_of"]),
+        TYPE["body"],
+    )
+    candidates = sorted(numbers["selection"]["candidates"], key=lambda c: -(c.get("score") or -1))[
+        :10
+    ]
+    slide = deck.new(
+        t("d_candidates", n=len(numbers["selection"]["candidates"])),
+        (
+            why_text(lang, why)
+            if (why := numbers["selection"].get("why_not_highest_silhouette_record"))
+            else t("candidates_table")
+        ),
+    )
+    deck.table(
+        slide,
+        [
+            [
+                t("algorithm"),
+                "k",
+                t("silhouette"),
+                "Davies-Bouldin",
+                t("stability"),
+                t("d_largest"),
+                t("d_score"),
+            ],
+            *[
+                [
+                    c["algorithm"],
+                    str(c["n_clusters"]),
+                    f"{c['silhouette']}",
+                    f"{c['davies_bouldin']}",
+                    f"{c['stability_bootstrap']}",
+                    "-" if c.get("largest_share") is None else percent(c["largest_share"]),
+                    "-" if c.get("score") is None else f"{c['score']:.3f}",
+                ]
+                for c in candidates
+            ],
+        ],
+        (MARGIN, body_top, full_w, Inches(0.45) * (len(candidates) + 1)),
+    )
     value = numbers.get("value")
     if value and value["out_of_time"]["origins"]:
         median = value["out_of_time"]["median"]
-        slide = deck.new(t("d_clv_check", mae=fact(numbers, "forecast_error"),
-                           naive=round(median["mae_naive"], 4)),
-                         keyed(lang, f) if (f := _finding(numbers, "clv_check")) else t("value_check"))  # fmt: skip
+        slide = deck.new(
+            t(
+                "d_clv_check",
+                mae=fact(numbers, "forecast_error"),
+                naive=round(median["mae_naive"], 4),
+            ),
+            keyed(lang, f) if (f := _finding(numbers, "clv_check")) else t("value_check"),
+        )
         origin = value["out_of_time"]["origins"][0]
         data = CategoryChartData()
         data.categories = [str(d["decile"]) for d in origin["calibration"]]
@@ -478,9 +679,15 @@ def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
         data.add_series(t("actual"), [d["mean_actual"] for d in origin["calibration"]])
         deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data)
     slide = deck.new(t("appendix"), t("definitions"))
-    deck.table(slide, [[t("d_term"), t("d_definition")],
-                       *[row.split(";", 1) for row in t("d_definitions_rows").split("|")]],
-               (MARGIN, body_top, full_w, Inches(0.62) * 6), [1.2, 5])  # fmt: skip
+    deck.table(
+        slide,
+        [
+            [t("d_term"), t("d_definition")],
+            *[row.split(";", 1) for row in t("d_definitions_rows").split("|")],
+        ],
+        (MARGIN, body_top, full_w, Inches(0.62) * 6),
+        [1.2, 5],
+    )
     if main_slides > MAIN_SLIDES_MAX:
         raise AssertionError(f"{main_slides} main slides, more than {MAIN_SLIDES_MAX}")
     dated = dt.datetime.fromisoformat(seg["as_of"]).replace(microsecond=0)

@@ -43,9 +43,12 @@ def lateness_reviews(numbers: dict) -> Finding | None:
     on_time = rows["on time"]["mean_score"]
     if on_time - score < 0.5:
         return None
-    return _finding("f_lateness", {"late": round(score, 1), "on_time": round(on_time, 1),
-                                   "orders": orders},
-                    "kpi/kpis.json: score_by_lateness", "gap of at least 0.5 stars")  # fmt: skip
+    return _finding(
+        "f_lateness",
+        {"late": round(score, 1), "on_time": round(on_time, 1), "orders": orders},
+        "kpi/kpis.json: score_by_lateness",
+        "gap of at least 0.5 stars",
+    )
 
 
 def late_state(numbers: dict) -> Finding | None:
@@ -58,11 +61,17 @@ def late_state(numbers: dict) -> Finding | None:
     worst = max(states, key=lambda r: (r["late_rate"], r["customer_state"]))
     if overall <= 0 or worst["late_rate"] < 1.5 * overall:
         return None
-    return _finding("f_late_state", {"state": worst["customer_state"],
-                                     "rate": f"{worst['late_rate']:.0%}", "overall": f"{overall:.0%}",
-                                     "orders": worst["delivered_orders"]},
-                    "kpi/kpis.json: late_rate_by_state, on_time_delivery",
-                    "late rate at least 1.5 times the overall rate, 100+ delivered orders")  # fmt: skip
+    return _finding(
+        "f_late_state",
+        {
+            "state": worst["customer_state"],
+            "rate": f"{worst['late_rate']:.0%}",
+            "overall": f"{overall:.0%}",
+            "orders": worst["delivered_orders"],
+        },
+        "kpi/kpis.json: late_rate_by_state, on_time_delivery",
+        "late rate at least 1.5 times the overall rate, 100+ delivered orders",
+    )
 
 
 def _city(name: str) -> str:
@@ -79,9 +88,12 @@ def worst_zip_city(numbers: dict) -> Finding | None:
     (city, state), count = Counter((r["city"], r["state"]) for r in rows).most_common(1)[0]
     if count < 2:
         return None
-    return _finding("f_worst_zips", {"zips": len(rows), "count": count, "city": _city(city),
-                                     "state": state},
-                    "kpi/kpis.json: worst_zip_codes", "2 or more of them in one city")  # fmt: skip
+    return _finding(
+        "f_worst_zips",
+        {"zips": len(rows), "count": count, "city": _city(city), "state": state},
+        "kpi/kpis.json: worst_zip_codes",
+        "2 or more of them in one city",
+    )
 
 
 def repeat_rate(numbers: dict) -> Finding | None:
@@ -91,21 +103,31 @@ def repeat_rate(numbers: dict) -> Finding | None:
         return None
     values = {"rate": orders, "customers": fact(numbers, "kpi_customers")}
     if occasions is None:  # the value step was left out: no occasion count to state
-        return _finding("f_repeat_orders", values, "run.json: facts.repeat_order_share",
-                        "repeat rate below 10%")  # fmt: skip
-    return _finding("f_repeat", {**values, "occasion_rate": occasions,
-                                 "occasion_customers": fact(numbers, "customers")},
-                    "run.json: facts.repeat_order_share, facts.repeat_occasion_share",
-                    "repeat rate below 10%")  # fmt: skip
+        return _finding(
+            "f_repeat_orders", values, "run.json: facts.repeat_order_share", "repeat rate below 10%"
+        )
+    return _finding(
+        "f_repeat",
+        {**values, "occasion_rate": occasions, "occasion_customers": fact(numbers, "customers")},
+        "run.json: facts.repeat_order_share, facts.repeat_occasion_share",
+        "repeat rate below 10%",
+    )
 
 
 def largest_segment(numbers: dict) -> Finding | None:
     segments = numbers["profiles"]["segments"]
     largest = max(segments, key=lambda s: s["share_customers"])
-    return _finding("f_segments", {"k": fact(numbers, "segments"), "segment": largest.get("key"),
-                                   "name": largest["name"],
-                                   "share": fact(numbers, "largest_segment_share")},
-                    "run.json: facts.segments, facts.largest_segment_share", "always reported")  # fmt: skip
+    return _finding(
+        "f_segments",
+        {
+            "k": fact(numbers, "segments"),
+            "segment": largest.get("key"),
+            "name": largest["name"],
+            "share": fact(numbers, "largest_segment_share"),
+        },
+        "run.json: facts.segments, facts.largest_segment_share",
+        "always reported",
+    )
 
 
 def validation(numbers: dict) -> Finding | None:
@@ -123,8 +145,12 @@ def validation(numbers: dict) -> Finding | None:
     if not summary["beats_rfm"] and noise:  # how far behind, against the sampling noise
         key = "f_validation_behind_noise"
         values |= {"within": noise["interval_contains_zero"], "origins": noise["origins"]}
-    return _finding(key, values, "validation/validation.json",
-                    "always reported (each AUC's median over the origins)")  # fmt: skip
+    return _finding(
+        key,
+        values,
+        "validation/validation.json",
+        "always reported (each AUC's median over the origins)",
+    )
 
 
 def value_segments(numbers: dict) -> Finding | None:
@@ -135,20 +161,31 @@ def value_segments(numbers: dict) -> Finding | None:
     )
     if not revenue or not customers or revenue < 2 * customers:
         return None
-    return _finding("f_value_segments", {"customers": f"{customers:.1%}", "revenue": f"{revenue:.1%}",
-                                         "horizon": numbers["validation"]["horizon_days"]},
-                    "validation/validation.json", "future revenue share at least twice the customer share")  # fmt: skip
+    return _finding(
+        "f_value_segments",
+        {
+            "customers": f"{customers:.1%}",
+            "revenue": f"{revenue:.1%}",
+            "horizon": numbers["validation"]["horizon_days"],
+        },
+        "validation/validation.json",
+        "future revenue share at least twice the customer share",
+    )
 
 
 def loyal_lift(numbers: dict) -> Finding | None:
     checks = numbers["validation"]["summary"].get("name_checks", [])
-    top = max((c for c in checks if c.get("median_lift")), key=lambda c: c["median_lift"],
-              default=None)  # fmt: skip
+    top = max(
+        (c for c in checks if c.get("median_lift")), key=lambda c: c["median_lift"], default=None
+    )
     if top is None or top["median_lift"] < 2:
         return None
-    return _finding("f_lift", {"segment": top["key"], "name": top["name"],
-                               "lift": round(top["median_lift"], 1)},
-                    "validation/validation.json", "repurchase lift of 2 or more")  # fmt: skip
+    return _finding(
+        "f_lift",
+        {"segment": top["key"], "name": top["name"], "lift": round(top["median_lift"], 1)},
+        "validation/validation.json",
+        "repurchase lift of 2 or more",
+    )
 
 
 def value_concentration(numbers: dict) -> Finding | None:
@@ -156,16 +193,27 @@ def value_concentration(numbers: dict) -> Finding | None:
     if not value or not value.get("segments"):
         return None
     total = sum(s["customers"] for s in value["segments"])
-    best = max((s for s in value["segments"] if s["share_expected_value"]),
-               key=lambda s: s["share_expected_value"] / (s["customers"] / total), default=None)  # fmt: skip
+    best = max(
+        (s for s in value["segments"] if s["share_expected_value"]),
+        key=lambda s: s["share_expected_value"] / (s["customers"] / total),
+        default=None,
+    )
     if best is None:
         return None
     share = best["customers"] / total
     if best["share_expected_value"] < 2 * share:
         return None
-    return _finding("f_clv", {"segment": best["segment_key"], "name": best["segment_name"],
-                              "customers": f"{share:.1%}", "value": f"{best['share_expected_value']:.0%}"},
-                    "value/value.json", "expected-value share at least twice the customer share")  # fmt: skip
+    return _finding(
+        "f_clv",
+        {
+            "segment": best["segment_key"],
+            "name": best["segment_name"],
+            "customers": f"{share:.1%}",
+            "value": f"{best['share_expected_value']:.0%}",
+        },
+        "value/value.json",
+        "expected-value share at least twice the customer share",
+    )
 
 
 def clv_check(numbers: dict) -> Finding | None:
@@ -174,10 +222,17 @@ def clv_check(numbers: dict) -> Finding | None:
     if not median:
         return None
     key = "f_clv_check_beats" if median["beats_naive"] else "f_clv_check_behind"
-    return _finding(key, {"mae": fact(numbers, "forecast_error"),
-                          "naive": round(median["mae_naive"], 4),
-                          "zero": round(median["mae_zero"], 4), "origins": median["origins"]},
-                    "value/value.json: out_of_time", "always reported (each MAE's median over the origins)")  # fmt: skip
+    return _finding(
+        key,
+        {
+            "mae": fact(numbers, "forecast_error"),
+            "naive": round(median["mae_naive"], 4),
+            "zero": round(median["mae_zero"], 4),
+            "origins": median["origins"],
+        },
+        "value/value.json: out_of_time",
+        "always reported (each MAE's median over the origins)",
+    )
 
 
 def cadence(numbers: dict) -> Finding | None:
@@ -185,12 +240,18 @@ def cadence(numbers: dict) -> Finding | None:
     if days is None:
         return _finding("f_no_cadence", {}, "stability/stability.json", "always reported")
     schedule = numbers["maintenance"]["schedule"]
-    return _finding("f_cadence", {"every": schedule["every"], "unit": schedule["unit"],
-                                  "per_year": fact(numbers, "retrains_per_year"),
-                                  "cost": fact(numbers, "yearly_cost"),
-                                  "currency": fact(numbers, "currency")},
-                    "run.json: facts.retrain_every, facts.retrains_per_year, facts.yearly_cost",
-                    "always reported")  # fmt: skip
+    return _finding(
+        "f_cadence",
+        {
+            "every": schedule["every"],
+            "unit": schedule["unit"],
+            "per_year": fact(numbers, "retrains_per_year"),
+            "cost": fact(numbers, "yearly_cost"),
+            "currency": fact(numbers, "currency"),
+        },
+        "run.json: facts.retrain_every, facts.retrains_per_year, facts.yearly_cost",
+        "always reported",
+    )
 
 
 def suppressed(numbers: dict) -> Finding | None:
@@ -198,26 +259,45 @@ def suppressed(numbers: dict) -> Finding | None:
     if not audiences:
         return None
     promotional = sum(a["customers"] for a in audiences["audiences"] if a["promotional"])
-    return _finding("f_audiences", {"promotional": promotional,
-                                    "suppressed": audiences["suppressed"]["customers"],
-                                    "days": audiences["suppression_days"]},
-                    "audiences/audiences.json", "always reported")  # fmt: skip
+    return _finding(
+        "f_audiences",
+        {
+            "promotional": promotional,
+            "suppressed": audiences["suppressed"]["customers"],
+            "days": audiences["suppression_days"],
+        },
+        "audiences/audiences.json",
+        "always reported",
+    )
 
 
 def data_tail(numbers: dict) -> Finding | None:
     tail = numbers["run"]["kpi"].get("incomplete_tail")
     if not tail:
         return None
-    return _finding("f_tail", {"until": tail["complete_until"][:10],
-                               "months": ", ".join(tail["months"])},
-                    "run.json: kpi.incomplete_tail",
-                    "monthly orders below half the median of the 3 months before")  # fmt: skip
+    return _finding(
+        "f_tail",
+        {"until": tail["complete_until"][:10], "months": ", ".join(tail["months"])},
+        "run.json: kpi.incomplete_tail",
+        "monthly orders below half the median of the 3 months before",
+    )
 
 
 RULES: tuple[Rule, ...] = (
-    lateness_reviews, late_state, worst_zip_city, repeat_rate, largest_segment, validation,
-    loyal_lift, value_segments, value_concentration, clv_check, cadence, suppressed, data_tail,
-)  # fmt: skip
+    lateness_reviews,
+    late_state,
+    worst_zip_city,
+    repeat_rate,
+    largest_segment,
+    validation,
+    loyal_lift,
+    value_segments,
+    value_concentration,
+    clv_check,
+    cadence,
+    suppressed,
+    data_tail,
+)
 
 
 def compute_findings(numbers: dict) -> list[Finding]:

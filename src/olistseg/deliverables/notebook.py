@@ -43,9 +43,14 @@ def execute_notebook(
     try:
         # The kernel's own log (e.g. its warning about running over local TCP) is not for the
         # user: errors in cells still fail the execution.
-        NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                       extra_arguments=["--IPKernelApp.log_level=CRITICAL"], record_timing=False,
-                       resources={"metadata": {"path": str(Path(run_folder).resolve())}}).execute()  # fmt: skip
+        NotebookClient(
+            notebook,
+            timeout=timeout,
+            kernel_name="python3",
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            record_timing=False,
+            resources={"metadata": {"path": str(Path(run_folder).resolve())}},
+        ).execute()
     finally:
         os.environ.pop("OLISTSEG_RUN_NAME", None)
         if previous is None:
@@ -66,9 +71,12 @@ def _coalesce_streams(notebook: object) -> None:
         merged: list = []
         for output in cell.get("outputs", []):
             previous = merged[-1] if merged else None
-            if (output.get("output_type") == "stream" and previous is not None
-                    and previous.get("output_type") == "stream"
-                    and previous.get("name") == output.get("name")):  # fmt: skip
+            if (
+                output.get("output_type") == "stream"
+                and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")
+            ):
                 previous["text"] = "".join(previous["text"]) + "".join(output["text"])
             else:
                 merged.append(output)

@@ -38,23 +38,35 @@ def print_pdf(
     Chromium sets to the wall-clock time: the same report then prints to the same bytes."""
     browser = chromium()
     if browser is None:
-        warnings.warn("report.pdf skipped: no Chromium found (apt-get install chromium, or set "
-                      "OLISTSEG_CHROMIUM); report.html has the same content.", OlistsegWarning,
-                      stacklevel=2)  # fmt: skip
+        warnings.warn(
+            "report.pdf skipped: no Chromium found (apt-get install chromium, or set "
+            "OLISTSEG_CHROMIUM); report.html has the same content.",
+            OlistsegWarning,
+            stacklevel=2,
+        )
         return None
     with tempfile.TemporaryDirectory() as scratch:
         printed = Path(scratch) / "report.pdf"
-        command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                   f"--user-data-dir={scratch}/profile", "--no-pdf-header-footer",
-                   f"--print-to-pdf={printed}", html_file.resolve().as_uri()]  # fmt: skip
+        command = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={scratch}/profile",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={printed}",
+            html_file.resolve().as_uri(),
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
             error = (done.stderr.strip().splitlines() or ["no output"])[-1]
         except (OSError, subprocess.TimeoutExpired) as exc:
             done, error = None, str(exc)
         if done is None or done.returncode != 0 or not printed.is_file():
-            warnings.warn(f"report.pdf skipped: Chromium failed ({error}).", OlistsegWarning,
-                          stacklevel=2)  # fmt: skip
+            warnings.warn(
+                f"report.pdf skipped: Chromium failed ({error}).", OlistsegWarning, stacklevel=2
+            )
             return None
         with atomic_path(pdf_file) as tmp:
             tmp.write_bytes(_dated(printed.read_bytes(), dated))

@@ -54,10 +54,13 @@ def _table(headers: list[str], rows: list[list[object]], numeric: set[int] | Non
     numeric = numeric or set()
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f"<td{' class=num' if i in numeric else ''}>{_e(c)}</td>"
-                         for i, c in enumerate(row)) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td{' class=num' if i in numeric else ''}>{_e(c)}</td>" for i, c in enumerate(row)
+        )
+        + "</tr>"
         for row in rows
-    )  # fmt: skip
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -88,12 +91,18 @@ def persona(segment: dict, numbers: dict, lang: str) -> dict:
         "median_alive": v.get("median_probability_alive"),
         "audience": a.get("customers"),
         "promotional": a.get("promotional"),
-        "typical": text(lang, "typical_text", recency=median("recency_days"),
-                        frequency=(f.get("frequency") or {}).get("mean") or 0.0,
-                        monetary=median("monetary"), review=median("avg_review_score")),
+        "typical": text(
+            lang,
+            "typical_text",
+            recency=median("recency_days"),
+            frequency=(f.get("frequency") or {}).get("mean") or 0.0,
+            monetary=median("monetary"),
+            review=median("avg_review_score"),
+        ),
         "watch": text(lang, f"watch_{segment.get('key', 'core')}")
-        if f"watch_{segment.get('key')}" in TEXT[lang] else text(lang, "watch_core"),
-    }  # fmt: skip
+        if f"watch_{segment.get('key')}" in TEXT[lang]
+        else text(lang, "watch_core"),
+    }
 
 
 def _money(value: float | None) -> str:
@@ -116,35 +125,65 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         f"<p class=subtitle>{_e(t('subtitle', customers=seg['customers'], as_of=seg['as_of']))}</p>",
         f"<h2>{_e(t('executive_summary'))}</h2>",
         f"<h3>{_e(t('findings_title'))}</h3><ol class=findings>",
-        *(f"<li>{_e(keyed(lang, f))} <span class=src>({_e(t('findings_source'))}: {_e(f['source'])})</span></li>"
-          for f in findings),
+        *(
+            f"<li>{_e(keyed(lang, f))} <span class=src>({_e(t('findings_source'))}: {_e(f['source'])})</span></li>"
+            for f in findings
+        ),
         "</ol>",
         f"<h3>{_e(t('at_a_glance'))}</h3>",
-        _table([t("segment"), t("customers"), t("revenue"), t("expected_value"), t("audience"), t("action")],
-               [[p["name"], percent(p["share_customers"]), percent(p["share_revenue"]),
-                 _money(p["expected_value"]), "" if p["audience"] is None else f"{p['audience']:,}",
-                 p["action"]] for p in personas], {1, 2, 3, 4}),
+        _table(
+            [
+                t("segment"),
+                t("customers"),
+                t("revenue"),
+                t("expected_value"),
+                t("audience"),
+                t("action"),
+            ],
+            [
+                [
+                    p["name"],
+                    percent(p["share_customers"]),
+                    percent(p["share_revenue"]),
+                    _money(p["expected_value"]),
+                    "" if p["audience"] is None else f"{p['audience']:,}",
+                    p["action"],
+                ]
+                for p in personas
+            ],
+            {1, 2, 3, 4},
+        ),
         f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=keyed(lang, cadence['reason_text'])))}</p>",
-        *([f"<p>{_e(t('cost_text', total=fact(numbers, 'yearly_cost'), currency=fact(numbers, 'currency'), per_year=fact(numbers, 'retrains_per_year')))}</p>"]
-          if contract.get("yearly_cost") else []),
+        *(
+            [
+                f"<p>{_e(t('cost_text', total=fact(numbers, 'yearly_cost'), currency=fact(numbers, 'currency'), per_year=fact(numbers, 'retrains_per_year')))}</p>"
+            ]
+            if contract.get("yearly_cost")
+            else []
+        ),
         f"<h2>{_e(t('data_quality'))}</h2>",
         f"<p>{_e(t('period', first=run['load']['orders_first_purchase'], last=run['load']['orders_last_purchase']))}</p>",
-        _table([t("table"), t("rows_loaded")],
-               [[name, f"{rows:,}"] for name, rows in run["load"]["rows_loaded"].items()], {1}),
+        _table(
+            [t("table"), t("rows_loaded")],
+            [[name, f"{rows:,}"] for name, rows in run["load"]["rows_loaded"].items()],
+            {1},
+        ),
         f"<p>{_e(t('rows_quarantined'))}: {run['load']['rows_quarantined']:,}</p>",
         f"<h2>{_e(t('cx_findings'))}</h2>",
-    ]  # fmt: skip
+    ]
     for name in REQUIRED_QUESTIONS:
         answer = kpi_answer(numbers, name)
-        parts.append(f"<h3>{_e(kpi_title(lang, name, answer['title']))}</h3>"
-                     f"<p>{_e(kpi_question(lang, name, answer['question']))}</p>")  # fmt: skip
+        parts.append(
+            f"<h3>{_e(kpi_title(lang, name, answer['title']))}</h3>"
+            f"<p>{_e(kpi_question(lang, name, answer['question']))}</p>"
+        )
         columns, rows = kpi_aggregate(answer)
         parts.append(_table(columns, rows[:10]))
     parts += [
         f"<h2>{_e(t('segments_overview'))}</h2>",
         _img(charts["segments"] / "segment_sizes.png", t("segments_overview")),
         _img(charts["segments"] / "profile_heatmap.png", t("profile")),
-    ]  # fmt: skip
+    ]
     for s, p in zip(profiles["segments"], personas, strict=True):
         traits = sorted(s["features"].items(), key=lambda kv: -abs(kv[1]["z"] or 0.0))[:6]
         value = (
@@ -160,65 +199,113 @@ def build_report(numbers: dict, lang: str = "en") -> str:
             f"<p>{_e(t('typical_customer'))}: {_e(p['typical'])}</p>"
             f"<p class=action><b>{_e(t('action'))}:</b> {_e(p['action'])}<br>"
             f"<b>{_e(t('kpi_to_watch'))}:</b> {_e(p['watch'])}</p>"
-            + _table([t("feature"), t("mean"), t("lift")],
-                     [[f, v["mean"], v["lift"]] for f, v in traits], {1, 2})
+            + _table(
+                [t("feature"), t("mean"), t("lift")],
+                [[f, v["mean"], v["lift"]] for f, v in traits],
+                {1, 2},
+            )
             + "</div>"
-        )  # fmt: skip
+        )
     validation = numbers["validation"]
     kinds = [
         k
         for k in ("chosen", "rfm", "random", "highest_silhouette")
         if k in validation["origins"][0]
     ]
-    labels = {"chosen": t("segments_word"), "rfm": "RFM", "random": "random",
-              "highest_silhouette": f"{t('silhouette')} max"}  # fmt: skip
+    labels = {
+        "chosen": t("segments_word"),
+        "rfm": "RFM",
+        "random": "random",
+        "highest_silhouette": f"{t('silhouette')} max",
+    }
     parts += [
         f"<h2>{_e(t('validation'))}</h2>",
         f"<p>{_e(t('validation_text', origins=len(validation['origins']), horizon=validation['horizon_days']))}</p>",
-        "<ul>" + "".join(f"<li>{_e(keyed(lang, f))}</li>" for f in validation["summary"]["findings_text"]) + "</ul>",
-        _table([t("origin"), t("customers"), *[f"{t('auc_word')}: {labels[k]}" for k in kinds]],
-               [[o["origin"][:10], f"{o['customers']:,}", *[o[k]["auc"] for k in kinds]]
-                for o in validation["origins"]], set(range(1, 2 + len(kinds)))),
+        "<ul>"
+        + "".join(f"<li>{_e(keyed(lang, f))}</li>" for f in validation["summary"]["findings_text"])
+        + "</ul>",
+        _table(
+            [t("origin"), t("customers"), *[f"{t('auc_word')}: {labels[k]}" for k in kinds]],
+            [
+                [o["origin"][:10], f"{o['customers']:,}", *[o[k]["auc"] for k in kinds]]
+                for o in validation["origins"]
+            ],
+            set(range(1, 2 + len(kinds))),
+        ),
         _img(charts["validation"] / "validation.png", t("validation")),
-    ]  # fmt: skip
+    ]
     parts += _value_section(numbers, personas, t)
     parts += [
         f"<h2>{_e(t('stability_cadence'))}</h2>",
         f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=keyed(lang, cadence['reason_text'])))}</p>",
         f"<p>{_e(t('baseline_text', median=stability['baseline_noise']['median']))}</p>",
-        *([f"<p>{_e(t('robust_text', loo=stability['robust']['max_change_leave_one_origin_out_steps'], seeds=len(stability['seeds']), seed_change=stability['robust']['max_change_across_seeds_steps'], noisy=stability['steps_left_out_noisy']))}</p>"]
-          if stability.get("robust") else []),
-        *([f"<p>{_e(t('impact_text', changed=stability['campaign_impact'][0]['changed_segment'], new=stability['campaign_impact'][0]['new_customers']))}</p>"]
-          if stability.get("campaign_impact") else []),
-        *([f"<p>{_e(t('cost_text', total=fact(numbers, 'yearly_cost'), currency=fact(numbers, 'currency'), per_year=fact(numbers, 'retrains_per_year')))}</p>"]
-          if contract.get("yearly_cost") else []),
-        *([f"<p class=note>{_e(t('density_stand_in', chosen=stand_in, k=stability['config']['k']))}.</p>"]
-          if (stand_in := stability["config"].get("stand_in_for")) else []),
+        *(
+            [
+                f"<p>{_e(t('robust_text', loo=stability['robust']['max_change_leave_one_origin_out_steps'], seeds=len(stability['seeds']), seed_change=stability['robust']['max_change_across_seeds_steps'], noisy=stability['steps_left_out_noisy']))}</p>"
+            ]
+            if stability.get("robust")
+            else []
+        ),
+        *(
+            [
+                f"<p>{_e(t('impact_text', changed=stability['campaign_impact'][0]['changed_segment'], new=stability['campaign_impact'][0]['new_customers']))}</p>"
+            ]
+            if stability.get("campaign_impact")
+            else []
+        ),
+        *(
+            [
+                f"<p>{_e(t('cost_text', total=fact(numbers, 'yearly_cost'), currency=fact(numbers, 'currency'), per_year=fact(numbers, 'retrains_per_year')))}</p>"
+            ]
+            if contract.get("yearly_cost")
+            else []
+        ),
+        *(
+            [
+                f"<p class=note>{_e(t('density_stand_in', chosen=stand_in, k=stability['config']['k']))}.</p>"
+            ]
+            if (stand_in := stability["config"].get("stand_in_for"))
+            else []
+        ),
         _img(charts["stability"] / "ari_curve.png", t("stability_curve")),
         _img(charts["stability"] / "psi_heatmap.png", "PSI"),
         _img(charts["stability"] / "migration.png", "migration"),
         f"<h2>{_e(t('maintenance'))}</h2>",
         f"<h3>{_e(t('triggers'))}</h3><ul>"
-        + "".join(f"<li>{_e(keyed(lang, x))}</li>" for x in contract["triggers_text"]) + "</ul>",
+        + "".join(f"<li>{_e(keyed(lang, x))}</li>" for x in contract["triggers_text"])
+        + "</ul>",
         f"<h3>{_e(t('calendar'))}</h3>",
-        _table([t("date"), t("task")], [[r["date"], t(r["task_key"])] for r in contract["calendar"]]),
+        _table(
+            [t("date"), t("task")], [[r["date"], t(r["task_key"])] for r in contract["calendar"]]
+        ),
         f"<h2>{_e(t('appendix_method'))}</h2>",
         f"<h3>{_e(t('method'))}</h3><p>{_e(t('method_text', as_of=seg['as_of']))}</p>",
         f"<p>{_e(t('summary_segments', k=seg['k'], algorithm=seg['algorithm'], candidates=len(selection['candidates'])))}</p>",
         f"<h3>{_e(t('rule'))}</h3>",
-        *([f"<p>{_e(t('d_method_relaxed', k=seg['k'], algorithm=seg['algorithm'], candidates=len(selection['candidates']), relaxed=', '.join(t(f'crit_{c}') for c in relaxed)))}.</p>"]
-          if (relaxed := selection["chosen"].get("relaxed")) else []),
+        *(
+            [
+                f"<p>{_e(t('d_method_relaxed', k=seg['k'], algorithm=seg['algorithm'], candidates=len(selection['candidates']), relaxed=', '.join(t(f'crit_{c}') for c in relaxed)))}.</p>"
+            ]
+            if (relaxed := selection["chosen"].get("relaxed"))
+            else []
+        ),
         _table(list(selection["rule"]), [list(selection["rule"].values())]),
         _img(charts["segments"] / "metrics_vs_k.png", t("choice_of_k")),
         f"<h3>{_e(t('candidates_table'))}</h3>",
-        *([f"<p>{_e(t('why_chosen', why=why_text(lang, why)))}</p>"]
-          if (why := selection.get("why_not_highest_silhouette_record")) else []),
-        *([f"<p>{_e(t('rfm_bar', auc=oot['rfm_median_auc'], origins=len(oot['windows'])))}</p>"]
-          if (oot := selection.get("out_of_time")) else []),
+        *(
+            [f"<p>{_e(t('why_chosen', why=why_text(lang, why)))}</p>"]
+            if (why := selection.get("why_not_highest_silhouette_record"))
+            else []
+        ),
+        *(
+            [f"<p>{_e(t('rfm_bar', auc=oot['rfm_median_auc'], origins=len(oot['windows'])))}</p>"]
+            if (oot := selection.get("out_of_time"))
+            else []
+        ),
         _candidates_table(selection["candidates"], t),
         f"<h3>{_e(t('appendix'))}</h3><p>{_e(t('definitions'))}</p>",
         f"<footer>{_e(t('generated', version=__version__))}</footer>",
-    ]  # fmt: skip
+    ]
     body = "\n".join(p for p in parts if p)
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
@@ -236,15 +323,35 @@ def _candidates_table(candidates: list[dict], t: Callable[..., str]) -> str:
         return "-" if ok is None else (t("yes") if ok else t("no"))
 
     return _table(
-        [t("algorithm"), "k", t("silhouette"), "Davies-Bouldin", t("stability"), t("largest_word"),
-         t("smallest"), *[t(f"crit_{n}") for n in names], t("auc_word"), t("score_word")],
-        [[c["algorithm"], c["n_clusters"], c["silhouette"], c["davies_bouldin"], c["stability_bootstrap"],
-          "-" if c.get("largest_share") is None else f"{c['largest_share']:.0%}",
-          "-" if c.get("smallest_share") is None else f"{c['smallest_share']:.1%}",
-          *[mark(c, n) for n in names], c.get("oot_auc") or "-", c.get("score") or "-"]
-         for c in candidates],
+        [
+            t("algorithm"),
+            "k",
+            t("silhouette"),
+            "Davies-Bouldin",
+            t("stability"),
+            t("largest_word"),
+            t("smallest"),
+            *[t(f"crit_{n}") for n in names],
+            t("auc_word"),
+            t("score_word"),
+        ],
+        [
+            [
+                c["algorithm"],
+                c["n_clusters"],
+                c["silhouette"],
+                c["davies_bouldin"],
+                c["stability_bootstrap"],
+                "-" if c.get("largest_share") is None else f"{c['largest_share']:.0%}",
+                "-" if c.get("smallest_share") is None else f"{c['smallest_share']:.1%}",
+                *[mark(c, n) for n in names],
+                c.get("oot_auc") or "-",
+                c.get("score") or "-",
+            ]
+            for c in candidates
+        ],
         {1, 2, 3, 4, 5, 6, 14, 15},
-    )  # fmt: skip
+    )
 
 
 def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:
@@ -253,26 +360,61 @@ def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:
     value, audiences = numbers.get("value"), numbers.get("audiences")
     parts: list[str] = []
     if value and value.get("skipped"):
-        parts += [f"<h2>{_e(t('value_section'))}</h2>",
-                  f"<p>{_e(t('value_skipped', reason=value['skipped']))}</p>"]  # fmt: skip
+        parts += [
+            f"<h2>{_e(t('value_section'))}</h2>",
+            f"<p>{_e(t('value_skipped', reason=value['skipped']))}</p>",
+        ]
     elif value:
         parts += [
             f"<h2>{_e(t('value_section'))}</h2>",
             f"<p>{_e(t('value_text', as_of=value['as_of'], repeat=value['repeat_customers'], customers=value['customers'], occasions=value['expected_occasions_365d'], value=value['expected_value_12m']))}</p>",
-            _table([t("segment"), t("customers"), t("expected_value"), t("share_value"), t("median_alive")],
-                   [[p["name"], f"{p['size']:,}", _money(p["expected_value"]),
-                     "" if p["share_value"] is None else percent(p["share_value"]),
-                     "" if p["median_alive"] is None else f"{p['median_alive']:.2f}"]
-                    for p in personas], {1, 2, 3, 4}),
+            _table(
+                [
+                    t("segment"),
+                    t("customers"),
+                    t("expected_value"),
+                    t("share_value"),
+                    t("median_alive"),
+                ],
+                [
+                    [
+                        p["name"],
+                        f"{p['size']:,}",
+                        _money(p["expected_value"]),
+                        "" if p["share_value"] is None else percent(p["share_value"]),
+                        "" if p["median_alive"] is None else f"{p['median_alive']:.2f}",
+                    ]
+                    for p in personas
+                ],
+                {1, 2, 3, 4},
+            ),
             f"<p>{_e(t('value_check'))}</p>",
-            _table([t("origin"), t("customers"), t("actual"), t("forecast"), t("naive"),
-                    f"{t('mae_word')}: {t('forecast')}", f"{t('mae_word')}: {t('naive')}"],
-                   [[o["origin"][:10], f"{o['customers']:,}", o["actual_occasions"],
-                     f"{o['predicted_occasions']:.0f}", f"{o['naive_occasions']:.0f}",
-                     o["mae_bgnbd"], o["mae_naive"]] for o in value["out_of_time"]["origins"]],
-                   {1, 2, 3, 4, 5, 6}),
+            _table(
+                [
+                    t("origin"),
+                    t("customers"),
+                    t("actual"),
+                    t("forecast"),
+                    t("naive"),
+                    f"{t('mae_word')}: {t('forecast')}",
+                    f"{t('mae_word')}: {t('naive')}",
+                ],
+                [
+                    [
+                        o["origin"][:10],
+                        f"{o['customers']:,}",
+                        o["actual_occasions"],
+                        f"{o['predicted_occasions']:.0f}",
+                        f"{o['naive_occasions']:.0f}",
+                        o["mae_bgnbd"],
+                        o["mae_naive"],
+                    ]
+                    for o in value["out_of_time"]["origins"]
+                ],
+                {1, 2, 3, 4, 5, 6},
+            ),
             _img(numbers["charts"]["value"] / "calibration.png", t("value_section")),
-        ]  # fmt: skip
+        ]
     if audiences:
         names = {
             s["segment_id"]: p["name"]
@@ -301,6 +443,10 @@ def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:
         parts += [
             f"<h2>{_e(t('audiences_section'))}</h2>",
             f"<p>{_e(t('audiences_text', as_of=audiences['as_of'], days=audiences['suppression_days']))}</p>",
-            _table([t("segment"), "file", t("customers"), t("expected_value"), t("promotional")], rows, {2, 3}),
-        ]  # fmt: skip
+            _table(
+                [t("segment"), "file", t("customers"), t("expected_value"), t("promotional")],
+                rows,
+                {2, 3},
+            ),
+        ]
     return parts

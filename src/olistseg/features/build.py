@@ -16,11 +16,26 @@ from olistseg.warehouse.now import default_as_of
 
 #: Numeric feature columns, in the order the SQL returns them.
 NUMERIC_FEATURES = (
-    "recency_days", "frequency", "n_orders", "monetary", "avg_order_value", "n_items", "n_categories",
-    "avg_review_score", "share_low_reviews", "has_review", "avg_delivery_days", "avg_delay_days",
-    "late_share", "avg_installments", "share_credit_card", "share_boleto", "share_voucher",
-    "freight_ratio", "tenure_days",
-)  # fmt: skip
+    "recency_days",
+    "frequency",
+    "n_orders",
+    "monetary",
+    "avg_order_value",
+    "n_items",
+    "n_categories",
+    "avg_review_score",
+    "share_low_reviews",
+    "has_review",
+    "avg_delivery_days",
+    "avg_delay_days",
+    "late_share",
+    "avg_installments",
+    "share_credit_card",
+    "share_boleto",
+    "share_voucher",
+    "freight_ratio",
+    "tenure_days",
+)
 CATEGORICAL_FEATURES = ("customer_state",)
 
 

@@ -43,9 +43,11 @@ def customer_outcomes(
         raise ValueError("horizon_end must be after origin")
     frame = con.execute(
         composed("features", "customer_outcomes"),
-        {"origin": origin.strftime("%Y-%m-%d %H:%M:%S"),
-         "horizon_end": horizon_end.strftime("%Y-%m-%d %H:%M:%S")},
-    ).df()  # fmt: skip
+        {
+            "origin": origin.strftime("%Y-%m-%d %H:%M:%S"),
+            "horizon_end": horizon_end.strftime("%Y-%m-%d %H:%M:%S"),
+        },
+    ).df()
     frame["future_revenue"] = frame["future_revenue"].astype("float64")
     frame["next_review_score"] = frame["next_review_score"].astype("float64")
     return frame.set_index("customer_unique_id")

@@ -151,9 +151,13 @@ def check_filters(con: duckdb.DuckDBPyConnection, params: KpiParams) -> KpiParam
     the valid values: a filter that matches nothing would answer with empty tables."""
     changes: dict[str, str] = {}
     if params.state is not None:
-        states = [r[0] for r in con.execute(
-            "SELECT DISTINCT customer_state FROM customers WHERE customer_state IS NOT NULL "
-            "ORDER BY 1").fetchall()]  # fmt: skip
+        states = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT customer_state FROM customers WHERE customer_state IS NOT NULL "
+                "ORDER BY 1"
+            ).fetchall()
+        ]
         changes["state"] = _match(params.state, states, "--state")
     if params.category is not None:
         pairs = con.execute(
@@ -190,9 +194,14 @@ def _execute(
     columns = [d[0] for d in cursor.description]
     rows = [[plain_value(v) for v in row] for row in cursor.fetchall()]
     return KpiResult(
-        model.name, model.title, model.question, model.definition, columns, rows,
+        model.name,
+        model.title,
+        model.question,
+        model.definition,
+        columns,
+        rows,
         seconds=round(time.perf_counter() - started, 4),
-    )  # fmt: skip
+    )
 
 
 def run_query(con: duckdb.DuckDBPyConnection, model: SqlModel, bound: dict[str, Any]) -> KpiResult:

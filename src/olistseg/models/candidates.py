@@ -125,17 +125,41 @@ ALGORITHMS: dict[str, Algorithm] = {
     a.name: a
     for a in (
         Algorithm("kmeans", lambda k, s, n: KMeans(k, init="k-means++", n_init=4, random_state=s)),
-        Algorithm("minibatch_kmeans", lambda k, s, n: MiniBatchKMeans(k, n_init=3, batch_size=4096, random_state=s)),
-        Algorithm("gmm_full", lambda k, s, n: FastGaussianMixture(k, covariance_type="full", reg_covar=1e-4, random_state=s)),
-        Algorithm("gmm_diag", lambda k, s, n: FastGaussianMixture(k, covariance_type="diag", reg_covar=1e-4, random_state=s)),
+        Algorithm(
+            "minibatch_kmeans",
+            lambda k, s, n: MiniBatchKMeans(k, n_init=3, batch_size=4096, random_state=s),
+        ),
+        Algorithm(
+            "gmm_full",
+            lambda k, s, n: FastGaussianMixture(
+                k, covariance_type="full", reg_covar=1e-4, random_state=s
+            ),
+        ),
+        Algorithm(
+            "gmm_diag",
+            lambda k, s, n: FastGaussianMixture(
+                k, covariance_type="diag", reg_covar=1e-4, random_state=s
+            ),
+        ),
         Algorithm("bisecting_kmeans", lambda k, s, n: BisectingKMeans(k, random_state=s)),
-        Algorithm("ward", _ward, note=f"only up to {WARD_MAX_POINTS:,} customers", deterministic=True),
-        Algorithm("dbscan", lambda k, s, n: KneeDBSCAN(seed=s), uses_k=False,
-                  note=f"eps from the k-distance knee; fitted on at most {DENSITY_SAMPLE:,} sampled customers, labels spread by nearest neighbour"),
-        Algorithm("hdbscan", lambda k, s, n: SampledHDBSCAN(seed=s), uses_k=False, deterministic=True,
-                  note=f"fitted on at most {DENSITY_SAMPLE:,} sampled customers, labels spread by nearest neighbour"),
+        Algorithm(
+            "ward", _ward, note=f"only up to {WARD_MAX_POINTS:,} customers", deterministic=True
+        ),
+        Algorithm(
+            "dbscan",
+            lambda k, s, n: KneeDBSCAN(seed=s),
+            uses_k=False,
+            note=f"eps from the k-distance knee; fitted on at most {DENSITY_SAMPLE:,} sampled customers, labels spread by nearest neighbour",
+        ),
+        Algorithm(
+            "hdbscan",
+            lambda k, s, n: SampledHDBSCAN(seed=s),
+            uses_k=False,
+            deterministic=True,
+            note=f"fitted on at most {DENSITY_SAMPLE:,} sampled customers, labels spread by nearest neighbour",
+        ),
     )
-}  # fmt: skip
+}
 DEFAULT_ALGORITHMS = ("kmeans", "gmm_full", "gmm_diag", "bisecting_kmeans", "dbscan", "hdbscan")
 
 

@@ -87,9 +87,12 @@ def cluster_metrics(X: np.ndarray, labels: np.ndarray, silhouette: bool = True) 
     clustered = labels >= 0
     noise_share = float(1.0 - clustered.mean())
     values, counts = np.unique(labels[clustered], return_counts=True)
-    out = {"n_clusters": len(values), "noise_share": _round(noise_share),
-           "smallest_share": _round(counts.min() / len(labels)) if len(values) else None,
-           "largest_share": _round(counts.max() / len(labels)) if len(values) else None}  # fmt: skip
+    out = {
+        "n_clusters": len(values),
+        "noise_share": _round(noise_share),
+        "smallest_share": _round(counts.min() / len(labels)) if len(values) else None,
+        "largest_share": _round(counts.max() / len(labels)) if len(values) else None,
+    }
     if 2 <= len(values) < clustered.sum():
         Xc, lc = X[clustered], labels[clustered]
         if silhouette:
@@ -119,9 +122,13 @@ def add_silhouettes(
 
 
 def stability(
-    algorithm: str, k: int | None, X: np.ndarray, seed: int,
-    n_bootstrap: int = 3, n_seeds: int = 3,
-) -> tuple[float, float]:  # fmt: skip
+    algorithm: str,
+    k: int | None,
+    X: np.ndarray,
+    seed: int,
+    n_bootstrap: int = 3,
+    n_seeds: int = 3,
+) -> tuple[float, float]:
     """(bootstrap ARI, seed ARI) of a candidate, as described in the module docstring."""
     factory = ALGORITHMS[algorithm].make
     rng = np.random.default_rng(seed + 1)

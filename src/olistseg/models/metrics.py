@@ -221,8 +221,9 @@ def _encode(labelings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
         kept = labels >= 0
         slots[index] = -1
         slots[index, kept] = np.unique(labels[kept], return_inverse=True)[1]
-        _, cells = np.unique(cells * (slots[index].max() + 2) + slots[index] + 1,
-                             return_inverse=True)  # fmt: skip
+        _, cells = np.unique(
+            cells * (slots[index].max() + 2) + slots[index] + 1, return_inverse=True
+        )
     return slots, cells, int(cells.max()) + 1
 
 
@@ -374,7 +375,11 @@ def estimate_silhouettes(
     _slots, cells, _n_cells = _encode(labelings)
     index = stratified_sample(cells, sample_size, seed)
     scores = silhouette_scores(X[index], [labels[index] for labels in labelings])
-    info = {"method": "stratified_sample", "population": population,
-            "sample_size": len(index), "seed": seed,
-            "strata": "cells every labeling agrees on, proportional allocation"}  # fmt: skip
+    info = {
+        "method": "stratified_sample",
+        "population": population,
+        "sample_size": len(index),
+        "seed": seed,
+        "strata": "cells every labeling agrees on, proportional allocation",
+    }
     return scores, info

@@ -22,20 +22,48 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 PRESETS: dict[str, tuple[str, ...]] = {
     "rfm": ("recency_days", "frequency", "monetary"),
     "rfm_satisfaction": (
-        "recency_days", "frequency", "monetary", "avg_review_score", "share_low_reviews",
-        "late_share", "avg_delay_days", "avg_installments",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "avg_review_score",
+        "share_low_reviews",
+        "late_share",
+        "avg_delay_days",
+        "avg_installments",
     ),
     "full": (
-        "recency_days", "frequency", "monetary", "avg_order_value", "n_items", "n_categories",
-        "avg_review_score", "share_low_reviews", "has_review", "avg_delivery_days",
-        "avg_delay_days", "late_share", "avg_installments", "share_credit_card", "share_boleto",
-        "share_voucher", "freight_ratio", "tenure_days", "customer_region",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "avg_order_value",
+        "n_items",
+        "n_categories",
+        "avg_review_score",
+        "share_low_reviews",
+        "has_review",
+        "avg_delivery_days",
+        "avg_delay_days",
+        "late_share",
+        "avg_installments",
+        "share_credit_card",
+        "share_boleto",
+        "share_voucher",
+        "freight_ratio",
+        "tenure_days",
+        "customer_region",
     ),
-}  # fmt: skip
+}
 DEFAULT_PRESET = "rfm_satisfaction"
 
-LOG_COLUMNS = {"frequency", "monetary", "avg_order_value", "n_items", "n_categories",
-               "avg_installments", "avg_delivery_days"}  # fmt: skip
+LOG_COLUMNS = {
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "n_items",
+    "n_categories",
+    "avg_installments",
+    "avg_delivery_days",
+}
 SIGNED_LOG_COLUMNS = {"avg_delay_days"}
 ZERO_IF_MISSING = {"share_low_reviews"}
 CATEGORICAL_COLUMNS = {"customer_region"}
@@ -128,8 +156,9 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
         categorical = [c for c in self.columns if c in CATEGORICAL_COLUMNS]
         self.encoder_ = (
             OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit(frame[categorical])
-            if categorical else None
-        )  # fmt: skip
+            if categorical
+            else None
+        )
         self.n_features_in_ = len(self.columns)
         return self
 
@@ -157,8 +186,9 @@ class FeaturePreprocessor(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         categories = (
             dict(zip(self.encoder_.feature_names_in_, self.encoder_.categories_, strict=True))
-            if self.encoder_ is not None else {}
-        )  # fmt: skip
+            if self.encoder_ is not None
+            else {}
+        )
         names: list[str] = []
         for column in self.columns:
             if column in categories:

@@ -79,11 +79,13 @@ def criteria(
         "k_range": rule.min_k <= c.n_clusters <= rule.max_k,
         "actions": bool(c.distinct_actions),
         "largest": c.largest_share is not None and c.largest_share <= rule.max_segment_share,
-        "stability": None if c.stability_bootstrap is None
+        "stability": None
+        if c.stability_bootstrap is None
         else c.stability_bootstrap >= rule.min_stability,
-        "value": None if baseline is None or c.oot_auc is None
+        "value": None
+        if baseline is None or c.oot_auc is None
         else (c.oot_auc_upper >= 0 if c.oot_auc_upper is not None else c.oot_auc >= baseline),
-    }  # fmt: skip
+    }
 
 
 def _steps(
@@ -93,22 +95,33 @@ def _steps(
     every = set(CONDITIONS)
     steps = [
         (every, "all conditions met"),
-        (every - {"value"},
-         f"relaxed: no candidate ranked repurchase within sampling noise of the RFM scoring (median AUC {baseline}; condition 6, non-inferiority)"),
+        (
+            every - {"value"},
+            f"relaxed: no candidate ranked repurchase within sampling noise of the RFM scoring (median AUC {baseline}; condition 6, non-inferiority)",
+        ),
         (every - {"value", "stability"}, "relaxed: no candidate reached the stability threshold"),
-        (every - {"value", "stability", "largest"},
-         f"relaxed: no candidate kept its largest segment under {share}"),
-        (every - {"value", "stability", "largest", "actions"},
-         "relaxed: no candidate gave every segment its own action"),
-        ({"usable", "noise", "smallest"},
-         f"relaxed: no candidate had {rule.min_k}-{rule.max_k} usable segments"),
-    ]  # fmt: skip
+        (
+            every - {"value", "stability", "largest"},
+            f"relaxed: no candidate kept its largest segment under {share}",
+        ),
+        (
+            every - {"value", "stability", "largest", "actions"},
+            "relaxed: no candidate gave every segment its own action",
+        ),
+        (
+            {"usable", "noise", "smallest"},
+            f"relaxed: no candidate had {rule.min_k}-{rule.max_k} usable segments",
+        ),
+    ]
     if baseline is None:  # no window to measure: not a condition, and nothing to say
         steps = [(k - {"value"}, r) for i, (k, r) in enumerate(steps) if i != 1]
     if not stability_measured:  # --no-stability: not a condition, and said so
         drop = 2 if baseline is not None else 1
-        steps = [(k - {"stability"}, f"{r} (bootstrap stability not measured)")
-                 for i, (k, r) in enumerate(steps) if i != drop]  # fmt: skip
+        steps = [
+            (k - {"stability"}, f"{r} (bootstrap stability not measured)")
+            for i, (k, r) in enumerate(steps)
+            if i != drop
+        ]
     return steps
 
 
@@ -153,8 +166,12 @@ def combined_scores(
     for c, s, d, v in zip(pool, sil, db, value, strict=True):
         parts = [p for p in (s, d) if p is not None]
         c.separation = round(sum(parts) / len(parts), 4) if parts else 0.0
-        c.score = round(c.separation if v is None
-                        else (1 - rule.value_weight) * c.separation + rule.value_weight * v, 4)  # fmt: skip
+        c.score = round(
+            c.separation
+            if v is None
+            else (1 - rule.value_weight) * c.separation + rule.value_weight * v,
+            4,
+        )
 
 
 def select(
@@ -226,9 +243,19 @@ def why_record(
     values = {"algorithm": top.algorithm, "k": top.n_clusters, "silhouette": top.silhouette}
     failed = [k for k, ok in (top.criteria or {}).items() if ok is False]
     if failed:
-        return {"key": "why_ineligible",
-                "values": {**values, "failed": failed, "largest": top.largest_share}}  # fmt: skip
+        return {
+            "key": "why_ineligible",
+            "values": {**values, "failed": failed, "largest": top.largest_share},
+        }
     if top.stability_seeds_full is not None and top.stability_seeds_full < rule.min_reproducibility:
         return {"key": "why_unreproducible", "values": {**values, "ari": top.stability_seeds_full}}
-    return {"key": "why_lower", "values": {**values, "score": top.score, "chosen_score": chosen.score,
-                                           "auc": top.oot_auc, "chosen_auc": chosen.oot_auc}}  # fmt: skip
+    return {
+        "key": "why_lower",
+        "values": {
+            **values,
+            "score": top.score,
+            "chosen_score": chosen.score,
+            "auc": top.oot_auc,
+            "chosen_auc": chosen.oot_auc,
+        },
+    }

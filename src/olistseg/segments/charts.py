@@ -12,8 +12,18 @@ from sklearn.decomposition import PCA
 
 from olistseg.atomic import atomic_path
 
-KEY_FEATURES = ("recency_days", "frequency", "monetary", "avg_review_score", "share_low_reviews",
-                "late_share", "avg_delay_days", "avg_installments", "freight_ratio", "tenure_days")  # fmt: skip
+KEY_FEATURES = (
+    "recency_days",
+    "frequency",
+    "monetary",
+    "avg_review_score",
+    "share_low_reviews",
+    "late_share",
+    "avg_delay_days",
+    "avg_installments",
+    "freight_ratio",
+    "tenure_days",
+)
 
 
 def metric_curves(candidates: list[dict]) -> alt.Chart:
@@ -52,8 +62,13 @@ def metric_curves(candidates: list[dict]) -> alt.Chart:
 
 
 def segment_sizes(profiles: pd.DataFrame, names: pd.DataFrame) -> alt.Chart:
-    frame = pd.DataFrame({"segment": names["segment_name"], "customers": profiles["share_customers"],
-                          "revenue": profiles["share_revenue"]}).melt("segment", var_name="share of", value_name="share")  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "segment": names["segment_name"],
+            "customers": profiles["share_customers"],
+            "revenue": profiles["share_revenue"],
+        }
+    ).melt("segment", var_name="share of", value_name="share")
     return (
         alt.Chart(frame, title="Segment sizes: share of customers and of revenue")
         .mark_bar()
@@ -69,8 +84,15 @@ def segment_sizes(profiles: pd.DataFrame, names: pd.DataFrame) -> alt.Chart:
 
 
 def profile_heatmap(profiles: pd.DataFrame, names: pd.DataFrame) -> alt.Chart:
-    rows = [{"segment": names.loc[s, "segment_name"], "feature": f, "z": float(profiles.loc[s, f"{f}_z"])}
-            for s in profiles.index for f in KEY_FEATURES]  # fmt: skip
+    rows = [
+        {
+            "segment": names.loc[s, "segment_name"],
+            "feature": f,
+            "z": float(profiles.loc[s, f"{f}_z"]),
+        }
+        for s in profiles.index
+        for f in KEY_FEATURES
+    ]
     return (
         alt.Chart(
             pd.DataFrame(rows), title="Standardised feature means per segment (0 = population)"
@@ -92,8 +114,13 @@ def projection(
     coords = PCA(n_components=2, random_state=seed).fit_transform(X)
     rng = np.random.default_rng(seed)
     index = rng.choice(len(X), size=min(sample, len(X)), replace=False)
-    frame = pd.DataFrame({"pc1": coords[index, 0], "pc2": coords[index, 1],
-                          "segment": names["segment_name"].reindex(labels[index]).to_numpy()})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "pc1": coords[index, 0],
+            "pc2": coords[index, 1],
+            "segment": names["segment_name"].reindex(labels[index]).to_numpy(),
+        }
+    )
     return (
         alt.Chart(frame, title=f"PCA projection ({len(index):,} customers shown)")
         .mark_circle(size=8, opacity=0.5)
@@ -114,8 +141,13 @@ def tsne_projection(
     coords = TSNE(
         n_components=2, perplexity=perplexity, init="pca", random_state=seed
     ).fit_transform(X[index])
-    frame = pd.DataFrame({"tsne1": coords[:, 0], "tsne2": coords[:, 1],
-                          "segment": names["segment_name"].reindex(labels[index]).to_numpy()})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "tsne1": coords[:, 0],
+            "tsne2": coords[:, 1],
+            "segment": names["segment_name"].reindex(labels[index]).to_numpy(),
+        }
+    )
     return (
         alt.Chart(frame, title=f"t-SNE of {len(index):,} sampled customers")
         .mark_circle(size=10, opacity=0.6)

@@ -48,8 +48,12 @@ def _z(row: pd.Series, feature: str) -> float:
 
 #: Recency bands in days (upper bound inclusive, name), shortest first.
 RECENCY_BANDS: tuple[tuple[float, str], ...] = (
-    (60, "active"), (120, "cooling"), (180, "at risk"), (240, "highly at risk"), (float("inf"), "lost"),
-)  # fmt: skip
+    (60, "active"),
+    (120, "cooling"),
+    (180, "at risk"),
+    (240, "highly at risk"),
+    (float("inf"), "lost"),
+)
 #: A welcome series fits a segment whose median customer bought at most this many days ago.
 WELCOME_MAX_DAYS = 60
 #: A win-back (and "lapsed", "dormant") fits a segment whose median customer bought longer ago.
@@ -72,7 +76,7 @@ def _median_recency(row: pd.Series) -> float:
 
 
 def _stage(row: pd.Series) -> str | None:
-    """ "recent", "cooling" or "dormant" when the segment's recency stands out, else None."""
+    """The stage, "recent", "cooling" or "dormant", when the recency stands out; else None."""
     if abs(_z(row, "recency_days")) < RECENCY_STANDS_OUT:
         return None
     days = _median_recency(row)
@@ -90,49 +94,98 @@ def _high_ticket(row: pd.Series) -> bool:
 # recent and a dormant high-ticket segment get opposite campaigns (welcome against win-back),
 # so the trait never hides the stage.
 RULES: tuple[NamingRule, ...] = (
-    NamingRule("late_let_down", "Let down by late delivery",
-               "Apologise with a voucher and a delivery guarantee; fix the logistics that failed them before any promotion.",
-               lambda r: _z(r, "late_share") >= 1.0 and _z(r, "avg_review_score") <= -0.3,
-               "late share >= +1 sd and review score <= -0.3 sd"),
-    NamingRule("dissatisfied", "Dissatisfied customers",
-               "Service-recovery contact: ask what went wrong and offer a make-good; keep them out of promotional pushes until resolved.",
-               lambda r: _z(r, "avg_review_score") <= -0.8, "review score <= -0.8 sd"),
-    NamingRule("late_satisfied", "Delivered late, still satisfied",
-               "Thank them for their patience with a delivery promise on the next order, before a second delay turns into a bad review.",
-               lambda r: _z(r, "late_share") >= 1.0, "late share >= +1 sd, review score not low"),
-    NamingRule("lapsed_loyal", "Lapsed repeat buyers",
-               "Personal reactivation offer from the loyalty programme: they bought several times, then stopped.",
-               lambda r: _z(r, "frequency") >= 1.0 and _median_recency(r) > WIN_BACK_MIN_DAYS,
-               "purchase occasions >= +1 sd and median recency over 180 days"),
-    NamingRule("loyal", "Loyal repeat buyers",
-               "Loyalty programme: early access, points and referral rewards.",
-               lambda r: _z(r, "frequency") >= 1.0, "purchase occasions >= +1 sd"),
-    NamingRule("recent_premium", "Recent high-ticket buyers",
-               "Welcome series that suggests a second higher-ticket item with interest-free installments.",
-               lambda r: _stage(r) == "recent" and _high_ticket(r),
-               "recency stands out (|z| >= 0.6), median at most 60 days, and spend or installments >= +0.8 sd"),
-    NamingRule("dormant_premium", "Dormant high-ticket buyers",
-               "Win-back on higher-ticket items with interest-free installments; stop after two unanswered contacts.",
-               lambda r: _stage(r) == "dormant" and _high_ticket(r),
-               "recency stands out (|z| >= 0.6), median over 180 days, and spend or installments >= +0.8 sd"),
-    NamingRule("big_spenders", "Big spenders",
-               "Premium cross-sell and personalised recommendations in their categories.",
-               lambda r: _z(r, "monetary") >= 0.8, "spend >= +0.8 sd"),
-    NamingRule("installments", "Installment shoppers",
-               "Interest-free installment offers on higher-ticket items.",
-               lambda r: _z(r, "avg_installments") >= 0.8, "installments >= +0.8 sd"),
-    NamingRule("recent", "Recent first-time buyers",
-               "Welcome series with a second-purchase incentive within 30 days.",
-               lambda r: _stage(r) == "recent", "recency stands out (|z| >= 0.6), median at most 60 days"),
-    NamingRule("cooling", "Cooling first-time buyers",
-               "Second-purchase nudge: a reminder of their category with a time-limited incentive, before they lapse.",
-               lambda r: _stage(r) == "cooling", "recency stands out (|z| >= 0.6), median 60 to 180 days"),
-    NamingRule("dormant", "Dormant one-off buyers",
-               "Win-back campaign with a time-limited discount; stop after two unanswered contacts.",
-               lambda r: _stage(r) == "dormant", "recency stands out (|z| >= 0.6), median over 180 days"),
-    NamingRule("core", "Core satisfied customers",
-               "Regular newsletter and seasonal promotions.", lambda r: True, "no trait stands out"),
-)  # fmt: skip
+    NamingRule(
+        "late_let_down",
+        "Let down by late delivery",
+        "Apologise with a voucher and a delivery guarantee; fix the logistics that failed them before any promotion.",
+        lambda r: _z(r, "late_share") >= 1.0 and _z(r, "avg_review_score") <= -0.3,
+        "late share >= +1 sd and review score <= -0.3 sd",
+    ),
+    NamingRule(
+        "dissatisfied",
+        "Dissatisfied customers",
+        "Service-recovery contact: ask what went wrong and offer a make-good; keep them out of promotional pushes until resolved.",
+        lambda r: _z(r, "avg_review_score") <= -0.8,
+        "review score <= -0.8 sd",
+    ),
+    NamingRule(
+        "late_satisfied",
+        "Delivered late, still satisfied",
+        "Thank them for their patience with a delivery promise on the next order, before a second delay turns into a bad review.",
+        lambda r: _z(r, "late_share") >= 1.0,
+        "late share >= +1 sd, review score not low",
+    ),
+    NamingRule(
+        "lapsed_loyal",
+        "Lapsed repeat buyers",
+        "Personal reactivation offer from the loyalty programme: they bought several times, then stopped.",
+        lambda r: _z(r, "frequency") >= 1.0 and _median_recency(r) > WIN_BACK_MIN_DAYS,
+        "purchase occasions >= +1 sd and median recency over 180 days",
+    ),
+    NamingRule(
+        "loyal",
+        "Loyal repeat buyers",
+        "Loyalty programme: early access, points and referral rewards.",
+        lambda r: _z(r, "frequency") >= 1.0,
+        "purchase occasions >= +1 sd",
+    ),
+    NamingRule(
+        "recent_premium",
+        "Recent high-ticket buyers",
+        "Welcome series that suggests a second higher-ticket item with interest-free installments.",
+        lambda r: _stage(r) == "recent" and _high_ticket(r),
+        "recency stands out (|z| >= 0.6), median at most 60 days, and spend or installments >= +0.8 sd",
+    ),
+    NamingRule(
+        "dormant_premium",
+        "Dormant high-ticket buyers",
+        "Win-back on higher-ticket items with interest-free installments; stop after two unanswered contacts.",
+        lambda r: _stage(r) == "dormant" and _high_ticket(r),
+        "recency stands out (|z| >= 0.6), median over 180 days, and spend or installments >= +0.8 sd",
+    ),
+    NamingRule(
+        "big_spenders",
+        "Big spenders",
+        "Premium cross-sell and personalised recommendations in their categories.",
+        lambda r: _z(r, "monetary") >= 0.8,
+        "spend >= +0.8 sd",
+    ),
+    NamingRule(
+        "installments",
+        "Installment shoppers",
+        "Interest-free installment offers on higher-ticket items.",
+        lambda r: _z(r, "avg_installments") >= 0.8,
+        "installments >= +0.8 sd",
+    ),
+    NamingRule(
+        "recent",
+        "Recent first-time buyers",
+        "Welcome series with a second-purchase incentive within 30 days.",
+        lambda r: _stage(r) == "recent",
+        "recency stands out (|z| >= 0.6), median at most 60 days",
+    ),
+    NamingRule(
+        "cooling",
+        "Cooling first-time buyers",
+        "Second-purchase nudge: a reminder of their category with a time-limited incentive, before they lapse.",
+        lambda r: _stage(r) == "cooling",
+        "recency stands out (|z| >= 0.6), median 60 to 180 days",
+    ),
+    NamingRule(
+        "dormant",
+        "Dormant one-off buyers",
+        "Win-back campaign with a time-limited discount; stop after two unanswered contacts.",
+        lambda r: _stage(r) == "dormant",
+        "recency stands out (|z| >= 0.6), median over 180 days",
+    ),
+    NamingRule(
+        "core",
+        "Core satisfied customers",
+        "Regular newsletter and seasonal promotions.",
+        lambda r: True,
+        "no trait stands out",
+    ),
+)
 
 
 def _qualifier(row: pd.Series) -> str:
@@ -148,8 +201,15 @@ def name_segments(profiles: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for segment_id, row in profiles.iterrows():
         rule = next(r for r in RULES if r.matches(row))
-        rows.append({"segment_id": segment_id, "segment_key": rule.key, "segment_name": rule.name,
-                     "action": rule.action, "rule": rule.why})  # fmt: skip
+        rows.append(
+            {
+                "segment_id": segment_id,
+                "segment_key": rule.key,
+                "segment_name": rule.name,
+                "action": rule.action,
+                "rule": rule.why,
+            }
+        )
     named = pd.DataFrame(rows).set_index("segment_id")
     for name, group in named.groupby("segment_name"):
         if len(group) > 1:

@@ -77,8 +77,13 @@ OutOfTimeSource = Callable[
 ]
 
 
-def segment_warehouse(warehouse: Path, out: Path, as_of: dt.datetime | None = None,
-                      out_of_time: OutOfTimeSource | None = None, **options: object) -> dict:  # fmt: skip
+def segment_warehouse(
+    warehouse: Path,
+    out: Path,
+    as_of: dt.datetime | None = None,
+    out_of_time: OutOfTimeSource | None = None,
+    **options: object,
+) -> dict:
     """:func:`segment` on a warehouse file; ``options`` as :func:`segment`'s. Returns its summary.
 
     The features (and the out-of-time windows, from ``out_of_time``) are read first and the
@@ -88,8 +93,16 @@ def segment_warehouse(warehouse: Path, out: Path, as_of: dt.datetime | None = No
 
     with connect(warehouse) as con:
         features, as_of = features_as_of(con, as_of)
-        oot = None if out_of_time is None else out_of_time(
-            con, as_of, str(options.get("preset", "rfm_satisfaction")), int(options.get("seed", 42)))  # fmt: skip
+        oot = (
+            None
+            if out_of_time is None
+            else out_of_time(
+                con,
+                as_of,
+                str(options.get("preset", "rfm_satisfaction")),
+                int(options.get("seed", 42)),
+            )
+        )
     return segment(None, out, as_of, features=features, out_of_time=oot, **options)
 
 
@@ -108,14 +121,23 @@ def chosen_configuration(
     features, as_of = features_as_of(con, as_of)
     oot = None if out_of_time is None else out_of_time(con, as_of, preset, seed)
     segmenter = Segmenter(preset=preset, seed=seed)
-    segmenter.fit(features, progress=progress, value=None if oot is None else oot.against_rfm,
-                  baseline=None if oot is None else oot.rfm_auc)  # fmt: skip
-    return {"algorithm": segmenter.chosen_.algorithm, "k": len(segmenter.names_),
-            "selection_reason": segmenter.selection_reason_, "as_of": as_of.isoformat(sep=" ")}  # fmt: skip
+    segmenter.fit(
+        features,
+        progress=progress,
+        value=None if oot is None else oot.against_rfm,
+        baseline=None if oot is None else oot.rfm_auc,
+    )
+    return {
+        "algorithm": segmenter.chosen_.algorithm,
+        "k": len(segmenter.names_),
+        "selection_reason": segmenter.selection_reason_,
+        "as_of": as_of.isoformat(sep=" "),
+    }
 
 
-def score_warehouse(model_dir: Path, warehouse: Path, out: Path,
-                    as_of: dt.datetime | None = None) -> dict:  # fmt: skip
+def score_warehouse(
+    model_dir: Path, warehouse: Path, out: Path, as_of: dt.datetime | None = None
+) -> dict:
     """:func:`score` on a warehouse file. Returns its summary."""
     features, as_of = features_from_warehouse(warehouse, as_of)
     return score(model_dir, None, out, as_of, features=features)
@@ -159,8 +181,13 @@ def segment(
     oot = out_of_time
     if oot is not None and not hasattr(oot, "against_rfm"):  # a source: read the windows
         oot = None if con is None else oot(con, as_of, preset, seed)
-    segmenter = Segmenter(preset=preset, k_range=k_range, seed=seed, with_stability=with_stability,
-                          **({"algorithms": algorithms} if algorithms else {}))  # fmt: skip
+    segmenter = Segmenter(
+        preset=preset,
+        k_range=k_range,
+        seed=seed,
+        with_stability=with_stability,
+        **({"algorithms": algorithms} if algorithms else {}),
+    )
     segmenter.fit(
         features,
         progress=progress,
@@ -175,30 +202,47 @@ def segment(
     write_segment_table(table, out / "segments.csv")
     segmenter.save(out / "model", as_of=as_of_text)
     candidates = [c.to_dict() for c in segmenter.scores_]
-    write_json(out / "selection.json", {
-        "as_of": as_of_text, "preset": preset, "customers": len(features),
-        "rule": segmenter.rule.to_dict(), "rule_text": _rule_text(segmenter),
-        "selection_reason": segmenter.selection_reason_,
-        "why_not_highest_silhouette": why_text("en", segmenter.why_chosen_),
-        "why_not_highest_silhouette_record": segmenter.why_chosen_,
-        "out_of_time": None if oot is None else oot.to_dict(),
-        "silhouette_seconds": segmenter.silhouette_seconds_,
-        "silhouette_method": segmenter.silhouette_method_,
-        "chosen": segmenter.chosen_.to_dict(), "candidates": candidates,
-        "algorithm_notes": {n: ALGORITHMS[n].note for n in {c["algorithm"] for c in candidates} if ALGORITHMS[n].note},
-    })  # fmt: skip
+    write_json(
+        out / "selection.json",
+        {
+            "as_of": as_of_text,
+            "preset": preset,
+            "customers": len(features),
+            "rule": segmenter.rule.to_dict(),
+            "rule_text": _rule_text(segmenter),
+            "selection_reason": segmenter.selection_reason_,
+            "why_not_highest_silhouette": why_text("en", segmenter.why_chosen_),
+            "why_not_highest_silhouette_record": segmenter.why_chosen_,
+            "out_of_time": None if oot is None else oot.to_dict(),
+            "silhouette_seconds": segmenter.silhouette_seconds_,
+            "silhouette_method": segmenter.silhouette_method_,
+            "chosen": segmenter.chosen_.to_dict(),
+            "candidates": candidates,
+            "algorithm_notes": {
+                n: ALGORITHMS[n].note
+                for n in {c["algorithm"] for c in candidates}
+                if ALGORITHMS[n].note
+            },
+        },
+    )
     profiles = profiles_payload(segmenter)
     write_json(out / "profiles.json", profiles)
     if with_charts:
         _write_charts(segmenter, features, candidates, out / "charts", seed)
-    return {"as_of": as_of_text, "customers": len(features), "chosen": segmenter.chosen_.to_dict(),
-            "selection_reason": segmenter.selection_reason_, "segments": profiles["segments"],
-            "silhouette_method": segmenter.silhouette_method_,
-            "fit_seconds": segmenter.fit_seconds_}  # fmt: skip
+    return {
+        "as_of": as_of_text,
+        "customers": len(features),
+        "chosen": segmenter.chosen_.to_dict(),
+        "selection_reason": segmenter.selection_reason_,
+        "segments": profiles["segments"],
+        "silhouette_method": segmenter.silhouette_method_,
+        "fit_seconds": segmenter.fit_seconds_,
+    }
 
 
-def _write_charts(segmenter: Segmenter, features: pd.DataFrame, candidates: list[dict],
-                  chart_dir: Path, seed: int) -> None:  # fmt: skip
+def _write_charts(
+    segmenter: Segmenter, features: pd.DataFrame, candidates: list[dict], chart_dir: Path, seed: int
+) -> None:
     """``charts/``: metrics against k, segment sizes, the profile heat map, PCA and t-SNE."""
     X = segmenter.preprocessor_.transform(model_input(features, segmenter.preset))
     labels, names = segmenter.training_labels_, segmenter.names_
@@ -213,23 +257,25 @@ def _write_charts(segmenter: Segmenter, features: pd.DataFrame, candidates: list
 
 def _rule_text(segmenter: Segmenter) -> str:
     r = segmenter.rule
-    return (f"Eligible: {r.min_k}-{r.max_k} segments, largest segment <= {r.max_segment_share:.0%} and "
-            f"smallest >= {r.min_segment_share:.0%} of customers, bootstrap stability (ARI) >= "
-            f"{r.min_stability}, noise <= {r.max_noise_share:.0%}, every segment its own action, and "
-            "an out-of-time AUC of repurchase not below the standard RFM scoring's beyond sampling noise "
-            "(non-inferiority: the upper bound of the paired 95% bootstrap interval of the AUC "
-            "difference, median over the origins, at least 0). The AUC: the "
-            "candidate is refitted at each validation origin (every 3 months back from the last "
-            "180-day window that ends by the training date) and scored on who bought again over "
-            "the next 180 days; the median over the origins counts. "
-            f"Highest combined score wins: {1 - r.value_weight:g} x separation (silhouette and "
-            f"Davies-Bouldin, scaled over the eligible) + {r.value_weight:g} x that AUC's lift "
-            "over chance as a share of the RFM scoring's, (AUC - 0.5) / (AUC_RFM - 0.5), if it "
-            "reproduces: refits with 2 other "
-            f"seeds on all customers agree with it (mean ARI >= {r.min_reproducibility}); otherwise "
-            "the next one is checked. If none is eligible the rule relaxes the RFM bar first, then "
-            "stability, then the largest-segment cap, then distinct actions, then the number of "
-            "segments.")  # fmt: skip
+    return (
+        f"Eligible: {r.min_k}-{r.max_k} segments, largest segment <= {r.max_segment_share:.0%} and "
+        f"smallest >= {r.min_segment_share:.0%} of customers, bootstrap stability (ARI) >= "
+        f"{r.min_stability}, noise <= {r.max_noise_share:.0%}, every segment its own action, and "
+        "an out-of-time AUC of repurchase not below the standard RFM scoring's beyond sampling noise "
+        "(non-inferiority: the upper bound of the paired 95% bootstrap interval of the AUC "
+        "difference, median over the origins, at least 0). The AUC: the "
+        "candidate is refitted at each validation origin (every 3 months back from the last "
+        "180-day window that ends by the training date) and scored on who bought again over "
+        "the next 180 days; the median over the origins counts. "
+        f"Highest combined score wins: {1 - r.value_weight:g} x separation (silhouette and "
+        f"Davies-Bouldin, scaled over the eligible) + {r.value_weight:g} x that AUC's lift "
+        "over chance as a share of the RFM scoring's, (AUC - 0.5) / (AUC_RFM - 0.5), if it "
+        "reproduces: refits with 2 other "
+        f"seeds on all customers agree with it (mean ARI >= {r.min_reproducibility}); otherwise "
+        "the next one is checked. If none is eligible the rule relaxes the RFM bar first, then "
+        "stability, then the largest-segment cap, then distinct actions, then the number of "
+        "segments."
+    )
 
 
 def profiles_payload(segmenter: Segmenter) -> dict:
@@ -244,14 +290,25 @@ def profiles_payload(segmenter: Segmenter) -> dict:
         for column in row.index:
             if column.endswith("_mean"):
                 base = column[: -len("_mean")]
-                features[base] = {stat: None if pd.isna(row[f"{base}_{stat}"]) else round(float(row[f"{base}_{stat}"]), 6)
-                                  for stat in ("mean", "median", "lift", "z")}  # fmt: skip
-        segments.append({
-            "segment_id": int(segment_id), "name": names.segment_name, "key": names.segment_key,
-            "action": names.action, "rule": names.rule, "size": int(row["size"]),
-            "share_customers": round(float(row["share_customers"]), 6),
-            "share_revenue": round(float(row["share_revenue"]), 6), "features": features,
-        })  # fmt: skip
+                features[base] = {
+                    stat: None
+                    if pd.isna(row[f"{base}_{stat}"])
+                    else round(float(row[f"{base}_{stat}"]), 6)
+                    for stat in ("mean", "median", "lift", "z")
+                }
+        segments.append(
+            {
+                "segment_id": int(segment_id),
+                "name": names.segment_name,
+                "key": names.segment_key,
+                "action": names.action,
+                "rule": names.rule,
+                "size": int(row["size"]),
+                "share_customers": round(float(row["share_customers"]), 6),
+                "share_revenue": round(float(row["share_revenue"]), 6),
+                "features": features,
+            }
+        )
     return {"segments": segments}
 
 
@@ -310,5 +367,10 @@ def score(
     counts = table["segment_name"].value_counts().to_dict()
     trained = segmenter.saved_metadata_.get("as_of")
     days = (as_of - dt.datetime.fromisoformat(trained)).days if trained else None
-    return {"as_of": as_of.isoformat(sep=" "), "model_as_of": trained, "days_after_training": days,
-            "customers": len(table), "segments": {k: int(v) for k, v in counts.items()}}  # fmt: skip
+    return {
+        "as_of": as_of.isoformat(sep=" "),
+        "model_as_of": trained,
+        "days_after_training": days,
+        "customers": len(table),
+        "segments": {k: int(v) for k, v in counts.items()},
+    }

@@ -80,17 +80,23 @@ def no_model_message(folder: Path, engine: str = "duckdb") -> str:
     if (folder / "model" / MODEL_FILE).is_file() or (
         folder / "model" / "olistseg_spark.json"
     ).is_file():
-        return (f"{folder}: that is a segmentation's output folder; its model is in "
-                f"{folder / 'model'}: give --model {folder / 'model'}.")  # fmt: skip
+        return (
+            f"{folder}: that is a segmentation's output folder; its model is in "
+            f"{folder / 'model'}: give --model {folder / 'model'}."
+        )
     if engine == "duckdb" and (folder / "olistseg_spark.json").is_file():
-        return (f"{folder}: this is a Spark model (trained with `olistseg segment --engine "
-                "spark`); score with it on Spark: `olistseg score --engine spark --model "
-                f"{folder} --data PARQUET_FOLDER --out scores.parquet`, or train a DuckDB model "
-                "with `olistseg segment` (without --engine).")  # fmt: skip
+        return (
+            f"{folder}: this is a Spark model (trained with `olistseg segment --engine "
+            "spark`); score with it on Spark: `olistseg score --engine spark --model "
+            f"{folder} --data PARQUET_FOLDER --out scores.parquet`, or train a DuckDB model "
+            "with `olistseg segment` (without --engine)."
+        )
     if engine == "spark" and (folder / MODEL_FILE).is_file():
-        return (f"{folder}: this is a DuckDB-engine model (trained with `olistseg segment`); "
-                "score with it without --engine spark, or train a Spark model with "
-                "`olistseg segment --engine spark`.")  # fmt: skip
+        return (
+            f"{folder}: this is a DuckDB-engine model (trained with `olistseg segment`); "
+            "score with it without --engine spark, or train a Spark model with "
+            "`olistseg segment --engine spark`."
+        )
     if not folder.exists():
         return f"{folder}: no such folder; give the model/ folder written by `olistseg segment`."
     command = "olistseg segment" + (" --engine spark" if engine == "spark" else "")

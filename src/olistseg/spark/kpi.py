@@ -28,8 +28,12 @@ def spark_default_as_of(spark: SparkSession) -> dt.datetime:
     if last is None:
         raise InputError("the data has no orders: there is no date to analyse the data at.")
     rows = spark.sql(MONTHLY_ORDERS_SQL).collect()
-    months = pd.DataFrame({"month": pd.to_datetime([r["month"] for r in rows]),
-                           "orders": [int(r["orders"]) for r in rows]})  # fmt: skip
+    months = pd.DataFrame(
+        {
+            "month": pd.to_datetime([r["month"] for r in rows]),
+            "orders": [int(r["orders"]) for r in rows],
+        }
+    )
     return analysis_date_from(months, last).as_of
 
 
@@ -78,6 +82,11 @@ def _answer(spark: SparkSession, model: SqlModel) -> KpiResult:
     frame = spark.sql(to_spark(model.body))
     rows = [[plain_value(v) for v in row] for row in frame.collect()]
     return KpiResult(
-        model.name, model.title, model.question, model.definition, list(frame.columns), rows,
+        model.name,
+        model.title,
+        model.question,
+        model.definition,
+        list(frame.columns),
+        rows,
         seconds=round(time.perf_counter() - started, 4),
-    )  # fmt: skip
+    )

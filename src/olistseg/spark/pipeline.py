@@ -36,9 +36,12 @@ def spark_tables(
 
 
 def spark_kpi(
-    data: str | None, warehouse: Path | None, master: str | None,
-    params: KpiParams, only: list[str] | None,
-) -> tuple[dt.datetime, dict[str, KpiResult]]:  # fmt: skip
+    data: str | None,
+    warehouse: Path | None,
+    master: str | None,
+    params: KpiParams,
+    only: list[str] | None,
+) -> tuple[dt.datetime, dict[str, KpiResult]]:
     with spark_tables(data, warehouse, master) as spark:
         return run_spark_kpis(spark, params, only)
 
@@ -49,9 +52,16 @@ def _write_parquet(frame: DataFrame, out: str) -> None:
 
 
 def spark_segment(
-    data: str | None, warehouse: Path | None, master: str | None, out: Path,
-    as_of: dt.datetime | None, preset: str, algorithm: str, k: int, seed: int,
-) -> dict:  # fmt: skip
+    data: str | None,
+    warehouse: Path | None,
+    master: str | None,
+    out: Path,
+    as_of: dt.datetime | None,
+    preset: str,
+    algorithm: str,
+    k: int,
+    seed: int,
+) -> dict:
     """Fit one MLlib model; write segments.parquet, model/, profiles.json, selection.json."""
     with spark_tables(data, warehouse, master) as spark:
         as_of = as_of or spark_default_as_of(spark)
@@ -67,23 +77,40 @@ def spark_segment(
     segments = profiles_payload(segmenter)["segments"]
     write_json(out / "profiles.json", {"segments": segments})
     n_segments = len(segmenter.label_map_)
-    chosen = {"algorithm": algorithm, "k": k, "n_clusters": n_segments,
-              "silhouette": None if segmenter.silhouette_ is None else round(segmenter.silhouette_, 6),
-              "stability_bootstrap": None}  # fmt: skip
-    summary = {"engine": "spark", "as_of": as_of_text, "customers": segmenter.training_size_,
-               "preset": preset, "chosen": chosen, "silhouette_method": segmenter.silhouette_method_,
-               "selection_reason": f"fixed: {algorithm} with k={k} (--engine spark fits one model)"
-               + (f"; only {n_segments} of the {k} components received customers"
-                  if n_segments < k else ""),
-               "segments": segments}  # fmt: skip
+    chosen = {
+        "algorithm": algorithm,
+        "k": k,
+        "n_clusters": n_segments,
+        "silhouette": None if segmenter.silhouette_ is None else round(segmenter.silhouette_, 6),
+        "stability_bootstrap": None,
+    }
+    summary = {
+        "engine": "spark",
+        "as_of": as_of_text,
+        "customers": segmenter.training_size_,
+        "preset": preset,
+        "chosen": chosen,
+        "silhouette_method": segmenter.silhouette_method_,
+        "selection_reason": f"fixed: {algorithm} with k={k} (--engine spark fits one model)"
+        + (
+            f"; only {n_segments} of the {k} components received customers"
+            if n_segments < k
+            else ""
+        ),
+        "segments": segments,
+    }
     write_json(out / "selection.json", summary)
     return summary
 
 
 def spark_score(
-    model_dir: Path, data: str | None, warehouse: Path | None, master: str | None,
-    out: str, as_of: dt.datetime | None,
-) -> dict:  # fmt: skip
+    model_dir: Path,
+    data: str | None,
+    warehouse: Path | None,
+    master: str | None,
+    out: str,
+    as_of: dt.datetime | None,
+) -> dict:
     """Score every customer known at ``as_of`` with a saved Spark model; Parquet output."""
     with spark_tables(data, warehouse, master) as spark:
         segmenter = SparkSegmenter.load(model_dir)
@@ -91,11 +118,15 @@ def spark_score(
         scored = segmenter.predict(spark_customer_features(spark, as_of)).cache()
         try:
             _write_parquet(scored, out)
-            counts = {r["segment_name"]: int(r["count"])
-                      for r in scored.groupBy("segment_name").count().collect()}  # fmt: skip
+            counts = {
+                r["segment_name"]: int(r["count"])
+                for r in scored.groupBy("segment_name").count().collect()
+            }
         finally:
             scored.unpersist()
-    return {"as_of": as_of.isoformat(sep=" "),
-            "model_as_of": segmenter.saved_metadata_.get("as_of"),
-            "customers": sum(counts.values()),
-            "segments": dict(sorted(counts.items(), key=lambda kv: -kv[1]))}  # fmt: skip
+    return {
+        "as_of": as_of.isoformat(sep=" "),
+        "model_as_of": segmenter.saved_metadata_.get("as_of"),
+        "customers": sum(counts.values()),
+        "segments": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
+    }

@@ -79,14 +79,22 @@ class SparkPreprocessor:
         from pyspark.sql import functions as F
 
         numeric = [c for c in preset_columns(self.preset) if c not in CATEGORICAL_COLUMNS]
-        medians = frame.agg(*[F.percentile(F.col(c).cast("double"), 0.5).alias(c)
-                              for c in numeric if c not in ZERO_IF_MISSING]).first()  # fmt: skip
+        medians = frame.agg(
+            *[
+                F.percentile(F.col(c).cast("double"), 0.5).alias(c)
+                for c in numeric
+                if c not in ZERO_IF_MISSING
+            ]
+        ).first()
         for column in numeric:
             self.impute[column] = 0.0 if column in ZERO_IF_MISSING else float(medians[column])
-        stats = frame.agg(*[
-            agg(self._transformed(frame, c)).alias(f"{name}_{c}")
-            for c in numeric for name, agg in (("mean", F.avg), ("std", F.stddev_pop))
-        ]).first()  # fmt: skip
+        stats = frame.agg(
+            *[
+                agg(self._transformed(frame, c)).alias(f"{name}_{c}")
+                for c in numeric
+                for name, agg in (("mean", F.avg), ("std", F.stddev_pop))
+            ]
+        ).first()
         for column in numeric:
             self.mean[column] = float(stats[f"mean_{column}"])
             std = float(stats[f"std_{column}"])
@@ -114,8 +122,10 @@ class SparkPreprocessor:
         for column in preset_columns(self.preset):
             if column in CATEGORICAL_COLUMNS:
                 region = _region(F.col("customer_state"))
-                columns += [F.when(region == v, 1.0).otherwise(0.0).alias(f"_x_{column}_{v}")
-                            for v in self.categories[column]]  # fmt: skip
+                columns += [
+                    F.when(region == v, 1.0).otherwise(0.0).alias(f"_x_{column}_{v}")
+                    for v in self.categories[column]
+                ]
             else:
                 scaled = (self._transformed(frame, column) - self.mean[column]) / self.scale[column]
                 columns.append(scaled.alias(f"_x_{column}"))
@@ -134,15 +144,20 @@ def _estimator(algorithm: str, k: int, seed: int) -> Any:
         return BisectingKMeans(k=k, seed=seed, maxIter=50, predictionCol="raw_segment")
     if algorithm == "gmm":
         return GaussianMixture(k=k, seed=seed, maxIter=200, tol=1e-6, predictionCol="raw_segment")
-    raise InputError(f"--algorithms {algorithm!r}: with --engine spark choose one of "
-                     f"{', '.join(SPARK_ALGORITHMS)}.")  # fmt: skip
+    raise InputError(
+        f"--algorithms {algorithm!r}: with --engine spark choose one of "
+        f"{', '.join(SPARK_ALGORITHMS)}."
+    )
 
 
 def _model_class(algorithm: str) -> Any:
     from pyspark.ml.clustering import BisectingKMeansModel, GaussianMixtureModel, KMeansModel
 
-    return {"kmeans": KMeansModel, "bisecting_kmeans": BisectingKMeansModel,
-            "gmm": GaussianMixtureModel}[algorithm]  # fmt: skip
+    return {
+        "kmeans": KMeansModel,
+        "bisecting_kmeans": BisectingKMeansModel,
+        "gmm": GaussianMixtureModel,
+    }[algorithm]
 
 
 def _cost(model: Any) -> float:
@@ -176,10 +191,11 @@ def spark_profiles(frame: DataFrame) -> pd.DataFrame:
     from pyspark.sql import functions as F
 
     population = frame.agg(
-        F.count("*").alias("n"), F.sum("monetary").alias("revenue"),
+        F.count("*").alias("n"),
+        F.sum("monetary").alias("revenue"),
         *[F.avg(c).alias(f"mean_{c}") for c in NUMERIC_FEATURES],
         *[F.stddev_pop(c).alias(f"std_{c}") for c in NUMERIC_FEATURES],
-    ).first()  # fmt: skip
+    ).first()
     grouped = (
         frame.groupBy("segment_id")
         .agg(
@@ -235,8 +251,9 @@ class SparkSegmenter:
         self.preprocessor_ = SparkPreprocessor(self.preset).fit(features)
         X = self.preprocessor_.transform(features).cache()
         try:
-            self.model_, self.fit_costs_ = _best_of(self.algorithm, self.k, self.seed,
-                                                    self.n_init, X)  # fmt: skip
+            self.model_, self.fit_costs_ = _best_of(
+                self.algorithm, self.k, self.seed, self.n_init, X
+            )
             raw = self.model_.transform(X).select("raw_segment", "features")
             sizes = {r[0]: r[1] for r in raw.groupBy("raw_segment").count().collect()}
             centroids = self._centroids(raw, "raw_segment")
@@ -276,8 +293,9 @@ class SparkSegmenter:
                 for centroid in centroids
             ]
             closest = F.least(*distances) if len(distances) > 1 else distances[0]
-            nearest = F.coalesce(*[F.when(d == closest, F.lit(segment))
-                                   for segment, d in enumerate(distances)])  # fmt: skip
+            nearest = F.coalesce(
+                *[F.when(d == closest, F.lit(segment)) for segment, d in enumerate(distances)]
+            )
             mapped = F.coalesce(mapped, nearest)
         return predicted.withColumn("segment_id", mapped.cast("int"))
 
@@ -295,9 +313,13 @@ class SparkSegmenter:
         X = np.array([r["features"].toArray() for r in rows])
         labels = np.array([r["segment_id"] for r in rows])
         scores, info = estimate_silhouettes(X, [labels], max_exact=len(X) + 1)
-        info = {"method": "exact" if fraction >= 1.0 else "stratified_sample",
-                "population": n, "sample_size": len(X), "seed": self.seed,
-                "strata": "segments, Spark sampleBy with equal fractions"}  # fmt: skip
+        info = {
+            "method": "exact" if fraction >= 1.0 else "stratified_sample",
+            "population": n,
+            "sample_size": len(X),
+            "seed": self.seed,
+            "strata": "segments, Spark sampleBy with equal fractions",
+        }
         return scores[0], info
 
     def predict(self, features: DataFrame) -> DataFrame:
@@ -305,26 +327,43 @@ class SparkSegmenter:
         from pyspark.sql import functions as F
 
         predicted = self._label(self.model_.transform(self.preprocessor_.transform(features)))
-        names = F.create_map(*[F.lit(x) for i, row in self.names_.iterrows()
-                               for x in (int(i), row["segment_name"])])  # fmt: skip
+        names = F.create_map(
+            *[F.lit(x) for i, row in self.names_.iterrows() for x in (int(i), row["segment_name"])]
+        )
         return predicted.select(
-            "customer_unique_id", "segment_id", names[F.col("segment_id")].alias("segment_name"),
+            "customer_unique_id",
+            "segment_id",
+            names[F.col("segment_id")].alias("segment_name"),
             *KEY_COLUMNS,
-        ).orderBy("customer_unique_id")  # fmt: skip
+        ).orderBy("customer_unique_id")
 
     def metadata(self, as_of: str | None) -> dict:
         return {
-            "olistseg_version": __version__, "engine": "spark", "as_of": as_of,
-            "algorithm": self.algorithm, "k": self.k, "preset": self.preset, "seed": self.seed,
-            "n_init": self.n_init, "fit_costs": getattr(self, "fit_costs_", None),
-            "training_customers": self.training_size_, "silhouette": self.silhouette_,
+            "olistseg_version": __version__,
+            "engine": "spark",
+            "as_of": as_of,
+            "algorithm": self.algorithm,
+            "k": self.k,
+            "preset": self.preset,
+            "seed": self.seed,
+            "n_init": self.n_init,
+            "fit_costs": getattr(self, "fit_costs_", None),
+            "training_customers": self.training_size_,
+            "silhouette": self.silhouette_,
             "silhouette_method": self.silhouette_method_,
             "label_map": {str(k): v for k, v in self.label_map_.items()},
             "segment_centroids": self.segment_centroids_,
             "preprocessor": self.preprocessor_.__dict__,
-            "segments": {int(i): {"name": r.segment_name, "action": r.action, "key": r.segment_key,
-                                  "rule": r.rule} for i, r in self.names_.iterrows()},
-        }  # fmt: skip
+            "segments": {
+                int(i): {
+                    "name": r.segment_name,
+                    "action": r.action,
+                    "key": r.segment_key,
+                    "rule": r.rule,
+                }
+                for i, r in self.names_.iterrows()
+            },
+        }
 
     def save(self, folder: str | Path, as_of: str | None = None) -> Path:
         """MLlib model under ``folder/mllib`` and the rest in ``olistseg_spark.json``."""
@@ -340,16 +379,25 @@ class SparkSegmenter:
         if not path.is_file():
             raise InputError(no_model_message(Path(folder), engine="spark"))
         meta = json.loads(path.read_text(encoding="utf-8"))
-        model = SparkSegmenter(meta["algorithm"], meta["k"], meta["preset"], meta["seed"],
-                               meta.get("n_init", 1))  # fmt: skip
+        model = SparkSegmenter(
+            meta["algorithm"], meta["k"], meta["preset"], meta["seed"], meta.get("n_init", 1)
+        )
         model.model_ = _model_class(meta["algorithm"]).load(str(Path(folder) / "mllib"))
         model.preprocessor_ = SparkPreprocessor(**meta["preprocessor"])
         model.label_map_ = {int(k): v for k, v in meta["label_map"].items()}
         model.segment_centroids_ = meta.get("segment_centroids")
         model.names_ = pd.DataFrame.from_dict(
-            {int(i): {"segment_name": s["name"], "action": s["action"], "segment_key": s["key"],
-                      "rule": s["rule"]} for i, s in meta["segments"].items()}, orient="index",
-        )  # fmt: skip
+            {
+                int(i): {
+                    "segment_name": s["name"],
+                    "action": s["action"],
+                    "segment_key": s["key"],
+                    "rule": s["rule"],
+                }
+                for i, s in meta["segments"].items()
+            },
+            orient="index",
+        )
         model.training_size_ = meta["training_customers"]
         model.silhouette_, model.silhouette_method_ = meta["silhouette"], meta["silhouette_method"]
         model.saved_metadata_ = meta

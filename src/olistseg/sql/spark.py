@@ -45,9 +45,11 @@ def _round_as_duckdb(node: exp.Round) -> exp.Expression:
     x_lo = f"({x} - {x_hi})"
     err = f"((({x_hi} * {scale_hi} - {h}) + {x_hi} * {scale_lo} + {x_lo} * {scale_hi}) + {x_lo} * {scale_lo})"
     floor = f"FLOOR({h})"
-    rounded = (f"CASE WHEN {h} - {floor} > 0.5D THEN {floor} + 1 WHEN {h} - {floor} < 0.5D THEN {floor} "
-               f"WHEN {err} < 0 THEN {floor} WHEN {err} > 0 THEN {floor} + 1 "
-               f"WHEN {h} >= 0 THEN {floor} + 1 ELSE {floor} END")
+    rounded = (
+        f"CASE WHEN {h} - {floor} > 0.5D THEN {floor} + 1 WHEN {h} - {floor} < 0.5D THEN {floor} "
+        f"WHEN {err} < 0 THEN {floor} WHEN {err} > 0 THEN {floor} + 1 "
+        f"WHEN {h} >= 0 THEN {floor} + 1 ELSE {floor} END"
+    )
     return sqlglot.parse_one(f"(({rounded}) / {scale!r}D)", read="spark")
 
 
@@ -71,8 +73,9 @@ def _spark_rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Cast) and isinstance(node.this, exp.Unnest | exp.Explode):
         generator = node.this
         inner = generator.expressions[0] if isinstance(generator, exp.Unnest) else generator.this
-        array_type = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[node.to.copy()],
-                                  nested=True)
+        array_type = exp.DataType(
+            this=exp.DataType.Type.ARRAY, expressions=[node.to.copy()], nested=True
+        )
         return exp.Explode(this=exp.cast(inner.copy(), array_type))
     return node
 

@@ -63,13 +63,22 @@ def config_for_model(model_dir: Path | None = None, **options: object) -> Simula
 
     if model_dir is not None:
         saved = Segmenter.load(model_dir)
-        options = {**options, "algorithm": saved.chosen_.algorithm, "k": len(saved.names_),
-                   "preset": saved.preset, "seed": options.get("seed", saved.seed)}  # fmt: skip
+        options = {
+            **options,
+            "algorithm": saved.chosen_.algorithm,
+            "k": len(saved.names_),
+            "preset": saved.preset,
+            "seed": options.get("seed", saved.seed),
+        }
     algorithm = str(options.get("algorithm") or "kmeans")
     if algorithm in ALGORITHMS and not ALGORITHMS[algorithm].uses_k:
         k = int(options.get("k") or 4)
-        options = {**options, "algorithm": "kmeans", "stand_in_for": algorithm,
-                   "model_note": text("en", "density_stand_in", chosen=algorithm, k=k)}  # fmt: skip
+        options = {
+            **options,
+            "algorithm": "kmeans",
+            "stand_in_for": algorithm,
+            "model_note": text("en", "density_stand_in", chosen=algorithm, k=k),
+        }
         algorithm = "kmeans"
     if algorithm not in ALGORITHMS:
         choices = ", ".join(n for n, a in ALGORITHMS.items() if a.uses_k)
@@ -132,13 +141,24 @@ def run_stability(
             "--algorithm or --k, or --model with the segmentation's chosen model), or give "
             "more history (--origins, a later --as-of)."
         )
-    result["seeds"] = [{"seed": config.seed, "steps": result["cadence"]["steps"],
-                        "weeks": result["cadence"]["weeks"]}]  # fmt: skip
+    result["seeds"] = [
+        {
+            "seed": config.seed,
+            "steps": result["cadence"]["steps"],
+            "weeks": result["cadence"]["weeks"],
+        }
+    ]
     for extra in range(1, seeds):
-        other = simulate(con, dataclasses.replace(config, seed=config.seed + 101 * extra), end,
-                         shared=shared)  # fmt: skip
-        result["seeds"].append({"seed": config.seed + 101 * extra,
-                                "steps": other["cadence"]["steps"], "weeks": other["cadence"]["weeks"]})  # fmt: skip
+        other = simulate(
+            con, dataclasses.replace(config, seed=config.seed + 101 * extra), end, shared=shared
+        )
+        result["seeds"].append(
+            {
+                "seed": config.seed + 101 * extra,
+                "steps": other["cadence"]["steps"],
+                "weeks": other["cadence"]["weeks"],
+            }
+        )
     result["measured_model"] = measured
     result["simple_protocol"] = simple_protocol(con, config, end or default_as_of(con))
     result["robust"] = robustness_summary(result)
@@ -169,8 +189,9 @@ def ari_chart(result: dict) -> alt.LayerChart:
     layers = [band, median, p10, floor]
     if not simple.empty:
         simple["weeks"] = simple["month"] * 30.44 / 7
-        layers.append(alt.Chart(simple).mark_line(color="#7b3294", opacity=0.7)
-                      .encode(x="weeks:Q", y="ari:Q"))  # fmt: skip
+        layers.append(
+            alt.Chart(simple).mark_line(color="#7b3294", opacity=0.7).encode(x="weeks:Q", y="ari:Q")
+        )
     rules = pd.DataFrame(
         [
             {"value": result["cadence"]["threshold"], "what": "threshold"},
@@ -183,8 +204,10 @@ def ari_chart(result: dict) -> alt.LayerChart:
         .encode(y="value:Q", color=alt.Color("what:N", title=None))
     )
     weeks = result["cadence"]["weeks"]
-    title = (f"ARI across origins (band: 10th percentile to max; dotted: noise floor; purple: "
-             f"first-12-months protocol); cadence {weeks} weeks")  # fmt: skip
+    title = (
+        f"ARI across origins (band: 10th percentile to max; dotted: noise floor; purple: "
+        f"first-12-months protocol); cadence {weeks} weeks"
+    )
     return alt.layer(*layers, lines).properties(width=520, height=280, title=title)
 
 
@@ -255,15 +278,26 @@ def simple_protocol(
     while origin + dt.timedelta(days=round(30.44 * month)) <= end:
         date = origin + dt.timedelta(days=round(30.44 * month))
         now = customer_features(con, date)
-        refit = FrozenModel(config.algorithm, config.k, config.preset, config.seed,
-                            config.restarts).fit(now)  # fmt: skip
-        curve.append({"month": month, "date": date.isoformat(sep=" "), "customers": len(now),
-                      "ari": round(float(adjusted_rand_score(frozen.predict(now), refit.labels_)), 4)})  # fmt: skip
+        refit = FrozenModel(
+            config.algorithm, config.k, config.preset, config.seed, config.restarts
+        ).fit(now)
+        curve.append(
+            {
+                "month": month,
+                "date": date.isoformat(sep=" "),
+                "customers": len(now),
+                "ari": round(float(adjusted_rand_score(frozen.predict(now), refit.labels_)), 4),
+            }
+        )
         month += 1
     below = next((c["month"] for c in curve if c["ari"] < config.threshold), None)
-    return {"origin": origin.isoformat(sep=" "), "curve": curve, "first_month_below": below,
-            "what": "model and preprocessing fitted on the first 12 months and frozen; monthly "
-                    "refits; ARI on all current customers (one origin, no noise floor)"}  # fmt: skip
+    return {
+        "origin": origin.isoformat(sep=" "),
+        "curve": curve,
+        "first_month_below": below,
+        "what": "model and preprocessing fitted on the first 12 months and frozen; monthly "
+        "refits; ARI on all current customers (one origin, no noise floor)",
+    }
 
 
 def robustness_summary(result: dict) -> dict:
@@ -274,10 +308,14 @@ def robustness_summary(result: dict) -> dict:
     seeds = [r["steps"] for r in result["seeds"] if r["steps"] is not None]
     worst_loo = max((abs(s - steps) for s in loo), default=None) if steps is not None else None
     worst_seed = max((abs(s - steps) for s in seeds), default=None) if steps is not None else None
-    return {"max_change_leave_one_origin_out_steps": worst_loo,
-            "max_change_across_seeds_steps": worst_seed,
-            "within_one_step": worst_loo is not None and worst_seed is not None
-            and worst_loo <= 1 and worst_seed <= 1}  # fmt: skip
+    return {
+        "max_change_leave_one_origin_out_steps": worst_loo,
+        "max_change_across_seeds_steps": worst_seed,
+        "within_one_step": worst_loo is not None
+        and worst_seed is not None
+        and worst_loo <= 1
+        and worst_seed <= 1,
+    }
 
 
 #: The run's one currency: the data's prices are in it, and so are the contract's costs.
@@ -307,8 +345,9 @@ def load_costs(path: Path | None) -> dict:
     given = given.get("costs", given)
     unknown = sorted(set(given) - set(DEFAULT_COSTS))
     if unknown:
-        raise InputError(f"--costs {path}: unknown keys {', '.join(unknown)}; known: "
-                         f"{', '.join(DEFAULT_COSTS)}.")  # fmt: skip
+        raise InputError(
+            f"--costs {path}: unknown keys {', '.join(unknown)}; known: {', '.join(DEFAULT_COSTS)}."
+        )
     if str(given.get("currency", CURRENCY)).upper() != CURRENCY:
         raise InputError(
             f"--costs {path}: currency {given['currency']!r}, but the data's amounts are in "
@@ -327,12 +366,22 @@ def maintenance_contract(result: dict, costs: dict | None = None) -> dict:
     calendar = []
     for month in range(1, 13):
         check = end + dt.timedelta(days=round(30.44 * month))
-        calendar.append({"date": check.date().isoformat(), "task": text("en", "task_check"),
-                         "task_key": "task_check"})  # fmt: skip
+        calendar.append(
+            {
+                "date": check.date().isoformat(),
+                "task": text("en", "task_check"),
+                "task_key": "task_check",
+            }
+        )
     retrain = end + dt.timedelta(days=days)
     while retrain <= end + dt.timedelta(days=365):
-        calendar.append({"date": retrain.date().isoformat(), "task": text("en", "task_retrain"),
-                         "task_key": "task_retrain"})  # fmt: skip
+        calendar.append(
+            {
+                "date": retrain.date().isoformat(),
+                "task": text("en", "task_retrain"),
+                "task_key": "task_retrain",
+            }
+        )
         retrain += dt.timedelta(days=days)
     calendar.sort(key=lambda row: (row["date"], row["task"]))
     retrains_per_year = sum(1 for row in calendar if row["task_key"] == "task_retrain")
@@ -406,16 +455,25 @@ def maintenance_markdown(contract: dict, lang: str = "en") -> str:
     def t(key: str, **values: object) -> str:
         return text(lang, key, **values)
 
-    reason = (keyed(lang, contract["cadence_reason_text"]) if contract.get("cadence_reason_text")
-              else contract["cadence_reason"])  # fmt: skip
+    reason = (
+        keyed(lang, contract["cadence_reason_text"])
+        if contract.get("cadence_reason_text")
+        else contract["cadence_reason"]
+    )
     hours = contract["analyst_hours"]
     cadence = (
-        t("md_retrain_every", weeks=contract["cadence_weeks"], days=contract["cadence_days"],
-          reason=reason)
-        if contract["cadence_weeks"] is not None else t("md_no_cadence", reason=reason)
-    )  # fmt: skip
-    note = contract.get("stand_in_for") and t("density_stand_in", chosen=contract["stand_in_for"],
-                                               k=contract["k"])  # fmt: skip
+        t(
+            "md_retrain_every",
+            weeks=contract["cadence_weeks"],
+            days=contract["cadence_days"],
+            reason=reason,
+        )
+        if contract["cadence_weeks"] is not None
+        else t("md_no_cadence", reason=reason)
+    )
+    note = contract.get("stand_in_for") and t(
+        "density_stand_in", chosen=contract["stand_in_for"], k=contract["k"]
+    )
     lines = [
         f"# {t('md_title')}",
         "",
@@ -425,13 +483,25 @@ def maintenance_markdown(contract: dict, lang: str = "en") -> str:
         f"## {t('md_cadence')}",
         cadence,
         t("md_between", between=t("between_retrains")),
-        t("md_noise", median=contract["baseline_noise"]["median"],
-          p10=contract["baseline_noise"]["p10"]),
+        t(
+            "md_noise",
+            median=contract["baseline_noise"]["median"],
+            p10=contract["baseline_noise"]["p10"],
+        ),
         "",
-        *([t("md_schedule", words=schedule_words(lang, contract["schedule"]),
-             per_year=contract["retrains_per_year"],
-             low=contract["interval_weeks"][0], high=contract["interval_weeks"][1])]
-          if contract.get("schedule") and contract.get("interval_weeks") else []),
+        *(
+            [
+                t(
+                    "md_schedule",
+                    words=schedule_words(lang, contract["schedule"]),
+                    per_year=contract["retrains_per_year"],
+                    low=contract["interval_weeks"][0],
+                    high=contract["interval_weeks"][1],
+                )
+            ]
+            if contract.get("schedule") and contract.get("interval_weeks")
+            else []
+        ),
         "",
         f"## {t('md_scope')}",
         *[f"- {t(key)}" for key in ("scope_monitor", "scope_retrain", "scope_deliver")],
@@ -446,9 +516,14 @@ def maintenance_markdown(contract: dict, lang: str = "en") -> str:
         f"- {t('md_compute', seconds=contract['compute']['one_retrain_seconds'])}",
         f"- {t('md_hours', check=hours['monthly check'], retrain=hours['retrain and review'], year=hours['per_year_estimate'])}",
         "",
-        *([f"- {t('md_yearly', total=contract['yearly_cost']['total'], analyst=contract['yearly_cost']['analyst'], compute=contract['yearly_cost']['compute'], currency=contract['costs']['currency'], rate=contract['costs']['analyst_hourly_rate'], price=contract['costs']['compute_price_per_hour'])}",
-             f"- {t('md_response', days=contract['trigger_response_days'])}"]
-          if contract.get("yearly_cost") else []),
+        *(
+            [
+                f"- {t('md_yearly', total=contract['yearly_cost']['total'], analyst=contract['yearly_cost']['analyst'], compute=contract['yearly_cost']['compute'], currency=contract['costs']['currency'], rate=contract['costs']['analyst_hourly_rate'], price=contract['costs']['compute_price_per_hour'])}",
+                f"- {t('md_response', days=contract['trigger_response_days'])}",
+            ]
+            if contract.get("yearly_cost")
+            else []
+        ),
         "",
         f"## {t('md_delivers')}",
         *[f"- {t(key)}" for key in DELIVERABLE_KEYS],
@@ -458,7 +533,7 @@ def maintenance_markdown(contract: dict, lang: str = "en") -> str:
         "|---|---|",
         *[f"| {row['date']} | {t(row['task_key'])} |" for row in contract["calendar"]],
         "",
-    ]  # fmt: skip
+    ]
     return "\n".join(lines)
 
 
@@ -492,8 +567,12 @@ def monitor(
             model_input(now, segmenter.preset),
         )
         for column in numeric_columns(reference):
-            psi[column] = round(population_stability_index(
-                reference[column].to_numpy(float), current[column].to_numpy(float)), 4)  # fmt: skip
+            psi[column] = round(
+                population_stability_index(
+                    reference[column].to_numpy(float), current[column].to_numpy(float)
+                ),
+                4,
+            )
         psi_reasons = [
             f"PSI of {c} is {v} (> {PSI_TRIGGER})" for c, v in psi.items() if v > PSI_TRIGGER
         ]

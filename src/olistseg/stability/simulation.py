@@ -316,8 +316,9 @@ def simulate(
     def refit_at(date: dt.datetime) -> FrozenModel:
         if date not in refits:
             tick = time.perf_counter()
-            model = FrozenModel(config.algorithm, config.k, config.preset, config.seed,
-                                config.restarts)  # fmt: skip
+            model = FrozenModel(
+                config.algorithm, config.k, config.preset, config.seed, config.restarts
+            )
             refits[date] = model.fit(*features_at(date)[:2])
             timings["refits_s"] += time.perf_counter() - tick
         return refits[date]
@@ -334,8 +335,12 @@ def simulate(
             else:
                 tick = time.perf_counter()
                 frame, model_frame = features_at(date)[:2]
-                a, b = (FrozenModel(config.algorithm, config.k, config.preset, config.seed + s)
-                        .fit(frame, model_frame) for s in (1, 2))  # fmt: skip
+                a, b = (
+                    FrozenModel(config.algorithm, config.k, config.preset, config.seed + s).fit(
+                        frame, model_frame
+                    )
+                    for s in (1, 2)
+                )
                 noise[date] = round(adjusted_rand_score(a.labels_, b.labels_), 4)
                 timings["noise_s"] += time.perf_counter() - tick
         return noise[date]
@@ -352,11 +357,17 @@ def simulate(
             m0 = refit_at(origin)
             fit_seconds = time.perf_counter() - tick
             baseline = _baseline(base, reference, m0, config)
-            result = OriginResult(origin.isoformat(sep=" "), len(base), round(fit_seconds, 3),
-                                  m0.fingerprint_, baseline,
-                                  min(baseline, default=1.0) >= config.threshold)  # fmt: skip
-            bins = {c: reference_bins(reference[c].to_numpy(float))
-                    for c in numeric_columns(reference)}  # fmt: skip
+            result = OriginResult(
+                origin.isoformat(sep=" "),
+                len(base),
+                round(fit_seconds, 3),
+                m0.fingerprint_,
+                baseline,
+                min(baseline, default=1.0) >= config.threshold,
+            )
+            bins = {
+                c: reference_bins(reference[c].to_numpy(float)) for c in numeric_columns(reference)
+            }
             t = 0
             while t <= horizon and origin + step * t <= end:
                 date = origin + step * t
@@ -436,8 +447,9 @@ def _baseline(
         return [1.0] * (config.n_seeds - 1)
     scores = []
     for offset in range(1, config.n_seeds):
-        other = FrozenModel(config.algorithm, config.k, config.preset, config.seed + offset,
-                            config.restarts).fit(base, frame)  # fmt: skip
+        other = FrozenModel(
+            config.algorithm, config.k, config.preset, config.seed + offset, config.restarts
+        ).fit(base, frame)
         scores.append(round(adjusted_rand_score(m0.labels_, other.labels_), 4))
     return scores
 
@@ -463,8 +475,9 @@ def _compare(
     ari_all = adjusted_rand_score(frozen, refit_labels)
     ari_known = adjusted_rand_score(frozen[known], refit_labels[known]) if known.any() else np.nan
     psi = {c: round(psi_against(b, current_input[c].to_numpy(float)), 4) for c, b in bins.items()}
-    refit_centroids = np.array([X[refit_labels == s].mean(axis=0) for s in range(refit.k)
-                                if (refit_labels == s).any()])  # fmt: skip
+    refit_centroids = np.array(
+        [X[refit_labels == s].mean(axis=0) for s in range(refit.k) if (refit_labels == s).any()]
+    )
     mapping = align_labels(m0.centroids_, refit_centroids)
     matched = [(r, c) for r, c in mapping.items() if c < len(m0.centroids_)]
     shift = float(
@@ -478,13 +491,20 @@ def _compare(
     refit_as_frozen = np.array([mapping.get(r, -1) for r in range(int(refit_labels.max()) + 1)])
     changed = int((refit_as_frozen[refit_labels] != frozen).sum())
     return StepResult(
-        t=t, date=date.isoformat(sep=" "), customers=len(frozen), known_at_origin=int(known.sum()),
-        ari_all=round(float(ari_all), 4), ari_known=round(float(ari_known), 4), psi=psi,
+        t=t,
+        date=date.isoformat(sep=" "),
+        customers=len(frozen),
+        known_at_origin=int(known.sum()),
+        ari_all=round(float(ari_all), 4),
+        ari_known=round(float(ari_known), 4),
+        psi=psi,
         centroid_shift=round(shift, 4),
         share_change={s: round(100 * float(share_t[s] - share_t0[s]), 2) for s in range(k)},
-        migration=np.round(migration, 4).tolist(), frozen_preprocessing=m0.fingerprint_,
-        changed_segment=changed, new_customers=int((~known).sum()),
-    )  # fmt: skip
+        migration=np.round(migration, 4).tolist(),
+        frozen_preprocessing=m0.fingerprint_,
+        changed_segment=changed,
+        new_customers=int((~known).sum()),
+    )
 
 
 def _origin_payload(result: OriginResult) -> dict:
@@ -510,26 +530,36 @@ def _curves(results: list[OriginResult], config: SimulationConfig) -> list[dict]
         steps = by_t[t]
         ari = np.array([s.ari_all for s in steps])
         known = np.array([s.ari_known for s in steps])
-        curves.append({
-            "t": t, "weeks": round(t * config.step_days / 7, 2), "origins": len(steps),
-            "ari_median": round(float(np.median(ari)), 4),
-            "ari_p10": round(float(np.percentile(ari, 10)), 4),
-            "ari_min": round(float(ari.min()), 4), "ari_max": round(float(ari.max()), 4),
-            "ari_known_median": round(float(np.nanmedian(known)), 4),
-            "ari_known_p10": round(float(np.nanpercentile(known, 10)), 4),
-            "psi_median": {c: round(float(np.median([s.psi[c] for s in steps])), 4)
-                           for c in steps[0].psi},
-            "psi_max_median": round(float(np.median([max(s.psi.values()) for s in steps])), 4),
-            "centroid_shift_median": round(float(np.median([s.centroid_shift for s in steps])), 4),
-            "max_share_change_median": round(float(np.median(
-                [max(abs(v) for v in s.share_change.values()) for s in steps])), 2),
-            "noise_floor_median": round(float(np.median(floor[t])), 4),
-            "noise_floor_p10": round(float(np.percentile(floor[t], 10)), 4),
-            "steps_left_out_noisy": noisy.get(t, 0),
-            "changed_segment_median": int(np.median([s.changed_segment for s in steps])),
-            "new_customers_median": int(np.median([s.new_customers for s in steps])),
-            "counts_for_cadence": len(steps) >= config.min_origins,
-        })  # fmt: skip
+        curves.append(
+            {
+                "t": t,
+                "weeks": round(t * config.step_days / 7, 2),
+                "origins": len(steps),
+                "ari_median": round(float(np.median(ari)), 4),
+                "ari_p10": round(float(np.percentile(ari, 10)), 4),
+                "ari_min": round(float(ari.min()), 4),
+                "ari_max": round(float(ari.max()), 4),
+                "ari_known_median": round(float(np.nanmedian(known)), 4),
+                "ari_known_p10": round(float(np.nanpercentile(known, 10)), 4),
+                "psi_median": {
+                    c: round(float(np.median([s.psi[c] for s in steps])), 4) for c in steps[0].psi
+                },
+                "psi_max_median": round(float(np.median([max(s.psi.values()) for s in steps])), 4),
+                "centroid_shift_median": round(
+                    float(np.median([s.centroid_shift for s in steps])), 4
+                ),
+                "max_share_change_median": round(
+                    float(np.median([max(abs(v) for v in s.share_change.values()) for s in steps])),
+                    2,
+                ),
+                "noise_floor_median": round(float(np.median(floor[t])), 4),
+                "noise_floor_p10": round(float(np.percentile(floor[t], 10)), 4),
+                "steps_left_out_noisy": noisy.get(t, 0),
+                "changed_segment_median": int(np.median([s.changed_segment for s in steps])),
+                "new_customers_median": int(np.median([s.new_customers for s in steps])),
+                "counts_for_cadence": len(steps) >= config.min_origins,
+            }
+        )
     return curves
 
 
@@ -540,10 +570,19 @@ def _cadence(curves: list[dict], config: SimulationConfig) -> dict:
     tested = [c for c in curves if c["counts_for_cadence"] and c["t"] > 0]
     if not tested:
         reason = {"key": "cadence_no_origins", "values": {"min_origins": config.min_origins}}
-        return {"threshold": config.threshold, "steps": None, "weeks": None, "days": None,
-                "step_days": config.step_days, "limited_by_horizon": False, "horizon_steps": 0,
-                "first_step_below": None, "reason": keyed("en", reason), "reason_text": reason,
-                "between_retrains": BETWEEN_RETRAINS}  # fmt: skip
+        return {
+            "threshold": config.threshold,
+            "steps": None,
+            "weeks": None,
+            "days": None,
+            "step_days": config.step_days,
+            "limited_by_horizon": False,
+            "horizon_steps": 0,
+            "first_step_below": None,
+            "reason": keyed("en", reason),
+            "reason_text": reason,
+            "between_retrains": BETWEEN_RETRAINS,
+        }
     longest = 0
     first_below = None
     for c in tested:
@@ -559,11 +598,19 @@ def _cadence(curves: list[dict], config: SimulationConfig) -> dict:
             "values": {"threshold": config.threshold, "horizon": horizon},
         }
     elif longest == 0:
-        reason = {"key": "cadence_every_step",
-                  "values": {"ari": first_below["ari_p10"], "threshold": config.threshold}}  # fmt: skip
+        reason = {
+            "key": "cadence_every_step",
+            "values": {"ari": first_below["ari_p10"], "threshold": config.threshold},
+        }
     else:
-        reason = {"key": "cadence_falls", "values": {"ari": first_below["ari_p10"],
-                  "threshold": config.threshold, "step": first_below["t"]}}  # fmt: skip
+        reason = {
+            "key": "cadence_falls",
+            "values": {
+                "ari": first_below["ari_p10"],
+                "threshold": config.threshold,
+                "step": first_below["t"],
+            },
+        }
     return {
         "threshold": config.threshold,
         "steps": max(longest, 1) if first_below is not None else longest,
@@ -588,22 +635,33 @@ def _robustness(results: list[OriginResult], config: SimulationConfig, draws: in
     loo = []
     for i, left_out in enumerate(results):
         cadence = _cadence_of(results[:i] + results[i + 1 :], config)
-        loo.append({"origin_left_out": left_out.origin, "steps": cadence["steps"],
-                    "weeks": cadence["weeks"]})  # fmt: skip
+        loo.append(
+            {
+                "origin_left_out": left_out.origin,
+                "steps": cadence["steps"],
+                "weeks": cadence["weeks"],
+            }
+        )
     rng = np.random.default_rng(config.seed)
     weeks = []
     for _ in range(draws):
         sample = [results[i] for i in rng.integers(0, len(results), size=len(results))]
         weeks.append(_cadence_of(sample, config)["weeks"])
     present = [w for w in weeks if w is not None]
-    interval = ([round(float(np.percentile(present, 5)), 2), round(float(np.percentile(present, 95)), 2)]
-                if present else None)  # fmt: skip
+    interval = (
+        [round(float(np.percentile(present, 5)), 2), round(float(np.percentile(present, 95)), 2)]
+        if present
+        else None
+    )
     return {
         "leave_one_origin_out": loo,
-        "bootstrap": {"draws": draws, "interval_weeks": interval,
-                      "undetermined_share": round(1 - len(present) / draws, 3),
-                      "what": "5th-95th percentile of the cadence over origins resampled with replacement"},
-    }  # fmt: skip
+        "bootstrap": {
+            "draws": draws,
+            "interval_weeks": interval,
+            "undetermined_share": round(1 - len(present) / draws, 3),
+            "what": "5th-95th percentile of the cadence over origins resampled with replacement",
+        },
+    }
 
 
 def business_schedule(cadence: dict) -> dict | None:
@@ -633,8 +691,14 @@ def campaign_impact(curves: list[dict], config: SimulationConfig) -> list[dict]:
         row = next((c for c in curves if c["t"] == t), None)
         if row is None:
             break
-        out.append({"month": month, "t": t, "changed_segment": row["changed_segment_median"],
-                    "new_customers": row["new_customers_median"]})  # fmt: skip
+        out.append(
+            {
+                "month": month,
+                "t": t,
+                "changed_segment": row["changed_segment_median"],
+                "new_customers": row["new_customers_median"],
+            }
+        )
     return out
 
 

@@ -48,11 +48,10 @@ def rfm_segments(features: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     m = quintile(features["monetary"])
     repeat = features["frequency"].to_numpy() >= 2
     cell = np.select(
-        [repeat & (r >= 4), repeat & (r == 3), repeat,
-         r == 5, r == 4, r == 3, r == 2, m >= 4],
+        [repeat & (r >= 4), repeat & (r == 3), repeat, r == 5, r == 4, r == 3, r == 2, m >= 4],
         [0, 1, 2, 3, 4, 5, 6, 7],
         default=8,
-    )  # fmt: skip
+    )
     return cell, [name for name, _ in RFM_CELLS]
 
 

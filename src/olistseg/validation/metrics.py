@@ -40,13 +40,19 @@ def segment_outcomes(
     """Per segment: size, share, repurchase rate, revenue per customer, their lifts against the
     population, and the segment's share of future revenue. ``names[s]`` names segment ``s``;
     ``outcomes`` holds ``repurchased`` and ``future_revenue`` row-aligned with ``labels``."""
-    frame = pd.DataFrame({"segment_id": np.asarray(labels),
-                          "repurchased": outcomes["repurchased"].to_numpy(float),
-                          "future_revenue": outcomes["future_revenue"].to_numpy(float)})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "segment_id": np.asarray(labels),
+            "repurchased": outcomes["repurchased"].to_numpy(float),
+            "future_revenue": outcomes["future_revenue"].to_numpy(float),
+        }
+    )
     table = frame.groupby("segment_id").agg(
-        size=("repurchased", "size"), repurchase_rate=("repurchased", "mean"),
-        revenue_per_customer=("future_revenue", "mean"), revenue=("future_revenue", "sum"),
-    )  # fmt: skip
+        size=("repurchased", "size"),
+        repurchase_rate=("repurchased", "mean"),
+        revenue_per_customer=("future_revenue", "mean"),
+        revenue=("future_revenue", "sum"),
+    )
     base_rate, base_revenue = frame["repurchased"].mean(), frame["future_revenue"].mean()
     total_revenue = frame["future_revenue"].sum()
     table["share_customers"] = table["size"] / len(frame)
@@ -116,5 +122,9 @@ def auc_difference(
 
     diff = aucs(codes_a) - aucs(codes_b)
     low, high = np.nanpercentile(diff[1:], [2.5, 97.5])
-    return {"difference": round(float(diff[0]), 4), "low": round(float(low), 4),
-            "high": round(float(high), 4), "n_boot": n_boot}  # fmt: skip
+    return {
+        "difference": round(float(diff[0]), 4),
+        "low": round(float(low), 4),
+        "high": round(float(high), 4),
+        "n_boot": n_boot,
+    }

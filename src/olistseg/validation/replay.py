@@ -123,8 +123,11 @@ class OutOfTime:
         return None if auc is None else round(auc, 4)
 
     def to_dict(self) -> dict:
-        return {**self.window.to_dict(), "customers": len(self.features),
-                "repurchase_rate": round(float(self.repurchased.mean()), 5)}  # fmt: skip
+        return {
+            **self.window.to_dict(),
+            "customers": len(self.features),
+            "repurchase_rate": round(float(self.repurchased.mean()), 5),
+        }
 
 
 def median_of(values: list[float | None]) -> float | None:
@@ -159,8 +162,7 @@ class OutOfTimeHistory:
         return median_of([a for a, _ in pairs]), median_of([u for _, u in pairs])
 
     def to_dict(self) -> dict:
-        return {"windows": [part.to_dict() for part in self.parts],
-                "rfm_median_auc": self.rfm_auc}  # fmt: skip
+        return {"windows": [part.to_dict() for part in self.parts], "rfm_median_auc": self.rfm_auc}
 
 
 def history(

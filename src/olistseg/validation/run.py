@@ -59,8 +59,9 @@ def _named(features: pd.DataFrame, labels: np.ndarray) -> tuple[list[str], list[
     return named["segment_name"].tolist(), named["segment_key"].tolist()
 
 
-def _segmentation(labels: np.ndarray, names: list[str], keys: list[str] | None,
-                  outcomes: pd.DataFrame) -> dict:  # fmt: skip
+def _segmentation(
+    labels: np.ndarray, names: list[str], keys: list[str] | None, outcomes: pd.DataFrame
+) -> dict:
     table = segment_outcomes(labels, names, outcomes)
     value_share = None
     if keys is not None:
@@ -74,15 +75,24 @@ def _segmentation(labels: np.ndarray, names: list[str], keys: list[str] | None,
         "top_lift": None if top_lift(table) is None else round(top_lift(table), 3),
         "value_revenue_share": value_share,
         "segments": [
-            {"segment_id": int(s), "name": row["name"], "key": None if keys is None else keys[s],
-             "size": int(row["size"]), "share_customers": round(float(row["share_customers"]), 4),
-             "repurchase_rate": round(float(row["repurchase_rate"]), 5),
-             "repurchase_lift": None if pd.isna(row["repurchase_lift"]) else round(float(row["repurchase_lift"]), 3),
-             "revenue_per_customer": round(float(row["revenue_per_customer"]), 2),
-             "share_future_revenue": None if pd.isna(row["share_future_revenue"]) else round(float(row["share_future_revenue"]), 4)}
+            {
+                "segment_id": int(s),
+                "name": row["name"],
+                "key": None if keys is None else keys[s],
+                "size": int(row["size"]),
+                "share_customers": round(float(row["share_customers"]), 4),
+                "repurchase_rate": round(float(row["repurchase_rate"]), 5),
+                "repurchase_lift": None
+                if pd.isna(row["repurchase_lift"])
+                else round(float(row["repurchase_lift"]), 3),
+                "revenue_per_customer": round(float(row["revenue_per_customer"]), 2),
+                "share_future_revenue": None
+                if pd.isna(row["share_future_revenue"])
+                else round(float(row["share_future_revenue"]), 4),
+            }
             for s, row in table.iterrows()
         ],
-    }  # fmt: skip
+    }
 
 
 def validate(
@@ -115,7 +125,8 @@ def validate(
         features = customer_features(con, window.origin)
         outcomes = customer_outcomes(con, window.origin, window.end).reindex(features.index)
         outcomes[["repurchased", "future_occasions", "future_revenue"]] = outcomes[
-            ["repurchased", "future_occasions", "future_revenue"]].fillna(0)  # fmt: skip
+            ["repurchased", "future_occasions", "future_revenue"]
+        ].fillna(0)
         labels = fit_at(
             features, config["algorithm"], config["k"], config["preset"], config["seed"]
         )
@@ -125,17 +136,30 @@ def validate(
             **window.to_dict(),
             "customers": len(features),
             "repurchase_rate": round(float(outcomes["repurchased"].mean()), 5),
-            "next_review_mean": None if outcomes["next_review_score"].isna().all()
+            "next_review_mean": None
+            if outcomes["next_review_score"].isna().all()
             else round(float(outcomes["next_review_score"].mean()), 3),
             "chosen": _segmentation(labels, names, keys, outcomes),
             "rfm": _segmentation(rfm_labels, rfm_names, None, outcomes),
-            "random": _segmentation(random_segments(labels, seed + position), names, None, outcomes),
-            "chosen_minus_rfm": auc_difference(labels, rfm_labels, outcomes["repurchased"].to_numpy(),
-                                               n_boot=N_BOOT, seed=seed + position),
-        }  # fmt: skip
+            "random": _segmentation(
+                random_segments(labels, seed + position), names, None, outcomes
+            ),
+            "chosen_minus_rfm": auc_difference(
+                labels,
+                rfm_labels,
+                outcomes["repurchased"].to_numpy(),
+                n_boot=N_BOOT,
+                seed=seed + position,
+            ),
+        }
         if comparison is not None:
-            other = fit_at(features, comparison["algorithm"], comparison["k"], comparison["preset"],
-                           comparison["seed"])  # fmt: skip
+            other = fit_at(
+                features,
+                comparison["algorithm"],
+                comparison["k"],
+                comparison["preset"],
+                comparison["seed"],
+            )
             other_names, other_keys = _named(features, other)
             entry["highest_silhouette"] = _segmentation(other, other_names, other_keys, outcomes)
         origins.append(entry)
@@ -157,11 +181,20 @@ def summarise(result: dict) -> dict:
     origins = result["origins"]
     names = [k for k in ("chosen", "rfm", "random", "highest_silhouette") if k in origins[0]]
     auc = {k: median_of([o[k]["auc"] for o in origins]) for k in names}
-    summary: dict = {"median_auc": auc,
-                     "median_top_lift": median_of([o["chosen"]["top_lift"] for o in origins]),
-                     "median_value_revenue_share": median_of([o["chosen"]["value_revenue_share"] for o in origins])}  # fmt: skip
-    value_customers = median_of([sum(s["share_customers"] for s in o["chosen"]["segments"]
-                                   if s["key"] in VALUE_KEYS) or None for o in origins])  # fmt: skip
+    summary: dict = {
+        "median_auc": auc,
+        "median_top_lift": median_of([o["chosen"]["top_lift"] for o in origins]),
+        "median_value_revenue_share": median_of(
+            [o["chosen"]["value_revenue_share"] for o in origins]
+        ),
+    }
+    value_customers = median_of(
+        [
+            sum(s["share_customers"] for s in o["chosen"]["segments"] if s["key"] in VALUE_KEYS)
+            or None
+            for o in origins
+        ]
+    )
     summary["median_value_customer_share"] = value_customers
     findings: list[dict] = []
     beats = auc["chosen"] is not None and auc["rfm"] is not None and auc["chosen"] >= auc["rfm"]
@@ -174,25 +207,55 @@ def summarise(result: dict) -> dict:
     intervals = [o.get("chosen_minus_rfm") for o in origins if o.get("chosen_minus_rfm")]
     if intervals:
         within = sum(i["low"] <= 0 <= i["high"] for i in intervals)
-        summary["rfm_difference"] = {"median": median_of([i["difference"] for i in intervals]),
-                                     "origins": len(intervals), "interval_contains_zero": within}  # fmt: skip
-        findings.append({"key": "val_noise", "values": {
-            "difference": summary["rfm_difference"]["median"], "within": within,
-            "origins": len(intervals)}})  # fmt: skip
+        summary["rfm_difference"] = {
+            "median": median_of([i["difference"] for i in intervals]),
+            "origins": len(intervals),
+            "interval_contains_zero": within,
+        }
+        findings.append(
+            {
+                "key": "val_noise",
+                "values": {
+                    "difference": summary["rfm_difference"]["median"],
+                    "within": within,
+                    "origins": len(intervals),
+                },
+            }
+        )
     checks = []
     for key, (direction, bound) in EXPECTATIONS.items():
-        lifts = [s["repurchase_lift"] for o in origins for s in o["chosen"]["segments"]
-                 if s["key"] == key and s["repurchase_lift"] is not None]  # fmt: skip
+        lifts = [
+            s["repurchase_lift"]
+            for o in origins
+            for s in o["chosen"]["segments"]
+            if s["key"] == key and s["repurchase_lift"] is not None
+        ]
         if not lifts:
             continue
         lift = round(float(np.median(lifts)), 3)
         name = next(s["name"] for o in origins for s in o["chosen"]["segments"] if s["key"] == key)
         ok = lift > bound if direction == "above" else lift < bound
-        checks.append({"key": key, "name": name, "median_lift": lift, "expected": f"{direction} {bound:g}",
-                       "consistent": ok})  # fmt: skip
-        findings.append({"key": "val_check_ok" if ok else "val_check_bad",
-                         "values": {"segment": key, "name": name, "lift": lift,
-                                    "direction": direction, "bound": bound}})  # fmt: skip
+        checks.append(
+            {
+                "key": key,
+                "name": name,
+                "median_lift": lift,
+                "expected": f"{direction} {bound:g}",
+                "consistent": ok,
+            }
+        )
+        findings.append(
+            {
+                "key": "val_check_ok" if ok else "val_check_bad",
+                "values": {
+                    "segment": key,
+                    "name": name,
+                    "lift": lift,
+                    "direction": direction,
+                    "bound": bound,
+                },
+            }
+        )
     summary["name_checks"] = checks
     summary["findings_text"] = findings
     summary["findings"] = [keyed("en", f) for f in findings]
@@ -201,23 +264,46 @@ def summarise(result: dict) -> dict:
 
 def validation_chart(result: dict) -> alt.LayerChart:
     """Repurchase lift per segment per origin (bars), and each segmentation's AUC (points)."""
-    rows = [{"origin": o["origin"][:10], "segment": s["name"], "lift": s["repurchase_lift"]}
-            for o in result["origins"] for s in o["chosen"]["segments"]]  # fmt: skip
-    lifts = (alt.Chart(pd.DataFrame(rows), title="Repurchase lift per segment, by origin")
-             .mark_bar().encode(x=alt.X("segment:N", title=None, sort="-y"),
-                                y=alt.Y("lift:Q", title="repurchase lift (1 = population)"),
-                                xOffset="origin:N", color=alt.Color("origin:N"),
-                                tooltip=["origin", "segment", "lift"])
-             .properties(width=460, height=240))  # fmt: skip
-    labels = {"chosen": "segments", "rfm": "RFM baseline", "random": "random",
-              "highest_silhouette": "highest silhouette"}  # fmt: skip
-    aucs = [{"origin": o["origin"][:10], "segmentation": labels[k], "auc": o[k]["auc"]}
-            for o in result["origins"] for k in labels if k in o and o[k]["auc"] is not None]  # fmt: skip
-    auc = (alt.Chart(pd.DataFrame(aucs), title="AUC of repurchase, by origin")
-           .mark_line(point=True).encode(x=alt.X("origin:N", title="origin T0"),
-                                         y=alt.Y("auc:Q", scale=alt.Scale(domain=[0.4, 1.0])),
-                                         color="segmentation:N", tooltip=["origin", "segmentation", "auc"])
-           .properties(width=300, height=240))  # fmt: skip
+    rows = [
+        {"origin": o["origin"][:10], "segment": s["name"], "lift": s["repurchase_lift"]}
+        for o in result["origins"]
+        for s in o["chosen"]["segments"]
+    ]
+    lifts = (
+        alt.Chart(pd.DataFrame(rows), title="Repurchase lift per segment, by origin")
+        .mark_bar()
+        .encode(
+            x=alt.X("segment:N", title=None, sort="-y"),
+            y=alt.Y("lift:Q", title="repurchase lift (1 = population)"),
+            xOffset="origin:N",
+            color=alt.Color("origin:N"),
+            tooltip=["origin", "segment", "lift"],
+        )
+        .properties(width=460, height=240)
+    )
+    labels = {
+        "chosen": "segments",
+        "rfm": "RFM baseline",
+        "random": "random",
+        "highest_silhouette": "highest silhouette",
+    }
+    aucs = [
+        {"origin": o["origin"][:10], "segmentation": labels[k], "auc": o[k]["auc"]}
+        for o in result["origins"]
+        for k in labels
+        if k in o and o[k]["auc"] is not None
+    ]
+    auc = (
+        alt.Chart(pd.DataFrame(aucs), title="AUC of repurchase, by origin")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("origin:N", title="origin T0"),
+            y=alt.Y("auc:Q", scale=alt.Scale(domain=[0.4, 1.0])),
+            color="segmentation:N",
+            tooltip=["origin", "segmentation", "auc"],
+        )
+        .properties(width=300, height=240)
+    )
     return alt.hconcat(lifts, auc).resolve_scale(color="independent")  # two legends, not one
 
 
@@ -229,8 +315,12 @@ def run_validation(
     from olistseg.segments.segmenter import Segmenter
 
     saved = Segmenter.load(model_dir)
-    config = {"algorithm": saved.chosen_.algorithm, "k": saved.chosen_.k, "preset": saved.preset,
-              "seed": saved.seed}  # fmt: skip
+    config = {
+        "algorithm": saved.chosen_.algorithm,
+        "k": saved.chosen_.k,
+        "preset": saved.preset,
+        "seed": saved.seed,
+    }
     comparison = None
     selection = Path(model_dir).parent / "selection.json"
     if selection.is_file():
@@ -240,8 +330,12 @@ def run_validation(
             if c.get("silhouette") is not None
         ]
         best = max(candidates, key=lambda c: c["silhouette"])
-        comparison = {"algorithm": best["algorithm"], "k": best["k"], "preset": saved.preset,
-                      "seed": saved.seed}  # fmt: skip
+        comparison = {
+            "algorithm": best["algorithm"],
+            "k": best["k"],
+            "preset": saved.preset,
+            "seed": saved.seed,
+        }
     result = validate(con, config, comparison, **options)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "validation.json", result)

@@ -36,9 +36,16 @@ SERVICE_RECOVERY_ACTION = (
     "resolved."
 )
 AUDIENCE_COLUMNS = (
-    "customer_unique_id", "customer_state", "zip_prefix", "segment_id", "segment_name",
-    "action", "last_purchase", "probability_alive", "expected_value_12m",
-)  # fmt: skip
+    "customer_unique_id",
+    "customer_state",
+    "zip_prefix",
+    "segment_id",
+    "segment_name",
+    "action",
+    "last_purchase",
+    "probability_alive",
+    "expected_value_12m",
+)
 FORMATS = ("csv", "parquet")
 
 
@@ -79,12 +86,14 @@ def customer_contacts(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> pd.
 def _reason(low: pd.Series, undelivered: pd.Series) -> pd.Series:
     reason = np.select(
         [(low > 0) & (undelivered > 0), low > 0, undelivered > 0],
-        [f"low review and failed order in the last {SUPPRESSION_DAYS} days",
-         f"review scored 1-2 in the last {SUPPRESSION_DAYS} days",
-         f"failed order (late and undelivered, canceled or unavailable) in the last "
-         f"{SUPPRESSION_DAYS} days"],
+        [
+            f"low review and failed order in the last {SUPPRESSION_DAYS} days",
+            f"review scored 1-2 in the last {SUPPRESSION_DAYS} days",
+            f"failed order (late and undelivered, canceled or unavailable) in the last "
+            f"{SUPPRESSION_DAYS} days",
+        ],
         default="",
-    )  # fmt: skip
+    )
     return pd.Series(reason, index=low.index)
 
 

@@ -66,13 +66,15 @@ def calibration(frame: pd.DataFrame, bins: int = 10) -> list[dict]:
     decile = pd.qcut(ranks, q=min(bins, len(frame)), labels=False, duplicates="drop")
     rows = []
     for d, group in frame.groupby(decile, sort=True):
-        rows.append({
-            "decile": int(d) + 1,
-            "customers": len(group),
-            "mean_predicted": round(float(group["predicted"].mean()), 6),
-            "mean_actual": round(float(group["actual"].mean()), 6),
-            "mean_naive": round(float(group["naive"].mean()), 6),
-        })  # fmt: skip
+        rows.append(
+            {
+                "decile": int(d) + 1,
+                "customers": len(group),
+                "mean_predicted": round(float(group["predicted"].mean()), 6),
+                "mean_actual": round(float(group["actual"].mean()), 6),
+                "mean_naive": round(float(group["naive"].mean()), 6),
+            }
+        )
     return rows
 
 
@@ -111,17 +113,25 @@ def check_forecasts(
         except TooFewRepeatCustomers as exc:
             origins.append({**window.to_dict(), "skipped": str(exc)})
             continue
-        origins.append({**window.to_dict(), "horizon_days": (window.end - window.origin).days,
-                        "fit_seconds": frame.attrs["fit_seconds"],
-                        "parameters": frame.attrs["parameters"], **score_forecast(frame)})  # fmt: skip
+        origins.append(
+            {
+                **window.to_dict(),
+                "horizon_days": (window.end - window.origin).days,
+                "fit_seconds": frame.attrs["fit_seconds"],
+                "parameters": frame.attrs["parameters"],
+                **score_forecast(frame),
+            }
+        )
     skipped = [o for o in origins if "skipped" in o]
     origins = [o for o in origins if "skipped" not in o]
     if not origins:
         return {"origins": [], "origins_skipped": skipped, "median": None}
     # Each error is summarised by its own median over the origins (a median is a median: not
     # the figures of one "median origin"); the verdict compares those medians.
-    median = {k: round(float(np.median([o[k] for o in origins])), 6)
-              for k in ("mae_bgnbd", "mae_naive", "mae_zero")}  # fmt: skip
+    median = {
+        k: round(float(np.median([o[k] for o in origins])), 6)
+        for k in ("mae_bgnbd", "mae_naive", "mae_zero")
+    }
     return {
         "origins": origins,
         "origins_skipped": skipped,

@@ -45,9 +45,13 @@ MIN_REPEAT_CUSTOMERS = 10
 
 #: The per-customer columns ``CustomerValue.predict`` returns.
 VALUE_COLUMNS = (
-    "probability_alive", "expected_occasions_90d", "expected_occasions_180d",
-    "expected_occasions_365d", "expected_spend_per_occasion", "expected_value_12m",
-)  # fmt: skip
+    "probability_alive",
+    "expected_occasions_90d",
+    "expected_occasions_180d",
+    "expected_occasions_365d",
+    "expected_spend_per_occasion",
+    "expected_value_12m",
+)
 
 
 @contextmanager
@@ -94,9 +98,14 @@ def clv_summary(
         occasions = occasions[occasions["customer_unique_id"].isin(customers)]
     with quiet_pymc():
         summary = clv.rfm_summary(
-            occasions, "customer_unique_id", "occasion_at", monetary_value_col="occasion_value",
-            observation_period_end=pd.Timestamp(as_of), time_unit="D", time_scaler=1,
-        )  # fmt: skip
+            occasions,
+            "customer_unique_id",
+            "occasion_at",
+            monetary_value_col="occasion_value",
+            observation_period_end=pd.Timestamp(as_of),
+            time_unit="D",
+            time_scaler=1,
+        )
     summary = summary.set_index("customer_id")
     summary.index.name = "customer_unique_id"
     if customers is not None:
@@ -150,17 +159,26 @@ class CustomerValue:
             )
         with quiet_pymc():
             self.bg_ = clv.BetaGeoModel()
-            self.bg_.fit(data=data[["customer_id", "frequency", "recency", "T"]], method="map",
-                         progressbar=False)  # fmt: skip
+            self.bg_.fit(
+                data=data[["customer_id", "frequency", "recency", "T"]],
+                method="map",
+                progressbar=False,
+            )
         repeat = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
         self.gg_ = None
         if len(repeat) >= self.min_repeat_customers:
             with quiet_pymc():
                 self.gg_ = clv.GammaGammaModel()
-                self.gg_.fit(data=repeat[["customer_id", "frequency", "monetary_value"]],
-                             method="map", progressbar=False)  # fmt: skip
-        self.fallback_spend_ = float(summary["monetary_value"][summary["frequency"] > 0].mean()
-                                     if (summary["frequency"] > 0).any() else 0.0)  # fmt: skip
+                self.gg_.fit(
+                    data=repeat[["customer_id", "frequency", "monetary_value"]],
+                    method="map",
+                    progressbar=False,
+                )
+        self.fallback_spend_ = float(
+            summary["monetary_value"][summary["frequency"] > 0].mean()
+            if (summary["frequency"] > 0).any()
+            else 0.0
+        )
         self.info_ = FitInfo(
             customers=len(data),
             repeat_customers=int((data["frequency"] > 0).sum()),
@@ -196,13 +214,17 @@ class CustomerValue:
         """Expected value of the next :data:`VALUE_MONTHS` months (BRL): pymc-marketing's
         discounted-cash-flow CLV where Gamma-Gamma is fitted, else occasions x spend."""
         if self.gg_ is None:
-            return (predicted["expected_occasions_365d"] * predicted["expected_spend_per_occasion"]
-                    ).to_numpy()  # fmt: skip
+            return (
+                predicted["expected_occasions_365d"] * predicted["expected_spend_per_occasion"]
+            ).to_numpy()
         with quiet_pymc():
             value = self.gg_.expected_customer_lifetime_value(
-                transaction_model=self.bg_, data=data, future_t=VALUE_MONTHS,
-                discount_rate=self.discount_rate, time_unit="D",
-            )  # fmt: skip
+                transaction_model=self.bg_,
+                data=data,
+                future_t=VALUE_MONTHS,
+                discount_rate=self.discount_rate,
+                time_unit="D",
+            )
         return map_values(value)
 
 

@@ -80,18 +80,20 @@ def segment_value(table: pd.DataFrame, names: pd.DataFrame) -> list[dict]:
     rows = []
     for segment_id, group in table.groupby("segment_id", sort=True):
         value = group["expected_value_12m"]
-        rows.append({
-            "segment_id": int(segment_id),
-            "segment_key": str(names.loc[segment_id, "segment_key"]),
-            "segment_name": str(names.loc[segment_id, "segment_name"]),
-            "customers": len(group),
-            "expected_value_12m": round(float(value.sum()), 2),
-            "median_expected_value_12m": round(float(value.median()), 4),
-            "mean_expected_value_12m": round(float(value.mean()), 4),
-            "share_expected_value": round(float(value.sum()) / total, 4) if total else None,
-            "median_probability_alive": round(float(group["probability_alive"].median()), 4),
-            "expected_occasions_365d": round(float(group["expected_occasions_365d"].sum()), 1),
-        })  # fmt: skip
+        rows.append(
+            {
+                "segment_id": int(segment_id),
+                "segment_key": str(names.loc[segment_id, "segment_key"]),
+                "segment_name": str(names.loc[segment_id, "segment_name"]),
+                "customers": len(group),
+                "expected_value_12m": round(float(value.sum()), 2),
+                "median_expected_value_12m": round(float(value.median()), 4),
+                "mean_expected_value_12m": round(float(value.mean()), 4),
+                "share_expected_value": round(float(value.sum()) / total, 4) if total else None,
+                "median_probability_alive": round(float(group["probability_alive"].median()), 4),
+                "expected_occasions_365d": round(float(group["expected_occasions_365d"].sum()), 1),
+            }
+        )
     return rows
 
 
@@ -111,8 +113,14 @@ def calibration_chart(check: dict) -> alt.LayerChart:
     for origin in check["origins"]:
         for d in origin["calibration"]:
             for kind, column in (("BG/NBD", "mean_predicted"), ("actual", "mean_actual")):
-                rows.append({"origin": origin["origin"][:10], "decile": d["decile"],
-                             "series": kind, "occasions": d[column]})  # fmt: skip
+                rows.append(
+                    {
+                        "origin": origin["origin"][:10],
+                        "decile": d["decile"],
+                        "series": kind,
+                        "occasions": d[column],
+                    }
+                )
     frame = pd.DataFrame(rows)
     base = alt.Chart(frame, title="Predicted and actual occasions per customer, by decile")
     return (

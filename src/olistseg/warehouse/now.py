@@ -128,16 +128,24 @@ def analysis_date_from(months: pd.DataFrame, last_purchase: dt.datetime) -> Anal
     """The rule on monthly order counts (any engine computes them) and the last purchase."""
     tail = incomplete_tail(months)
     if tail is None:
-        return AnalysisDate(last_purchase, last_purchase, None, 0,
-                            f"data complete until the last purchase, {last_purchase:%Y-%m-%d}")  # fmt: skip
+        return AnalysisDate(
+            last_purchase,
+            last_purchase,
+            None,
+            0,
+            f"data complete until the last purchase, {last_purchase:%Y-%m-%d}",
+        )
     until = tail["complete_until"]
     ignored = tail["orders"]
     return AnalysisDate(
-        until, last_purchase, until, ignored,
+        until,
+        last_purchase,
+        until,
+        ignored,
         f"data complete until {until:%Y-%m-%d}; {ignored:,} later "
         f"{'order' if ignored == 1 else 'orders'} ignored ({tail['reason']})",
         {**tail, "complete_until": until.isoformat(sep=" ")},
-    )  # fmt: skip
+    )
 
 
 def analysis_date(con: duckdb.DuckDBPyConnection) -> AnalysisDate:
