@@ -29,8 +29,8 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 
 from olistseg.models import preprocessing
 from olistseg.stability import simulation
+from olistseg.stability.config import SimulationConfig
 from olistseg.stability.report import run_stability
-from olistseg.stability.simulation import SimulationConfig
 from olistseg.warehouse.load import load
 
 

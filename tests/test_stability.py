@@ -20,7 +20,9 @@ from olistseg.features.build import customer_features
 from olistseg.models.preprocessing import make_preprocessor, model_input
 from olistseg.segments.pipeline import segment
 from olistseg.stability import simulation
-from olistseg.stability.simulation import SimulationConfig, parse_step, simulate
+from olistseg.stability.cadence import cadence_of_curves
+from olistseg.stability.config import SimulationConfig, parse_step
+from olistseg.stability.simulation import simulate
 from olistseg.warehouse.load import load
 
 from .conftest import connect
@@ -139,16 +141,20 @@ def test_frozen_means_frozen(unchanged, monkeypatch):
     assert len({object_id for object_id, f in seen if f == expected}) == 1
 
 
-def test_step_parsing_and_bad_settings(unchanged):
+def test_step_parsing_and_bad_settings():
     assert parse_step("1w") == 7 and parse_step("10d") == 10
     for bad in ("0w", "week", "3m", ""):
         with pytest.raises(InputError):
             parse_step(bad)
-    with connect(unchanged) as con:
-        with pytest.raises(InputError, match="takes k"):
-            simulate(con, SimulationConfig(algorithm="dbscan"))
-        with pytest.raises(InputError, match="warm or cold"):
-            simulate(con, SimulationConfig(refit="lukewarm"))
+    # the configuration is checked once, when it is built, whoever builds it
+    with pytest.raises(InputError, match="the simulation refits one of kmeans"):
+        SimulationConfig(algorithm="dbscan")
+    with pytest.raises(InputError, match="warm or cold"):
+        SimulationConfig(refit="lukewarm")
+    with pytest.raises(InputError, match=r"must be in \(0, 1\]"):
+        SimulationConfig(threshold=1.5)
+    with pytest.raises(InputError, match="at least 1"):
+        SimulationConfig(n_origins=0)
 
 
 def test_cli_writes_stability_contract_and_monitor_decides(changed, tmp_path):
@@ -317,13 +323,13 @@ def _curves(p10s: list[float], origins: int = 5) -> list[dict]:
 
 def test_cadence_edges_retrain_every_step_and_too_few_origins():
     config = SimulationConfig(threshold=0.8)
-    every = simulation._cadence(_curves([0.5, 0.4]), config)
+    every = cadence_of_curves(_curves([0.5, 0.4]), config)
     assert every["steps"] == 1 and every["reason_text"]["key"] == "cadence_every_step"
     assert "retrain at every step" in every["reason"]
-    falls = simulation._cadence(_curves([0.9, 0.85, 0.7]), config)
+    falls = cadence_of_curves(_curves([0.9, 0.85, 0.7]), config)
     assert falls["steps"] == 2 and falls["first_step_below"] == 3
     assert not falls["limited_by_horizon"]
-    none = simulation._cadence(_curves([0.9, 0.9], origins=2), config)
+    none = cadence_of_curves(_curves([0.9, 0.9], origins=2), config)
     assert none["weeks"] is None and none["reason_text"]["key"] == "cadence_no_origins"
 
 

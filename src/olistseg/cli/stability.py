@@ -63,7 +63,7 @@ def stability_command(
     ] = None,
 ) -> None:
     """Simulate how long a segmentation stays valid; recommend a retrain cadence and contract."""
-    from olistseg.stability.simulation import parse_step
+    from olistseg.stability.config import parse_step
 
     with progress("Simulating", "Simulating") as on_origin:
         result = api.stability(

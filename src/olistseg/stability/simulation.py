@@ -46,7 +46,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 import duckdb
 import numpy as np
@@ -58,60 +58,28 @@ from sklearn.pipeline import Pipeline
 
 from olistseg.errors import InputError
 from olistseg.features.build import customer_features
-from olistseg.models import ARI_THRESHOLD
 from olistseg.models.candidates import ALGORITHMS, fit_labels
 from olistseg.models.labels import map_labels, order_segments
-from olistseg.models.preprocessing import DEFAULT_PRESET, make_preprocessor, model_input
+from olistseg.models.preprocessing import make_preprocessor, model_input
+from olistseg.stability.cadence import (
+    OriginResult,
+    StepResult,
+    baseline_summary,
+    business_schedule,
+    cadence_of_curves,
+    campaign_impact,
+    curves_of,
+    robustness_of,
+)
+from olistseg.stability.config import SimulationConfig
 from olistseg.stability.drift import align_labels, migration_matrix, psi_against, reference_bins
 from olistseg.threads import one_blas_thread
 from olistseg.warehouse.now import default_as_of
 
+__all__ = ["FrozenModel", "SimulationConfig", "simulate"]
+
+
 ProgressCallback = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class SimulationConfig:
-    """Parameters of :func:`simulate`; the defaults are the documented protocol."""
-
-    algorithm: str = "kmeans"
-    k: int = 4
-    preset: str = DEFAULT_PRESET
-    seed: int = 42
-    threshold: float = ARI_THRESHOLD
-    step_days: int = 7
-    n_origins: int = 12
-    origin_every: int = 4  # steps between origins: 4 weekly steps, about a month
-    horizon_steps: int | None = None  # None: up to the end of the data
-    refit: str = "warm"  # warm: start from M0's segments at T; cold: fresh initialisations
-    restarts: int = 3  # a cold (re)train keeps the best of this many seeded fits
-    n_seeds: int = 3  # M0 plus 2 trainings with other seeds for the baseline noise
-    min_origins: int = 3  # a horizon counts for the cadence when this many origins reach it
-    min_customers: int = 50
-    #: Why this model is measured when it is not the saved one (e.g. a density method's stand-in).
-    model_note: str | None = None
-    #: measure each step's own reproducibility (a retrain with another seed) and leave the
-    #: steps that do not reproduce out of the cadence curve
-    check_noise: bool = True
-    #: The saved model's algorithm when the simulation measures a stand-in for it.
-    stand_in_for: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def parse_step(text: str) -> int:
-    """``"1w"`` -> 7, ``"10d"`` -> 10 (days)."""
-    text = text.strip().lower()
-    units = {"d": 1, "w": 7}
-    try:
-        value, unit = int(text[:-1]), units[text[-1]]
-    except (ValueError, KeyError, IndexError) as exc:
-        raise InputError(
-            f"--step {text!r}: expected a number of days or weeks, e.g. 1w or 10d."
-        ) from exc
-    if value < 1:
-        raise InputError(f"--step {text!r}: must be at least one day.")
-    return value * unit
 
 
 def preprocessing_fingerprint(preprocessor: Pipeline) -> str:
@@ -223,42 +191,6 @@ class FrozenModel:
         return distances.argmin(axis=1)
 
 
-@dataclass
-class StepResult:
-    """One (origin, step) cell of the simulation."""
-
-    t: int  # steps after the origin
-    date: str
-    customers: int
-    known_at_origin: int
-    ari_all: float
-    ari_known: float
-    psi: dict[str, float]
-    centroid_shift: float
-    share_change: dict[int, float]  # segment id (M0) -> share at T minus share at T0, in points
-    migration: list[list[float]]  # rows: M0 segment at T0; columns: M0 segment at T
-    frozen_preprocessing: str
-    #: ARI between two seeded retrains at this date: the noise floor a drift must exceed
-    noise_ari: float = 1.0
-    #: the retrain at this date does not reproduce itself: left out of the cadence curve
-    noisy: bool = False
-    #: customers whose campaign (segment, aligned) differs between M0 and the refit
-    changed_segment: int = 0
-    #: customers known now who were not at the origin (scored by the frozen model)
-    new_customers: int = 0
-
-
-@dataclass
-class OriginResult:
-    origin: str
-    customers: int
-    fit_seconds: float
-    preprocessing: str
-    baseline_ari: list[float]
-    reproducible: bool
-    steps: list[StepResult] = field(default_factory=list)
-
-
 def _dates(end: dt.datetime, config: SimulationConfig) -> tuple[list[dt.datetime], int]:
     step = dt.timedelta(days=config.step_days)
     origins = [end - step * config.origin_every * i for i in range(config.n_origins, 0, -1)]
@@ -283,11 +215,6 @@ def simulate(
     ``shared`` (a dict the caller keeps) carries each date's features and noise floor from one
     run to the next: reruns with other seeds then only refit.
     """
-    if config.refit not in ("warm", "cold"):
-        raise InputError(f"refit {config.refit!r}: choose warm or cold.")
-    if config.algorithm not in ALGORITHMS or not ALGORITHMS[config.algorithm].uses_k:
-        usable = ", ".join(n for n, a in ALGORITHMS.items() if a.uses_k)
-        raise InputError(f"stability needs an algorithm that takes k; choose from {usable}.")
     started = time.perf_counter()
     end = end or default_as_of(con)
     origins, horizon = _dates(end, config)
@@ -397,10 +324,10 @@ def simulate(
             f"no origin has {config.min_customers} customers: the data is too short for "
             f"{config.n_origins} origins every {config.origin_every * config.step_days} days."
         )
-    curves = _curves([r for r in results if r.reproducible], config)
-    curves_all = _curves(results, config)
-    cadence = _cadence(curves, config)
-    robustness = _robustness(results, config)
+    curves = curves_of([r for r in results if r.reproducible], config)
+    curves_all = curves_of(results, config)
+    cadence = cadence_of_curves(curves, config)
+    robustness = robustness_of(results, config)
     cadence["interval_weeks"] = robustness["bootstrap"]["interval_weeks"]
     cadence["schedule"] = business_schedule(cadence)
     one_retrain = float(np.median([r.fit_seconds for r in results]))
@@ -411,7 +338,7 @@ def simulate(
         "origins": [_origin_payload(r) for r in results],
         "curve": curves,
         "curve_all_origins": curves_all,
-        "baseline_noise": _baseline_summary(results),
+        "baseline_noise": baseline_summary(results),
         "origins_left_out": [r.origin for r in results if not r.reproducible],
         "cadence": cadence,
         "leave_one_origin_out": robustness["leave_one_origin_out"],
@@ -511,205 +438,3 @@ def _origin_payload(result: OriginResult) -> dict:
     payload = asdict(result)
     payload["steps"] = [asdict(s) for s in result.steps]
     return payload
-
-
-def _curves(results: list[OriginResult], config: SimulationConfig) -> list[dict]:
-    """Per step t: the ARI distribution across origins and the median PSI per feature."""
-    by_t: dict[int, list[StepResult]] = {}
-    noisy: dict[int, int] = {}
-    floor: dict[int, list[float]] = {}
-    for result in results:
-        for step in result.steps:
-            floor.setdefault(step.t, []).append(step.noise_ari)
-            if step.noisy:
-                noisy[step.t] = noisy.get(step.t, 0) + 1
-                continue
-            by_t.setdefault(step.t, []).append(step)
-    curves = []
-    for t in sorted(by_t):
-        steps = by_t[t]
-        ari = np.array([s.ari_all for s in steps])
-        known = np.array([s.ari_known for s in steps])
-        curves.append(
-            {
-                "t": t,
-                "weeks": round(t * config.step_days / 7, 2),
-                "origins": len(steps),
-                "ari_median": round(float(np.median(ari)), 4),
-                "ari_p10": round(float(np.percentile(ari, 10)), 4),
-                "ari_min": round(float(ari.min()), 4),
-                "ari_max": round(float(ari.max()), 4),
-                "ari_known_median": round(float(np.nanmedian(known)), 4),
-                "ari_known_p10": round(float(np.nanpercentile(known, 10)), 4),
-                "psi_median": {
-                    c: round(float(np.median([s.psi[c] for s in steps])), 4) for c in steps[0].psi
-                },
-                "psi_max_median": round(float(np.median([max(s.psi.values()) for s in steps])), 4),
-                "centroid_shift_median": round(
-                    float(np.median([s.centroid_shift for s in steps])), 4
-                ),
-                "max_share_change_median": round(
-                    float(np.median([max(abs(v) for v in s.share_change.values()) for s in steps])),
-                    2,
-                ),
-                "noise_floor_median": round(float(np.median(floor[t])), 4),
-                "noise_floor_p10": round(float(np.percentile(floor[t], 10)), 4),
-                "steps_left_out_noisy": noisy.get(t, 0),
-                "changed_segment_median": int(np.median([s.changed_segment for s in steps])),
-                "new_customers_median": int(np.median([s.new_customers for s in steps])),
-                "counts_for_cadence": len(steps) >= config.min_origins,
-            }
-        )
-    return curves
-
-
-def _cadence(curves: list[dict], config: SimulationConfig) -> dict:
-    """The longest t whose 10th-percentile ARI, and every earlier one's, meets the threshold."""
-    from olistseg.i18n import keyed
-
-    tested = [c for c in curves if c["counts_for_cadence"] and c["t"] > 0]
-    if not tested:
-        reason = {"key": "cadence_no_origins", "values": {"min_origins": config.min_origins}}
-        return {
-            "threshold": config.threshold,
-            "steps": None,
-            "weeks": None,
-            "days": None,
-            "step_days": config.step_days,
-            "limited_by_horizon": False,
-            "horizon_steps": 0,
-            "first_step_below": None,
-            "reason": keyed("en", reason),
-            "reason_text": reason,
-            "between_retrains": BETWEEN_RETRAINS,
-        }
-    longest = 0
-    first_below = None
-    for c in tested:
-        if c["ari_p10"] < config.threshold:
-            first_below = c
-            break
-        longest = c["t"]
-    weeks = round(longest * config.step_days / 7, 2)
-    horizon = tested[-1]["t"] if tested else 0
-    if first_below is None:
-        reason = {
-            "key": "cadence_stable",
-            "values": {"threshold": config.threshold, "horizon": horizon},
-        }
-    elif longest == 0:
-        reason = {
-            "key": "cadence_every_step",
-            "values": {"ari": first_below["ari_p10"], "threshold": config.threshold},
-        }
-    else:
-        reason = {
-            "key": "cadence_falls",
-            "values": {
-                "ari": first_below["ari_p10"],
-                "threshold": config.threshold,
-                "step": first_below["t"],
-            },
-        }
-    return {
-        "threshold": config.threshold,
-        "steps": max(longest, 1) if first_below is not None else longest,
-        "step_days": config.step_days,
-        "weeks": weeks if longest else round(config.step_days / 7, 2),
-        "days": max(longest, 1) * config.step_days,
-        "limited_by_horizon": first_below is None,
-        "horizon_steps": horizon,
-        "first_step_below": first_below["t"] if first_below else None,
-        "reason": keyed("en", reason),
-        "reason_text": reason,
-        "between_retrains": BETWEEN_RETRAINS,
-    }
-
-
-def _cadence_of(results: list[OriginResult], config: SimulationConfig) -> dict:
-    return _cadence(_curves([r for r in results if r.reproducible], config), config)
-
-
-def _robustness(results: list[OriginResult], config: SimulationConfig, draws: int = 200) -> dict:
-    """The cadence with each origin left out, and a bootstrap over origins (an interval)."""
-    loo = []
-    for i, left_out in enumerate(results):
-        cadence = _cadence_of(results[:i] + results[i + 1 :], config)
-        loo.append(
-            {
-                "origin_left_out": left_out.origin,
-                "steps": cadence["steps"],
-                "weeks": cadence["weeks"],
-            }
-        )
-    rng = np.random.default_rng(config.seed)
-    weeks = []
-    for _ in range(draws):
-        sample = [results[i] for i in rng.integers(0, len(results), size=len(results))]
-        weeks.append(_cadence_of(sample, config)["weeks"])
-    present = [w for w in weeks if w is not None]
-    interval = (
-        [round(float(np.percentile(present, 5)), 2), round(float(np.percentile(present, 95)), 2)]
-        if present
-        else None
-    )
-    return {
-        "leave_one_origin_out": loo,
-        "bootstrap": {
-            "draws": draws,
-            "interval_weeks": interval,
-            "undetermined_share": round(1 - len(present) / draws, 3),
-            "what": "5th-95th percentile of the cadence over origins resampled with replacement",
-        },
-    }
-
-
-def business_schedule(cadence: dict) -> dict | None:
-    """The one schedule the outputs state: a monthly check, and a retrain every ``days`` (the
-    measured cadence, in whole weeks when the step is weekly), with the words that say it.
-    The title, the contract's table, its calendar and the retrains a year all read it."""
-    if cadence["weeks"] is None:
-        return None
-    days = int(cadence["days"])
-    return {
-        "days": days,
-        "weeks": cadence["weeks"],
-        "unit": "weeks" if days % 7 == 0 else "days",
-        "every": days // 7 if days % 7 == 0 else days,
-        "retrains_per_year": 365 // days,
-        "monthly_check": True,
-        "limited_by_horizon": cadence["limited_by_horizon"],
-    }
-
-
-def campaign_impact(curves: list[dict], config: SimulationConfig) -> list[dict]:
-    """Per month after a retrain under the frozen model: customers in another segment than a
-    refit would give them (another campaign), and new customers scored by the frozen model."""
-    out = []
-    for month in range(1, 13):
-        t = round(month * 30.44 / config.step_days)
-        row = next((c for c in curves if c["t"] == t), None)
-        if row is None:
-            break
-        out.append(
-            {
-                "month": month,
-                "t": t,
-                "changed_segment": row["changed_segment_median"],
-                "new_customers": row["new_customers_median"],
-            }
-        )
-    return out
-
-
-BETWEEN_RETRAINS = "score new customers with the current model (olistseg score)"
-
-
-def _baseline_summary(results: list[OriginResult]) -> dict:
-    values = np.array([v for r in results for v in r.baseline_ari])
-    return {
-        "median": round(float(np.median(values)), 4),
-        "p10": round(float(np.percentile(values, 10)), 4),
-        "min": round(float(values.min()), 4),
-        "what": "ARI between M0 and refits with other seeds on the same date (no drift at all)",
-    }
