@@ -107,17 +107,6 @@ def run_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def real_run(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One whole pipeline run on the real tables (default options, one stability seed), shared
-    by the tests that check what a run on Olist states."""
-    from olistseg.pipeline import run
-
-    out = tmp_path_factory.mktemp("real_run") / "out"
-    run(real_data, out, stability_seeds=1)
-    return out
-
-
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(warehouse), read_only=True)
 

@@ -11,6 +11,7 @@ dashboard in headless Chromium. Needs ``soffice``, ``pdftoppm`` and ``chromium``
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -26,20 +27,64 @@ from olistseg.deliverables.report import build_report
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-#: The deck slides shown in the README: the answer, a KPI, the segments, a persona, the
-#: proof, the cadence and contract.
-SLIDES = {2: "deck_answer", 3: "deck_kpi", 5: "deck_segments", 6: "deck_persona",
-          13: "deck_validation", 14: "deck_cadence"}  # fmt: skip
+#: The deck slides shown in the README, found by their place or title (a deck's length depends
+#: on the number of segments): the answer, a KPI, the segments, a persona, the proof, the
+#: cadence and contract.
+SLIDES = {
+    "deck_answer": lambda n, title: n == 2,
+    "deck_kpi": lambda n, title: n == 3,
+    "deck_segments": lambda n, title: n == 5,
+    "deck_persona": lambda n, title: n == 6,
+    "deck_validation": lambda n, title: "AUC" in title,
+    "deck_cadence": lambda n, title: title.startswith("Retrain"),
+}
+
+
+def _titles(deck: Path) -> list[str]:
+    from pptx import Presentation
+
+    titles = []
+    for slide in Presentation(str(deck)).slides:
+        texts = [s.text_frame.text for s in slide.shapes if s.has_text_frame and s.text_frame.text]
+        titles.append(texts[0] if texts else "")
+    return titles
 
 
 def slides(deck: Path) -> None:
+    titles = _titles(deck)
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/lo",
-                        "--convert-to", "pdf", "--outdir", tmp, str(deck)], check=True,
-                       capture_output=True)  # fmt: skip
-        for number, name in SLIDES.items():
-            subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", "-f", str(number),
-                            "-l", str(number), f"{tmp}/deck.pdf", str(HERE / name)], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                "soffice",
+                "--headless",
+                f"-env:UserInstallation=file://{tmp}/lo",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                tmp,
+                str(deck),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        for name, wanted in SLIDES.items():
+            number = next(n for n, t in enumerate(titles, start=1) if wanted(n, t))
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-r",
+                    "72",
+                    "-png",
+                    "-singlefile",
+                    "-f",
+                    str(number),
+                    "-l",
+                    str(number),
+                    f"{tmp}/deck.pdf",
+                    str(HERE / name),
+                ],
+                check=True,
+            )
 
 
 def screenshots(run: Path) -> None:
@@ -77,6 +122,12 @@ def main(run: Path) -> None:
     shutil.copyfile(run / "report.html", HERE / "report.html")
     shutil.copyfile(run / "report.pdf", HERE / "report.pdf")
     shutil.copyfile(run / "deck.pptx", HERE / "deck.pptx")
+    # what tests/test_consistency.py checks the shipped deliverables against: the run's facts,
+    # its findings and its maintenance contract (aggregates only)
+    facts = {name: fact["value"] for name, fact in numbers["run"]["facts"].items()}
+    (HERE / "facts.json").write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
+    shutil.copyfile(run / "findings.json", HERE / "findings.json")
+    shutil.copyfile(run / "stability" / "maintenance.md", HERE / "maintenance.md")
     (HERE / "report_fr.html").write_text(build_report(numbers, "fr"), encoding="utf-8")
     build_deck(numbers, HERE / "deck_fr.pptx", "fr")
     shutil.copyfile(run / "notebook.ipynb", REPO / "notebooks" / "olistseg.ipynb")
