@@ -19,6 +19,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from olistseg.features.build import NUMERIC_FEATURES
+
 PRESETS: dict[str, tuple[str, ...]] = {
     "rfm": ("recency_days", "frequency", "monetary"),
     "rfm_satisfaction": (
@@ -31,27 +33,9 @@ PRESETS: dict[str, tuple[str, ...]] = {
         "avg_delay_days",
         "avg_installments",
     ),
-    "full": (
-        "recency_days",
-        "frequency",
-        "monetary",
-        "avg_order_value",
-        "n_items",
-        "n_categories",
-        "avg_review_score",
-        "share_low_reviews",
-        "has_review",
-        "avg_delivery_days",
-        "avg_delay_days",
-        "late_share",
-        "avg_installments",
-        "share_credit_card",
-        "share_boleto",
-        "share_voucher",
-        "freight_ratio",
-        "tenure_days",
-        "customer_region",
-    ),
+    # every numeric feature but the order count (frequency counts the purchase occasions),
+    # and the customer's region
+    "full": (*(f for f in NUMERIC_FEATURES if f != "n_orders"), "customer_region"),
 }
 DEFAULT_PRESET = "rfm_satisfaction"
 
