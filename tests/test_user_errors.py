@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -132,6 +133,68 @@ def test_dashboard_on_a_busy_port_exits_2(synthetic_warehouse):
         result = olistseg("dashboard", "--warehouse", str(synthetic_warehouse), "--port", str(port))
     assert result.returncode == 2
     assert f"--port {port}" in result.said and "another port" in result.said
+
+
+class _FakeServer:
+    """Stands in for the Streamlit process: the test checks what is said before it starts."""
+
+    commands: ClassVar[list] = []
+
+    def __init__(self, command, env=None):
+        self.commands.append(command)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.mark.parametrize(("host", "warned"), [("127.0.0.1", False), ("0.0.0.0", True)])
+def test_dashboard_warns_before_serving_customer_data_beyond_this_machine(
+    synthetic_warehouse, monkeypatch, host, warned
+):
+    from olistseg.cli import kpi
+
+    monkeypatch.setattr(kpi.subprocess, "Popen", _FakeServer)
+    _FakeServer.commands.clear()
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    args = ["dashboard", "--warehouse", str(synthetic_warehouse), "--port", str(port)]
+    result = olistseg(*args, *(["--host", host] if host != "127.0.0.1" else []))
+    assert result.returncode == 0, result.said
+    command = _FakeServer.commands[0]
+    assert command[command.index("--server.address") + 1] == host
+    said = "warning:" in result.stderr and "customer data" in result.said
+    assert said is warned
+    if warned:
+        assert "visible to anyone on the network" in result.said and "no login" in result.said
+
+
+def test_chromium_keeps_its_sandbox_unless_running_as_root(tmp_path, monkeypatch):
+    from olistseg.deliverables import pdf
+
+    seen = []
+
+    def fake_run(command, **kw):
+        seen.append(command)
+        Path(
+            next(a for a in command if a.startswith("--print-to-pdf=")).split("=", 1)[1]
+        ).write_bytes(b"%PDF-1.4 fake")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(pdf, "chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(pdf.subprocess, "run", fake_run)
+    page = tmp_path / "report.html"
+    page.write_text("<html></html>")
+    for uid, sandboxed in ((1000, True), (0, False)):
+        monkeypatch.setattr(pdf.os, "geteuid", lambda uid=uid: uid)
+        assert pdf.print_pdf(page, tmp_path / f"r{uid}.pdf") is not None
+        assert ("--no-sandbox" not in seen[-1]) is sandboxed
 
 
 # --- bad input is exit 2, never an internal error ---------------------------------------

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from olistseg.deliverables.collect import run_numbers
 from olistseg.deliverables.deck import build_deck
-from olistseg.deliverables.pdf import chromium
+from olistseg.deliverables.pdf import chromium, sandbox_flags
 from olistseg.deliverables.report import build_report
 
 HERE = Path(__file__).resolve().parent
@@ -98,7 +98,7 @@ def screenshots(run: Path) -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+            browser = pw.chromium.launch(executable_path=chromium(), args=sandbox_flags())
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto((HERE / "report.html").as_uri())
             page.screenshot(path=str(HERE / "report.png"))

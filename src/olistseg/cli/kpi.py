@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,7 @@ from olistseg.cli.app import (
     timestamp,
 )
 from olistseg.cli.render import kpi_tables
-from olistseg.errors import InputError
+from olistseg.errors import InputError, OlistsegWarning
 from olistseg.warehouse.load import input_warehouse
 
 
@@ -93,14 +94,24 @@ def kpi(
 def dashboard(
     data: DataInput = None,
     warehouse: WarehouseInput = None,
-    port: Annotated[int, typer.Option(help="Port to serve on (localhost).")] = 8501,
-    address: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    address: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            "--address",
+            help="Address to bind: 127.0.0.1 (this machine only) unless you mean to share it.",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the Streamlit dashboard (read-only, offline, no usage statistics)."""
     from importlib import resources
 
-    from olistseg.dashboard.serve import check_port_free, streamlit_command
+    from olistseg.dashboard.serve import check_port_free, exposure_warning, streamlit_command
 
+    exposed = exposure_warning(address, port)
+    if exposed:
+        warnings.warn(exposed, OlistsegWarning, stacklevel=1)
     check_port_free(address, port)
     app_path = resources.files("olistseg.dashboard").joinpath("app.py")
     with input_warehouse(data, warehouse) as path:

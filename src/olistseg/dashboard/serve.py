@@ -8,6 +8,21 @@ from pathlib import Path
 
 from olistseg.errors import InputError
 
+#: Addresses that only this machine reaches.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def exposure_warning(host: str, port: int) -> str | None:
+    """What a person must know before serving on ``host``: None for this machine only, else
+    that the customer data becomes visible to whoever reaches ``host:port``."""
+    if host in LOCAL_HOSTS:
+        return None
+    return (
+        f"--host {host}: the dashboard will listen on {host}:{port}, so customer data (orders, "
+        "reviews, segments, audiences) becomes visible to anyone on the network who can reach "
+        "this machine; it has no login. Keep the default 127.0.0.1 unless that is intended."
+    )
+
 
 def check_port_free(address: str, port: int) -> None:
     """:class:`InputError` when ``address:port`` cannot be bound (in use, or not allowed)."""

@@ -28,6 +28,12 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def sandbox_flags() -> list[str]:
+    """Chromium's sandbox stays on, except for root, where Chromium refuses to start with it
+    (containers, CI): ``["--no-sandbox"]`` only when the effective user is root."""
+    return ["--no-sandbox"] if os.geteuid() == 0 else []
+
+
 def print_pdf(
     html_file: Path, pdf_file: Path, dated: dt.datetime | None = None, timeout_s: int = 120
 ) -> Path | None:
@@ -50,7 +56,7 @@ def print_pdf(
         command = [
             browser,
             "--headless",
-            "--no-sandbox",
+            *sandbox_flags(),
             "--disable-gpu",
             "--no-first-run",
             f"--user-data-dir={scratch}/profile",
