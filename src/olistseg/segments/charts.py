@@ -11,19 +11,10 @@ import vl_convert as vlc
 from sklearn.decomposition import PCA
 
 from olistseg.atomic import atomic_path
+from olistseg.models.preprocessing import DEFAULT_PRESET, PRESETS
 
-KEY_FEATURES = (
-    "recency_days",
-    "frequency",
-    "monetary",
-    "avg_review_score",
-    "share_low_reviews",
-    "late_share",
-    "avg_delay_days",
-    "avg_installments",
-    "freight_ratio",
-    "tenure_days",
-)
+#: The heat map's features: the default preset's, then the freight share and the tenure.
+KEY_FEATURES = (*PRESETS[DEFAULT_PRESET], "freight_ratio", "tenure_days")
 
 
 def metric_curves(candidates: list[dict]) -> alt.Chart:
