@@ -373,7 +373,7 @@ def stability(
 
     options = {key: value for key, value in options.items() if value is not None}
     choose = model is None and "algorithm" not in options and "k" not in options
-    if model is None and ("algorithm" in options) != ("k" in options) and "k" in options:
+    if model is None and "k" in options and "algorithm" not in options:
         raise InputError("--k needs --algorithm (or leave both out for the chosen segmentation).")
     prices = costs if isinstance(costs, dict) else load_costs(_opt_path(costs))
     if seeds < 1:
