@@ -176,7 +176,7 @@ def test_segment_outputs_are_deterministic_and_score_matches(
     out = tmp_path / "a"
     for name in (
         "features.parquet",
-        "model/model.joblib",
+        "model/model.skops",
         "model/metadata.json",
         "selection.json",
         "profiles.json",

@@ -18,6 +18,7 @@ from olistseg.data.synthetic import SyntheticConfig, write
 from olistseg.errors import InputError
 from olistseg.features.build import customer_features
 from olistseg.models.preprocessing import make_preprocessor, model_input
+from olistseg.models.segmentation import SegmentationModel
 from olistseg.segments.pipeline import segment
 from olistseg.stability import simulation
 from olistseg.stability.cadence import cadence_of_curves
@@ -111,13 +112,13 @@ def test_no_change_keeps_ari_high_and_cadence_at_the_longest_horizon(unchanged):
 def test_frozen_means_frozen(unchanged, monkeypatch):
     """M0's predictions at T0 + t use the preprocessing parameters fitted at T0, never others."""
     seen: list[tuple[int, str]] = []
-    original = simulation.FrozenModel.transform
+    original = SegmentationModel.transform
 
     def spy(self, frame):
         seen.append((id(self), simulation.preprocessing_fingerprint(self.preprocessor_)))
         return original(self, frame)
 
-    monkeypatch.setattr(simulation.FrozenModel, "transform", spy)
+    monkeypatch.setattr(SegmentationModel, "transform", spy)
     config = SimulationConfig(algorithm="kmeans", k=4, step_days=28, origin_every=1, n_origins=2)
     with connect(unchanged) as con:
         result = simulate(con, config)
@@ -383,7 +384,7 @@ def test_steps_whose_retrain_has_two_optima_are_flagged_and_do_not_set_the_caden
         {s["date"] for o in clean["origins"] for s in o["steps"] if s["t"] > 0} - origins
     )
     planted = set(dates[::2])
-    original = simulation.FrozenModel.fit
+    original = SegmentationModel.fit
 
     def two_optima(self, features, frame=None, start_from=None):
         fitted = original(self, features, frame, start_from)
@@ -392,7 +393,7 @@ def test_steps_whose_retrain_has_two_optima_are_flagged_and_do_not_set_the_caden
             self.labels_ = rng.integers(0, self.k, size=len(self.labels_))
         return fitted
 
-    monkeypatch.setattr(simulation.FrozenModel, "fit", two_optima)
+    monkeypatch.setattr(SegmentationModel, "fit", two_optima)
     with connect(unchanged) as con:
         dipped = simulate(con, config)
     steps = [s for o in dipped["origins"] for s in o["steps"] if s["t"] > 0]
@@ -403,7 +404,7 @@ def test_steps_whose_retrain_has_two_optima_are_flagged_and_do_not_set_the_caden
     # no dip sets the cadence: it is the longest horizon still measured by enough origins
     assert dipped["cadence"]["first_step_below"] is None
     # without the noise check the planted dips would have set the cadence
-    monkeypatch.setattr(simulation.FrozenModel, "fit", two_optima)
+    monkeypatch.setattr(SegmentationModel, "fit", two_optima)
     with connect(unchanged) as con:
         naive = simulate(con, dataclasses.replace(config, check_noise=False))
     assert not naive["cadence"]["limited_by_horizon"]

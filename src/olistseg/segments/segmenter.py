@@ -5,9 +5,13 @@
 >>> seg.predict(new_features)    # segment ids with the frozen preprocessing and model
 >>> seg.save("out/model"); Segmenter.load("out/model")
 
-Segment ids are ordered by size (0 = largest). Every customer gets a segment: noise points of a
-density method join the nearest segment centroid. Models without ``predict`` (DBSCAN, HDBSCAN,
-Ward) score new customers by their nearest training customer.
+The chosen candidate is kept as one :class:`~olistseg.models.segmentation.SegmentationModel`
+(``model_``), the class validation and stability refit too: segment ids are ordered by size
+(0 = largest), a density method's noise joins the nearest segment centroid, and models without
+``predict`` (DBSCAN, HDBSCAN, Ward) score new customers by their nearest training customer.
+
+A model folder holds ``model.skops`` (loaded only when every type in it is trusted: no pickle,
+so no code runs) and ``metadata.json`` (the names, actions and the chosen candidate's metrics).
 """
 
 from __future__ import annotations
@@ -19,10 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import KNeighborsClassifier
 
 from olistseg import __version__
 from olistseg.atomic import atomic_path, write_json
@@ -34,13 +36,13 @@ from olistseg.models.evaluate import (
     evaluate,
     reproducibility,
 )
-from olistseg.models.labels import map_labels, order_segments
+from olistseg.models.labels import order_segments
 from olistseg.models.preprocessing import (
     DEFAULT_PRESET,
     make_preprocessor,
     model_input,
-    preset_columns,
 )
+from olistseg.models.segmentation import SegmentationModel
 from olistseg.models.selection import SelectionRule, select, why_record
 from olistseg.segments.naming import name_segments
 from olistseg.segments.profile import profile_segments
@@ -49,7 +51,9 @@ from olistseg.threads import one_blas_thread
 ProgressCallback = Callable[[str, int, int], None]
 #: A segmentation into k segments is attempted only with at least this many customers per k.
 MIN_CUSTOMERS_PER_SEGMENT = 20
-MODEL_FILE, METADATA_FILE = "model.joblib", "metadata.json"
+MODEL_FILE, METADATA_FILE = "model.skops", "metadata.json"
+#: What earlier olistseg versions wrote: a pickle, which olistseg no longer loads (it can run code).
+PICKLED_MODEL_FILE = "model.joblib"
 
 
 def data_hash(features: pd.DataFrame) -> str:
@@ -77,6 +81,13 @@ def check_features(features: pd.DataFrame) -> None:
 
 def no_model_message(folder: Path, engine: str = "duckdb") -> str:
     """Why ``folder`` holds no model of ``engine``, and what to give instead."""
+    if (folder / PICKLED_MODEL_FILE).is_file():
+        return (
+            f"{folder}: this model was saved by an earlier olistseg as a pickle "
+            f"({PICKLED_MODEL_FILE}), which can run code when loaded, so olistseg no longer "
+            "loads it. Retrain it with `olistseg segment --out DIR` (same data and --as-of give "
+            f"the same segments) and give DIR/model; models are now saved as {MODEL_FILE}."
+        )
     if (folder / "model" / MODEL_FILE).is_file() or (
         folder / "model" / "olistseg_spark.json"
     ).is_file():
@@ -222,35 +233,24 @@ class Segmenter:
             score.distinct_actions = len(set(keys)) == len(keys)
 
     def _finalize(self, X: np.ndarray, raw: np.ndarray, features: pd.DataFrame) -> None:
-        self.label_map_, self.training_labels_, self.centroids_ = order_segments(X, raw)
-        self.nearest_ = None
-        if not hasattr(self.estimator_, "predict"):
-            self.nearest_ = KNeighborsClassifier(n_neighbors=1).fit(X, self.training_labels_)
+        chosen = self.chosen_
+        self.model_ = SegmentationModel(chosen.algorithm, chosen.k, self.preset, self.seed).adopt(
+            self.preprocessor_, X, self.estimator_, raw
+        )
         self.profiles_ = profile_segments(features, self.training_labels_)
         self.names_ = name_segments(self.profiles_)
-        self.feature_names_ = list(preset_columns(self.preset))
+        self.feature_names_ = self.model_.feature_names_
         self.data_hash_ = data_hash(features)
         self.training_size_ = len(features)
 
+    @property
+    def training_labels_(self) -> np.ndarray:
+        """The training customers' segment ids (n_customers,)."""
+        return self.model_.labels_
+
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Segment ids (0 = largest training segment) of ``features``, with the frozen model."""
-        frame = model_input(features, self.preset)
-        if list(frame.columns) != self.feature_names_:
-            raise InputError(
-                f"the model was trained on {', '.join(self.feature_names_)} but the data gives "
-                f"{', '.join(frame.columns)}; retrain it or use matching features."
-            )
-        X = self.preprocessor_.transform(frame)
-        if self.nearest_ is not None:
-            return self.nearest_.predict(X)
-        return self._relabel(self.estimator_.predict(X))
-
-    def _relabel(self, raw: np.ndarray) -> np.ndarray:
-        """Segment ids of the estimator's labels; every label must be one seen at training."""
-        labels = map_labels(raw, self.label_map_)
-        if (labels < 0).any():
-            raise ValueError("the estimator returned a label it did not have at training time")
-        return labels
+        return self.model_.predict(features)
 
     # --- outputs -----------------------------------------------------------------------
     def segment_table(self, features: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
@@ -277,31 +277,59 @@ class Segmenter:
             "training_customers": self.training_size_,
             "data_sha256": self.data_hash_,
             "segments": {
-                int(i): {"name": r.segment_name, "action": r.action}
+                int(i): {
+                    "name": r.segment_name,
+                    "action": r.action,
+                    "key": r.segment_key,
+                    "rule": r.rule,
+                }
                 for i, r in self.names_.iterrows()
             },
         }
 
     def save(self, folder: str | Path, as_of: str | None = None) -> Path:
-        """Write ``model.joblib`` (preprocessing + model) and ``metadata.json`` atomically."""
+        """Write ``model.skops`` (preprocessing + model) and ``metadata.json`` atomically."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(folder / MODEL_FILE) as tmp:
-            joblib.dump(self, tmp)
+            self.model_.save(tmp)
         write_json(folder / METADATA_FILE, self.metadata(as_of))
         return folder
 
     @staticmethod
     def load(folder: str | Path) -> Segmenter:
-        """A saved Segmenter; :class:`InputError` when the folder holds none."""
-        path = Path(folder) / MODEL_FILE
-        if not path.is_file():
-            raise InputError(no_model_message(Path(folder)))
-        model = joblib.load(path)
-        if not isinstance(model, Segmenter):
-            raise InputError(f"{path}: not an olistseg model.")
-        metadata = json.loads((Path(folder) / METADATA_FILE).read_text(encoding="utf-8"))
+        """A saved Segmenter; :class:`InputError` when the folder holds none, or a model file
+        that is not olistseg's (nothing in a refused file is built or run)."""
+        folder = Path(folder)
+        if not (folder / MODEL_FILE).is_file():
+            raise InputError(no_model_message(folder))
+        model = SegmentationModel.load(folder / MODEL_FILE)
+        try:
+            metadata = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+            segments = metadata["segments"]
+            chosen = CandidateScore(**metadata["metrics"])
+            rule = SelectionRule(**metadata["rule"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise InputError(
+                f"{folder / METADATA_FILE}: missing or not olistseg's model metadata ({error})."
+            ) from error
         if metadata.get("features") != model.feature_names_:
             raise InputError(f"{folder}: metadata.json and the model disagree on the feature list.")
-        model.saved_metadata_ = metadata
-        return model
+        loaded = Segmenter(preset=metadata["preset"], rule=rule, seed=metadata["seed"])
+        loaded.model_, loaded.chosen_ = model, chosen
+        loaded.preprocessor_, loaded.estimator_ = model.preprocessor_, model.estimator_
+        loaded.feature_names_ = model.feature_names_
+        loaded.names_ = pd.DataFrame(
+            {
+                "segment_key": [s["key"] for s in segments.values()],
+                "segment_name": [s["name"] for s in segments.values()],
+                "action": [s["action"] for s in segments.values()],
+                "rule": [s["rule"] for s in segments.values()],
+            },
+            index=pd.Index([int(i) for i in segments], name="segment_id"),
+        )
+        loaded.selection_reason_ = metadata.get("selection_reason")
+        loaded.training_size_ = metadata.get("training_customers")
+        loaded.data_hash_ = metadata.get("data_sha256")
+        loaded.saved_metadata_ = metadata
+        return loaded

@@ -13,10 +13,11 @@ from sklearn.metrics import adjusted_rand_score
 from olistseg.features.build import customer_features
 from olistseg.models import ARI_THRESHOLD
 from olistseg.models.preprocessing import model_input
+from olistseg.models.segmentation import SegmentationModel
 from olistseg.segments.segmenter import Segmenter
 from olistseg.stability.contract import PSI_TRIGGER, SHARE_TRIGGER_POINTS
 from olistseg.stability.drift import population_stability_index
-from olistseg.stability.simulation import FrozenModel, numeric_columns
+from olistseg.stability.simulation import numeric_columns
 from olistseg.warehouse.now import default_as_of
 
 
@@ -36,7 +37,7 @@ def monitor(
     now = customer_features(con, as_of)
     frozen = segmenter.predict(now)
     k = len(segmenter.names_)
-    refit = FrozenModel(segmenter.chosen_.algorithm, k, segmenter.preset, segmenter.seed)
+    refit = SegmentationModel(segmenter.chosen_.algorithm, k, segmenter.preset, segmenter.seed)
     refit.fit(now, start_from=frozen)
     ari = float(adjusted_rand_score(frozen, refit.labels_))
     reasons = []

@@ -19,13 +19,14 @@ from sklearn.metrics import adjusted_rand_score
 from olistseg.atomic import write_json, write_text
 from olistseg.errors import InputError
 from olistseg.features.build import customer_features
+from olistseg.models.segmentation import SegmentationModel
 from olistseg.segments.charts import save_chart
 from olistseg.stability.cadence import robustness_summary
 from olistseg.stability.charts import ari_chart, migration_chart, psi_chart
 from olistseg.stability.config import SimulationConfig, config_for_model
 from olistseg.stability.contract import load_costs, maintenance_contract, maintenance_markdown
 from olistseg.stability.monitor import monitor
-from olistseg.stability.simulation import FrozenModel, ProgressCallback, simulate
+from olistseg.stability.simulation import ProgressCallback, simulate
 from olistseg.warehouse.now import default_as_of
 
 __all__ = [
@@ -129,13 +130,15 @@ def simple_protocol(
     if origin >= end:
         return {"origin": None, "curve": [], "what": "the data spans less than 13 months"}
     base = customer_features(con, origin)
-    frozen = FrozenModel(config.algorithm, config.k, config.preset, config.seed, config.restarts)
+    frozen = SegmentationModel(
+        config.algorithm, config.k, config.preset, config.seed, config.restarts
+    )
     frozen.fit(base)
     curve, month = [], 1
     while origin + dt.timedelta(days=round(30.44 * month)) <= end:
         date = origin + dt.timedelta(days=round(30.44 * month))
         now = customer_features(con, date)
-        refit = FrozenModel(
+        refit = SegmentationModel(
             config.algorithm, config.k, config.preset, config.seed, config.restarts
         ).fit(now)
         curve.append(

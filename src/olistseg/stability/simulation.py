@@ -51,16 +51,14 @@ from dataclasses import asdict
 import duckdb
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score
-from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 
 from olistseg.errors import InputError
 from olistseg.features.build import customer_features
-from olistseg.models.candidates import ALGORITHMS, fit_labels
-from olistseg.models.labels import map_labels, order_segments
-from olistseg.models.preprocessing import make_preprocessor, model_input
+from olistseg.models.candidates import ALGORITHMS
+from olistseg.models.preprocessing import model_input
+from olistseg.models.segmentation import SegmentationModel
 from olistseg.stability.cadence import (
     OriginResult,
     StepResult,
@@ -76,7 +74,7 @@ from olistseg.stability.drift import align_labels, migration_matrix, psi_against
 from olistseg.threads import one_blas_thread
 from olistseg.warehouse.now import default_as_of
 
-__all__ = ["FrozenModel", "SimulationConfig", "simulate"]
+__all__ = ["SimulationConfig", "simulate"]
 
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -97,98 +95,6 @@ def preprocessing_fingerprint(preprocessor: Pipeline) -> str:
                 digest.update(name.encode())
                 digest.update(repr(np.asarray(value, dtype=object).tolist()).encode())
     return digest.hexdigest()[:16]
-
-
-def _objective(estimator: object) -> float:
-    """Lower is better: k-means inertia, minus a mixture's log-likelihood bound, else 0."""
-    if hasattr(estimator, "inertia_"):
-        return float(estimator.inertia_)
-    if hasattr(estimator, "lower_bound_"):
-        return -float(estimator.lower_bound_)
-    return 0.0
-
-
-def _warm_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray | None:
-    present = np.unique(labels[labels >= 0])
-    if len(present) != k:
-        return None
-    return np.array([X[labels == s].mean(axis=0) for s in present])
-
-
-def _warm_start(estimator: object, means: np.ndarray) -> None:
-    """Start k-means or a Gaussian mixture from ``means``; other algorithms start cold."""
-    if isinstance(estimator, GaussianMixture):
-        estimator.set_params(means_init=means)
-    elif isinstance(estimator, KMeans | MiniBatchKMeans):
-        estimator.set_params(init=means, n_init=1)
-
-
-class FrozenModel:
-    """Preprocessing and one clustering model fitted at one date, then only applied.
-
-    ``fit(features)`` fits both, keeping the best of ``restarts`` seeded fits (lowest inertia,
-    highest likelihood), as a production retrain would: on Olist, k-means with 4 segments has
-    two local optima 2.5% apart in inertia whose ARI is 0.44, and a single fit lands on
-    either. ``predict(features)`` transforms with the parameters fitted then and assigns
-    segments (the estimator's ``predict`` where it has one, else the nearest training
-    centroid). Labels are 0..k-1 with 0 the largest training segment.
-    """
-
-    def __init__(self, algorithm: str, k: int, preset: str, seed: int, restarts: int = 1) -> None:
-        self.algorithm, self.k, self.preset, self.seed = algorithm, k, preset, seed
-        self.restarts = restarts
-
-    def fit(
-        self,
-        features: pd.DataFrame,
-        frame: pd.DataFrame | None = None,
-        start_from: np.ndarray | None = None,
-    ) -> FrozenModel:
-        """Fit on ``features``; ``frame`` is their ``model_input`` when already computed.
-
-        ``start_from`` (one label per customer) warm-starts k-means and Gaussian mixtures from
-        the means of those groups, in this fit's own preprocessed space.
-        """
-        frame = model_input(features, self.preset) if frame is None else frame
-        self.preprocessor_ = make_preprocessor(self.preset).fit(frame)
-        X = self.preprocessor_.transform(frame)
-        init = _warm_means(X, start_from, self.k) if start_from is not None else None
-        best = None
-        for restart in range(1 if init is not None else self.restarts):
-            estimator = ALGORITHMS[self.algorithm].make(self.k, self.seed + 7919 * restart, len(X))
-            if init is not None:
-                _warm_start(estimator, init)
-            labels = fit_labels(estimator, X)
-            if best is None or _objective(estimator) < _objective(best[0]):
-                best = (estimator, labels)
-        self.estimator_, raw = best
-        self.label_map_, self.labels_, self.centroids_ = order_segments(X, raw)
-        self.fingerprint_ = preprocessing_fingerprint(self.preprocessor_)
-        self.index_ = features.index
-        return self
-
-    def _map(self, raw: np.ndarray, X: np.ndarray, centroids: np.ndarray | None) -> np.ndarray:
-        labels = map_labels(raw, self.label_map_)
-        if centroids is not None and (labels < 0).any():  # noise joins the nearest centroid
-            noise = labels < 0
-            distances = ((X[noise, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
-            labels[noise] = distances.argmin(axis=1)
-        return labels
-
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """The frozen preprocessing applied to ``model_input`` columns."""
-        return self.preprocessor_.transform(frame)
-
-    def predict(self, features: pd.DataFrame, prepared: bool = False) -> np.ndarray:
-        """Segments of ``features`` (or of ``model_input`` columns when ``prepared``)."""
-        frame = features if prepared else model_input(features, self.preset)
-        return self.predict_transformed(self.transform(frame))
-
-    def predict_transformed(self, X: np.ndarray) -> np.ndarray:
-        if hasattr(self.estimator_, "predict"):
-            return self._map(self.estimator_.predict(X), X, self.centroids_)
-        distances = ((X[:, None, :] - self.centroids_[None, :, :]) ** 2).sum(axis=2)
-        return distances.argmin(axis=1)
 
 
 def _dates(end: dt.datetime, config: SimulationConfig) -> tuple[list[dt.datetime], int]:
@@ -223,7 +129,7 @@ def simulate(
     features: dict[dt.datetime, tuple[pd.DataFrame, pd.DataFrame, np.ndarray]] = shared.setdefault(
         "features", {}
     )
-    refits: dict[dt.datetime, FrozenModel] = {}
+    refits: dict[dt.datetime, SegmentationModel] = {}
     timings = {"features_s": 0.0, "refits_s": 0.0, "compare_s": 0.0, "noise_s": 0.0}
     customer_codes: dict[str, int] = shared.setdefault("codes", {})
 
@@ -240,10 +146,10 @@ def simulate(
             timings["features_s"] += time.perf_counter() - tick
         return features[date]
 
-    def refit_at(date: dt.datetime) -> FrozenModel:
+    def refit_at(date: dt.datetime) -> SegmentationModel:
         if date not in refits:
             tick = time.perf_counter()
-            model = FrozenModel(
+            model = SegmentationModel(
                 config.algorithm, config.k, config.preset, config.seed, config.restarts
             )
             refits[date] = model.fit(*features_at(date)[:2])
@@ -263,9 +169,9 @@ def simulate(
                 tick = time.perf_counter()
                 frame, model_frame = features_at(date)[:2]
                 a, b = (
-                    FrozenModel(config.algorithm, config.k, config.preset, config.seed + s).fit(
-                        frame, model_frame
-                    )
+                    SegmentationModel(
+                        config.algorithm, config.k, config.preset, config.seed + s
+                    ).fit(frame, model_frame)
                     for s in (1, 2)
                 )
                 noise[date] = round(adjusted_rand_score(a.labels_, b.labels_), 4)
@@ -288,7 +194,7 @@ def simulate(
                 origin.isoformat(sep=" "),
                 len(base),
                 round(fit_seconds, 3),
-                m0.fingerprint_,
+                preprocessing_fingerprint(m0.preprocessor_),
                 baseline,
                 min(baseline, default=1.0) >= config.threshold,
             )
@@ -303,7 +209,9 @@ def simulate(
                     refit = m0
                 elif config.refit == "warm":
                     tick = time.perf_counter()
-                    refit = FrozenModel(config.algorithm, config.k, config.preset, config.seed)
+                    refit = SegmentationModel(
+                        config.algorithm, config.k, config.preset, config.seed
+                    )
                     refit.fit(current, current_input, m0.predict(current_input, prepared=True))
                     timings["refits_s"] += time.perf_counter() - tick
                 else:
@@ -367,14 +275,14 @@ PROTOCOL_TEXT = (
 
 
 def _baseline(
-    base: pd.DataFrame, frame: pd.DataFrame, m0: FrozenModel, config: SimulationConfig
+    base: pd.DataFrame, frame: pd.DataFrame, m0: SegmentationModel, config: SimulationConfig
 ) -> list[float]:
     """ARI between M0 and trainings with other seeds on the same date: no drift at all."""
     if ALGORITHMS[config.algorithm].deterministic:
         return [1.0] * (config.n_seeds - 1)
     scores = []
     for offset in range(1, config.n_seeds):
-        other = FrozenModel(
+        other = SegmentationModel(
             config.algorithm, config.k, config.preset, config.seed + offset, config.restarts
         ).fit(base, frame)
         scores.append(round(adjusted_rand_score(m0.labels_, other.labels_), 4))
@@ -384,8 +292,8 @@ def _baseline(
 def _compare(
     t: int,
     date: dt.datetime,
-    m0: FrozenModel,
-    refit: FrozenModel,
+    m0: SegmentationModel,
+    refit: SegmentationModel,
     origin_position: np.ndarray,
     current_input: pd.DataFrame,
     bins: dict[str, tuple[np.ndarray, np.ndarray]],
@@ -428,7 +336,7 @@ def _compare(
         centroid_shift=round(shift, 4),
         share_change={s: round(100 * float(share_t[s] - share_t0[s]), 2) for s in range(k)},
         migration=np.round(migration, 4).tolist(),
-        frozen_preprocessing=m0.fingerprint_,
+        frozen_preprocessing=preprocessing_fingerprint(m0.preprocessor_),
         changed_segment=changed,
         new_customers=int((~known).sum()),
     )

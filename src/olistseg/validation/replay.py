@@ -12,9 +12,7 @@ import pandas as pd
 
 from olistseg.features.build import customer_features
 from olistseg.features.outcomes import customer_outcomes, delivered_end
-from olistseg.models.candidates import ALGORITHMS, fit_labels
-from olistseg.models.labels import order_segments
-from olistseg.models.preprocessing import make_preprocessor, model_input
+from olistseg.models.segmentation import SegmentationModel
 from olistseg.validation.baselines import rfm_segments
 from olistseg.validation.metrics import N_BOOT, auc_difference, segment_auc
 
@@ -69,9 +67,7 @@ def fit_at(
 ) -> np.ndarray:
     """Segment labels (-1 noise joins the nearest segment) of ``algorithm`` with ``k`` fitted on
     ``features`` (preprocessing fitted on them too): a retrain at that date."""
-    X = make_preprocessor(preset).fit_transform(model_input(features, preset))
-    raw = fit_labels(ALGORITHMS[algorithm].make(k or 0, seed, len(X)), X)
-    return order_segments(X, raw)[1]
+    return SegmentationModel(algorithm, k, preset, seed).fit(features).labels_
 
 
 class OutOfTime:
