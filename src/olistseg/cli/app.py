@@ -21,6 +21,7 @@ from typer.core import TyperOption
 
 from olistseg import __version__
 from olistseg.errors import InputError, OlistsegWarning
+from olistseg.runfolder import wait_for_writers
 
 
 def _flag_type_hidden(option: TyperOption, ctx: Any) -> str | None:
@@ -42,7 +43,7 @@ app = typer.Typer(
 )
 
 #: Accepted before or after the command name (``olistseg -q load`` = ``olistseg load -q``).
-GLOBAL_FLAGS = ("--quiet", "-q", "--debug")
+GLOBAL_FLAGS = ("--quiet", "-q", "--debug", "--wait")
 
 
 class _State:
@@ -69,6 +70,14 @@ def _version(value: bool) -> None:
 def main(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="When another olistseg is writing the same --out folder, wait for it to "
+            "finish instead of exiting with code 2.",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
@@ -76,9 +85,10 @@ def main(
 ) -> None:
     """olistseg: load Olist-schema data, answer KPI questions, segment customers.
 
-    --quiet and --debug may also follow the command name.
+    --quiet, --debug and --wait may also follow the command name.
     """
     state.quiet, state.debug = quiet, debug
+    wait_for_writers(wait)
 
 
 # Options shared by several commands, declared once.
@@ -148,7 +158,8 @@ _default_showwarning = warnings.showwarning
 
 
 class _AnnounceOnce(logging.Handler):
-    """Prints each announcement of the analysis date ("as of ...: why") once, on stderr."""
+    """Prints each announcement (the analysis date, "as of ...: why"; a wait for another
+    writer of the same --out) once, on stderr."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
@@ -162,11 +173,11 @@ class _AnnounceOnce(logging.Handler):
 
 
 def _announce_analysis_date() -> None:
-    from olistseg.warehouse.now import logger
-
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    logger.handlers = [_AnnounceOnce()]
+    for name in ("olistseg.now", "olistseg.runfolder"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        logger.handlers = [_AnnounceOnce()]
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -19,6 +19,14 @@ INTEGER = "INTEGER"
 DOUBLE = "DOUBLE"
 MONEY = "DECIMAL(12,2)"
 
+#: No timestamp of a marketplace's order data is older than this: an earlier one (1970 from an
+#: empty date read as epoch 0, 1900 from a spreadsheet, a two-digit year) is a typo, and its row
+#: goes to quarantine.
+EARLIEST_TIMESTAMP = "2000-01-01"
+#: No field of these tables is longer (review texts run to a few hundred characters): a longer
+#: one is a broken export or binary junk, and its row goes to quarantine.
+MAX_TEXT_CHARS = 100_000
+
 
 @dataclass(frozen=True)
 class Column:
@@ -41,6 +49,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RowCheck:
+    """A rule between columns of one row: ``condition`` (SQL on the typed columns) true means
+    the row is impossible; it goes to quarantine with ``reason`` (SQL giving the text)."""
+
+    columns: str
+    condition: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ForeignKey:
     """``columns`` of this table refer to ``ref_columns`` of ``ref_table``."""
 
@@ -59,6 +77,7 @@ class Table:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
+    row_checks: tuple[RowCheck, ...] = ()
     required: bool = True
     description: str = ""
 
@@ -128,6 +147,14 @@ ORDERS = Table(
     ),
     primary_key=("order_id",),
     foreign_keys=(ForeignKey(("customer_id",), "customers", ("customer_id",)),),
+    row_checks=(
+        RowCheck(
+            "order_delivered_customer_date, order_purchase_timestamp",
+            "order_delivered_customer_date < order_purchase_timestamp",
+            "'delivered to the customer (' || order_delivered_customer_date "
+            "|| ') before it was purchased (' || order_purchase_timestamp || ')'",
+        ),
+    ),
 )
 
 ORDER_ITEMS = Table(

@@ -13,6 +13,8 @@ import contextlib
 import csv
 import gzip
 import io
+import os
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -30,6 +32,10 @@ from olistseg.errors import InputError
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIX = ".parquet"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: A ``.zip`` whose Olist members would unpack to more than this is refused before anything is
+#: written (a zip bomb fills the disk). 64 GiB holds ten times a ten-million-customer export;
+#: ``OLISTSEG_MAX_UNPACKED_BYTES`` sets another limit.
+MAX_UNPACKED_BYTES = 64 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -247,26 +253,77 @@ class FolderSource(Source):
 
 
 class ZipSource(FolderSource):
-    """A ``.zip`` of the Kaggle folder; the members may sit in a sub-folder."""
+    """A ``.zip`` of the Kaggle folder; the members may sit in a sub-folder.
+
+    Before anything is unpacked, the archive is refused when a member's name climbs out of the
+    extraction folder (``..``, an absolute path), when the Olist members would unpack to more
+    than :func:`unpacked_limit` bytes or to more than the free space of the temporary folder.
+    Members are read no further than the size their header declares.
+    """
 
     def __init__(self, archive: Path) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="olistseg-zip-")
         wanted = {t.kaggle_stem + s for t in TABLES for s in (*CSV_SUFFIXES, PARQUET_SUFFIX)}
         try:
             with zipfile.ZipFile(archive) as zf:
-                for info in zf.infolist():
-                    name = Path(info.filename).name
-                    if name in wanted and not info.is_dir():
-                        with zf.open(info) as src, open(Path(self._tmp.name) / name, "wb") as dst:
-                            while chunk := src.read(1 << 22):
-                                dst.write(chunk)
+                members = [i for i in zf.infolist() if not i.is_dir()]
+                _check_members(archive, members, wanted)
+                self._tmp = tempfile.TemporaryDirectory(prefix="olistseg-zip-")
+                try:
+                    for info in members:
+                        name = Path(info.filename).name
+                        if name in wanted:
+                            target = Path(self._tmp.name) / name
+                            with zf.open(info) as src, open(target, "wb") as dst:
+                                while chunk := src.read(1 << 22):
+                                    dst.write(chunk)
+                except BaseException:
+                    self._tmp.cleanup()
+                    raise
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
-            self._tmp.cleanup()
             raise InputError(f"{archive.name}: not a readable zip archive ({exc}).") from exc
         super().__init__(Path(self._tmp.name), label=f"zip {archive}")
 
     def close(self) -> None:
         self._tmp.cleanup()
+
+
+def unpacked_limit() -> int:
+    """:data:`MAX_UNPACKED_BYTES`, or ``OLISTSEG_MAX_UNPACKED_BYTES`` when set."""
+    value = os.environ.get("OLISTSEG_MAX_UNPACKED_BYTES")
+    if value is None:
+        return MAX_UNPACKED_BYTES
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise InputError(
+            f"OLISTSEG_MAX_UNPACKED_BYTES={value!r} is not a number of bytes."
+        ) from exc
+
+
+def _check_members(archive: Path, members: list[zipfile.ZipInfo], wanted: set[str]) -> None:
+    """Refuse ``archive`` (nothing written yet) for a climbing name or an oversized content."""
+    for info in members:
+        parts = Path(info.filename.replace("\\", "/")).parts
+        if info.filename.startswith(("/", "\\")) or ".." in parts or ":" in info.filename:
+            raise InputError(
+                f"{archive.name}: the member {info.filename!r} would unpack outside the "
+                "extraction folder; the archive is refused and nothing was unpacked."
+            )
+    size = sum(i.file_size for i in members if Path(i.filename).name in wanted)
+    limit = unpacked_limit()
+    if size > limit:
+        raise InputError(
+            f"{archive.name}: its Olist tables would unpack to {size:,} bytes, above the limit "
+            f"of {limit:,} (OLISTSEG_MAX_UNPACKED_BYTES); nothing was unpacked. Unpack it "
+            "yourself and load the folder if it is genuine."
+        )
+    free = shutil.disk_usage(tempfile.gettempdir()).free
+    if size > free:
+        raise InputError(
+            f"{archive.name}: its Olist tables would unpack to {size:,} bytes, more than the "
+            f"{free:,} free in {tempfile.gettempdir()}; nothing was unpacked. Set TMPDIR to a "
+            "larger disk, or unpack it yourself and load the folder."
+        )
 
 
 class SqliteSource(Source):

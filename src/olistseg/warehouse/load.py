@@ -2,8 +2,9 @@
 
 The invariant, per table: ``rows_read = rows_loaded + rows_quarantined``. A row that fails a rule
 of :mod:`olistseg.data.schema` (unparseable value, negative money, score outside 1..5, duplicate
-primary key, missing key) goes to the ``quarantine`` table with its source file, row (CSV line),
-column and reason. Orphan foreign keys are loaded, counted and reported.
+primary key, missing key, a date a clean dataset cannot have: see :mod:`olistseg.warehouse.dates`)
+goes to the ``quarantine`` table with its source file, row (CSV line), column and reason. Orphan
+foreign keys are loaded, counted and reported.
 
 The build is atomic: the warehouse is written to a temporary file beside the target and renamed
 over it only when everything succeeded, so a failed load leaves the previous warehouse intact.
@@ -27,6 +28,7 @@ from olistseg.atomic import atomic_path, write_json
 from olistseg.data.schema import TABLES, TABLES_BY_NAME, Table
 from olistseg.data.sources import Source, StagedTable, opened
 from olistseg.errors import InputError
+from olistseg.warehouse.dates import apply_row_checks, flag_future_purchases
 from olistseg.warehouse.info import limit_memory
 from olistseg.warehouse.validate import parse_expr, problem_exprs, quote_ident, quote_literal
 
@@ -239,6 +241,9 @@ def _load_table(
             FROM checked
             """
         )
+    apply_row_checks(con, table)
+    if table.name == "orders":
+        flag_future_purchases(con, warnings, staged.source_file)
     cols = ", ".join(quote_ident(c) for c in table.column_names)
     con.execute(
         f"CREATE TABLE {table.name} AS SELECT {cols} FROM checked "

@@ -5,7 +5,16 @@ Everything here is generated from :mod:`olistseg.data.schema`, so a rule lives i
 
 from __future__ import annotations
 
-from olistseg.data.schema import DOUBLE, INTEGER, MONEY, TIMESTAMP, ZIP, Column
+from olistseg.data.schema import (
+    DOUBLE,
+    EARLIEST_TIMESTAMP,
+    INTEGER,
+    MAX_TEXT_CHARS,
+    MONEY,
+    TIMESTAMP,
+    ZIP,
+    Column,
+)
 
 
 def quote_ident(name: str) -> str:
@@ -67,6 +76,15 @@ def problem_exprs(column: Column) -> list[str]:
     out = []
     if not column.nullable:
         out.append(problem(f"{raw} IS NULL", "'missing value in a required column'"))
+    # A NUL byte or a field of megabytes is a broken export, not a value: ids with a NUL
+    # would silently match nothing, and a 10 MB "comment" is binary junk.
+    out.append(problem(f"strpos({raw}, chr(0)) > 0", "'NUL byte in the value'"))
+    out.append(
+        problem(
+            f"length({raw}) > {MAX_TEXT_CHARS}",
+            f"'value of ' || length({raw}) || ' characters (at most {MAX_TEXT_CHARS:,})'",
+        )
+    )
     if column.dtype in _PARSE_FAILURE:
         reason = quote_literal(_PARSE_FAILURE[column.dtype] + " ")
         out.append(problem(f"{raw} IS NOT NULL AND {parsed} IS NULL", f"{reason} || {shown}"))
@@ -74,6 +92,12 @@ def problem_exprs(column: Column) -> list[str]:
         word = "negative value" if column.min_value == 0 else "value below the minimum"
         reason = f"'{word} ' || {shown} || ' (must be >= {column.min_value:g})'"
         out.append(problem(f"{parsed} < {column.min_value}", reason))
+    if column.dtype == TIMESTAMP:
+        reason = (
+            f"'date before {EARLIEST_TIMESTAMP} ' || {shown} || ' (no order data is that old: "
+            "a typo or an empty date read as a number)'"
+        )
+        out.append(problem(f"{parsed} < TIMESTAMP '{EARLIEST_TIMESTAMP}'", reason))
     if column.max_value is not None:
         reason = f"'value above the maximum ' || {shown} || ' (must be <= {column.max_value:g})'"
         out.append(problem(f"{parsed} > {column.max_value}", reason))
