@@ -17,6 +17,23 @@ def map_labels(raw: np.ndarray, label_map: dict[int, int]) -> np.ndarray:
     return lookup[np.where((raw >= 0) & (raw <= top), raw, -1)]
 
 
+def nearest_centroid(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Index of the nearest of ``centroids`` (k, n_features) for each row of ``X`` (n,
+    n_features), in squared Euclidean distance: where noise, and labels no training customer
+    had, are sent (the one rule; the Spark engine writes it as column expressions)."""
+    return ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+
+
+def order_by_size(sizes: dict[int, int], centroids: dict[int, np.ndarray]) -> list[int]:
+    """Estimator labels from the largest cluster to the smallest: segment ``i`` is the ``i``-th.
+
+    Engine-neutral (the Spark engine passes its aggregates): ``sizes`` maps each label to its
+    customers, ``centroids`` to its mean (n_features,). Ties are broken by the centroid's
+    coordinates rounded to 1e-9, so the ids are deterministic.
+    """
+    return sorted(sizes, key=lambda c: (-sizes[c], tuple(np.round(centroids[c], 9))))
+
+
 def order_segments(X: np.ndarray, raw: np.ndarray) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
     """Segment ids from an estimator's labels: the one rule the Segmenter and the stability
     simulation's models share.
@@ -34,13 +51,10 @@ def order_segments(X: np.ndarray, raw: np.ndarray) -> tuple[dict[int, int], np.n
     centroids = np.array([X[raw == c].mean(axis=0) for c in clusters])
     if (raw < 0).any():
         noise = raw < 0
-        distances = ((X[noise, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
         raw = raw.copy()
-        raw[noise] = np.asarray(clusters)[distances.argmin(axis=1)]
+        raw[noise] = np.asarray(clusters)[nearest_centroid(X[noise], centroids)]
     sizes = {c: int((raw == c).sum()) for c in clusters}
-    order = sorted(
-        clusters, key=lambda c: (-sizes[c], tuple(np.round(centroids[clusters.index(c)], 9)))
-    )
+    order = order_by_size(sizes, dict(zip(clusters, centroids, strict=True)))
     label_map = {int(raw_label): new for new, raw_label in enumerate(order)}
     labels = map_labels(raw, label_map)
     means = np.array([X[labels == s].mean(axis=0) for s in range(len(order))])

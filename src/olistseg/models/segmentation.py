@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 
 from olistseg.errors import InputError
 from olistseg.models.candidates import ALGORITHMS, fit_labels
-from olistseg.models.labels import map_labels, order_segments
+from olistseg.models.labels import map_labels, nearest_centroid, order_segments
 from olistseg.models.preprocessing import make_preprocessor, model_input, preset_columns
 
 #: The types a model file may hold beyond skops' defaults (numpy arrays, builtins, the
@@ -160,8 +160,7 @@ class SegmentationModel:
         labels = map_labels(self.estimator_.predict(X), self.label_map_)
         if (labels < 0).any():  # noise, or a label no training customer had
             noise = labels < 0
-            distances = ((X[noise, None, :] - self.centroids_[None, :, :]) ** 2).sum(axis=2)
-            labels[noise] = distances.argmin(axis=1)
+            labels[noise] = nearest_centroid(X[noise], self.centroids_)
         return labels
 
     # --- files -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from olistseg.models.candidates import ALGORITHMS
 from olistseg.models.preprocessing import model_input
 from olistseg.segments import charts
 from olistseg.segments.segmenter import ProgressCallback, Segmenter, check_features
+from olistseg.warehouse.info import connect
 from olistseg.warehouse.now import default_as_of
 
 
@@ -50,7 +51,6 @@ def features_from_warehouse(
 ) -> tuple[pd.DataFrame, dt.datetime]:
     """:func:`features_as_of` from a warehouse file, closed again before any model work:
     DuckDB keeps its buffers while a connection is open."""
-    from olistseg.warehouse.info import connect
 
     with connect(warehouse) as con:
         return features_as_of(con, as_of)
@@ -89,7 +89,6 @@ def segment_warehouse(
     The features (and the out-of-time windows, from ``out_of_time``) are read first and the
     warehouse closed before any model is fitted.
     """
-    from olistseg.warehouse.info import connect
 
     with connect(warehouse) as con:
         features, as_of = features_as_of(con, as_of)
@@ -229,14 +228,38 @@ def segment(
     write_json(out / "profiles.json", profiles)
     if with_charts:
         _write_charts(segmenter, features, candidates, out / "charts", seed)
+    return segment_summary(
+        as_of=as_of_text,
+        customers=len(features),
+        chosen=segmenter.chosen_.to_dict(),
+        selection_reason=segmenter.selection_reason_,
+        segments=profiles["segments"],
+        silhouette_method=segmenter.silhouette_method_,
+        fit_seconds=segmenter.fit_seconds_,
+    )
+
+
+def segment_summary(
+    *,
+    as_of: str,
+    customers: int,
+    chosen: dict,
+    selection_reason: str,
+    segments: list[dict],
+    silhouette_method: dict | None,
+    **details: object,
+) -> dict:
+    """What a segmentation reports, whichever engine fitted it: the DuckDB engine returns it
+    from :func:`segment`, the Spark engine writes it as its ``selection.json``. ``segments``
+    as :func:`profiles_payload`; ``details`` (fit time, engine, preset) follow."""
     return {
-        "as_of": as_of_text,
-        "customers": len(features),
-        "chosen": segmenter.chosen_.to_dict(),
-        "selection_reason": segmenter.selection_reason_,
-        "segments": profiles["segments"],
-        "silhouette_method": segmenter.silhouette_method_,
-        "fit_seconds": segmenter.fit_seconds_,
+        "as_of": as_of,
+        "customers": customers,
+        "chosen": chosen,
+        "selection_reason": selection_reason,
+        "segments": segments,
+        "silhouette_method": silhouette_method,
+        **details,
     }
 
 
@@ -301,6 +324,8 @@ def profiles_payload(segmenter: Segmenter) -> dict:
                 "segment_id": int(segment_id),
                 "name": names.segment_name,
                 "key": names.segment_key,
+                "qualifier": names.qualifier,
+                "rank": int(names["rank"]),
                 "action": names.action,
                 "rule": names.rule,
                 "size": int(row["size"]),

@@ -17,21 +17,45 @@ def profile_segments(features: pd.DataFrame, segments: np.ndarray) -> pd.DataFra
     in population standard deviations).
     """
     frame = features[list(NUMERIC_FEATURES)]  # no copy: grouped by the labels array
-    population_mean = frame.mean()
-    population_std = frame.std(ddof=0).replace(0, np.nan)
     grouped = frame.groupby(np.asarray(segments))
-    out = pd.DataFrame({"size": grouped.size()})
-    out["share_customers"] = out["size"] / len(frame)
-    out["share_revenue"] = grouped["monetary"].sum() / max(frame["monetary"].sum(), 1e-12)
-    means, medians = (
-        grouped[list(NUMERIC_FEATURES)].mean(),
-        grouped[list(NUMERIC_FEATURES)].median(),
+    return profiles_from_aggregates(
+        sizes=grouped.size(),
+        revenue=grouped["monetary"].sum(),
+        means=grouped[list(NUMERIC_FEATURES)].mean(),
+        medians=grouped[list(NUMERIC_FEATURES)].median(),
+        customers=len(frame),
+        total_revenue=frame["monetary"].sum(),
+        population_mean=frame.mean(),
+        population_std=frame.std(ddof=0),
     )
+
+
+def profiles_from_aggregates(
+    *,
+    sizes: pd.Series,
+    revenue: pd.Series,
+    means: pd.DataFrame,
+    medians: pd.DataFrame,
+    customers: int,
+    total_revenue: float,
+    population_mean: pd.Series,
+    population_std: pd.Series,
+) -> pd.DataFrame:
+    """The profiles of :func:`profile_segments` from aggregates any engine computes.
+
+    Per segment (indexed by segment id): ``sizes``, ``revenue`` (sum of ``monetary``), the
+    feature ``means`` and ``medians`` (segments x features). Over all customers: their number,
+    total revenue, and each feature's mean and population standard deviation (ddof 0; a 0 or
+    missing deviation gives NaN z-scores).
+    """
+    population_std = population_std.astype("float64").replace(0, np.nan)
+    out = pd.DataFrame({"size": sizes})
+    out["share_customers"] = out["size"] / customers
+    out["share_revenue"] = revenue / max(total_revenue, 1e-12)
     for column in NUMERIC_FEATURES:
+        mean = population_mean[column]
         out[f"{column}_mean"] = means[column]
         out[f"{column}_median"] = medians[column]
-        out[f"{column}_lift"] = (
-            means[column] / population_mean[column] if population_mean[column] else np.nan
-        )
-        out[f"{column}_z"] = (means[column] - population_mean[column]) / population_std[column]
+        out[f"{column}_lift"] = means[column] / mean if mean else np.nan
+        out[f"{column}_z"] = (means[column] - mean) / population_std[column]
     return out

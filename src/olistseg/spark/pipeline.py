@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from olistseg.atomic import write_json
 from olistseg.kpi.run import KpiParams, KpiResult
-from olistseg.segments.pipeline import profiles_payload
+from olistseg.segments.pipeline import profiles_payload, segment_summary
 from olistseg.spark.features import spark_customer_features
 from olistseg.spark.kpi import run_spark_kpis, spark_default_as_of
 from olistseg.spark.segment import SparkSegmenter
@@ -84,21 +84,19 @@ def spark_segment(
         "silhouette": None if segmenter.silhouette_ is None else round(segmenter.silhouette_, 6),
         "stability_bootstrap": None,
     }
-    summary = {
-        "engine": "spark",
-        "as_of": as_of_text,
-        "customers": segmenter.training_size_,
-        "preset": preset,
-        "chosen": chosen,
-        "silhouette_method": segmenter.silhouette_method_,
-        "selection_reason": f"fixed: {algorithm} with k={k} (--engine spark fits one model)"
-        + (
-            f"; only {n_segments} of the {k} components received customers"
-            if n_segments < k
-            else ""
-        ),
-        "segments": segments,
-    }
+    reason = f"fixed: {algorithm} with k={k} (--engine spark fits one model)"
+    if n_segments < k:
+        reason += f"; only {n_segments} of the {k} components received customers"
+    summary = segment_summary(
+        as_of=as_of_text,
+        customers=segmenter.training_size_,
+        chosen=chosen,
+        selection_reason=reason,
+        segments=segments,
+        silhouette_method=segmenter.silhouette_method_,
+        engine="spark",
+        preset=preset,
+    )
     write_json(out / "selection.json", summary)
     return summary
 

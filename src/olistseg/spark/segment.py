@@ -27,6 +27,7 @@ from olistseg import __version__
 from olistseg.atomic import write_json
 from olistseg.errors import InputError
 from olistseg.features.build import NUMERIC_FEATURES
+from olistseg.models.labels import order_by_size
 from olistseg.models.metrics import SILHOUETTE_SAMPLE, estimate_silhouettes
 from olistseg.models.preprocessing import (
     CATEGORICAL_COLUMNS,
@@ -37,6 +38,7 @@ from olistseg.models.preprocessing import (
     preset_columns,
 )
 from olistseg.segments.naming import name_segments
+from olistseg.segments.profile import profiles_from_aggregates
 from olistseg.segments.segmenter import no_model_message
 from olistseg.spark.session import in_driver_threads
 
@@ -211,21 +213,24 @@ def spark_profiles(frame: DataFrame) -> pd.DataFrame:
         .set_index("segment_id")
         .sort_index()
     )
-    out = pd.DataFrame({"size": grouped["size"].astype("int64")})
-    out["share_customers"] = out["size"] / population["n"]
-    out["share_revenue"] = grouped["revenue"] / max(float(population["revenue"] or 0), 1e-12)
-    for column in NUMERIC_FEATURES:
-        mean = (
-            float(population[f"mean_{column}"])
-            if population[f"mean_{column}"] is not None
-            else np.nan
-        )
-        std = population[f"std_{column}"]
-        std = float(std) if std else np.nan
-        out[f"{column}_mean"] = grouped[f"{column}_mean"].astype("float64")
-        out[f"{column}_median"] = grouped[f"{column}_median"].astype("float64")
-        out[f"{column}_lift"] = out[f"{column}_mean"] / mean if mean else np.nan
-        out[f"{column}_z"] = (out[f"{column}_mean"] - mean) / std
+
+    def over_all(stat: str) -> pd.Series:
+        values = {c: population[f"{stat}_{c}"] for c in NUMERIC_FEATURES}
+        return pd.Series({c: np.nan if v is None else float(v) for c, v in values.items()})
+
+    columns = list(NUMERIC_FEATURES)
+    out = profiles_from_aggregates(
+        sizes=grouped["size"].astype("int64"),
+        revenue=grouped["revenue"],
+        means=grouped[[f"{c}_mean" for c in columns]].set_axis(columns, axis=1).astype("float64"),
+        medians=grouped[[f"{c}_median" for c in columns]]
+        .set_axis(columns, axis=1)
+        .astype("float64"),
+        customers=population["n"],
+        total_revenue=float(population["revenue"] or 0),
+        population_mean=over_all("mean"),
+        population_std=over_all("std"),
+    )
     out.index.name = None
     return out
 
@@ -259,8 +264,7 @@ class SparkSegmenter:
             centroids = self._centroids(raw, "raw_segment")
         finally:
             X.unpersist()
-        # segment 0 is the largest; ties by centroid coordinates, so ids are deterministic
-        order = sorted(sizes, key=lambda c: (-sizes[c], tuple(np.round(centroids[c], 9))))
+        order = order_by_size(sizes, centroids)
         self.label_map_ = {int(raw_label): new for new, raw_label in enumerate(order)}
         self.segment_centroids_ = [centroids[raw_label].tolist() for raw_label in order]
         labelled = self._label(self.model_.transform(self.preprocessor_.transform(features)))
@@ -360,6 +364,8 @@ class SparkSegmenter:
                     "action": r.action,
                     "key": r.segment_key,
                     "rule": r.rule,
+                    "qualifier": r.qualifier,
+                    "rank": int(r["rank"]),
                 }
                 for i, r in self.names_.iterrows()
             },
@@ -393,6 +399,8 @@ class SparkSegmenter:
                     "action": s["action"],
                     "segment_key": s["key"],
                     "rule": s["rule"],
+                    "qualifier": s.get("qualifier"),
+                    "rank": int(s.get("rank") or 0),
                 }
                 for i, s in meta["segments"].items()
             },
