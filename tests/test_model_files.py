@@ -144,5 +144,12 @@ def test_a_loaded_segmenter_scores_and_names_as_the_fitted_one(run_out, syntheti
         features = customer_features(con, dt.datetime(2018, 6, 1))
     labels = loaded.predict(features)
     assert set(np.unique(labels)) <= set(loaded.names_.index)
-    assert list(loaded.names_.columns) == ["segment_key", "segment_name", "action", "rule"]
+    assert list(loaded.names_.columns) == [
+        "segment_key",
+        "segment_name",
+        "action",
+        "rule",
+        "qualifier",
+        "rank",
+    ]
     assert loaded.chosen_.algorithm == loaded.saved_metadata_["algorithm"]

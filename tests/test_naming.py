@@ -173,5 +173,18 @@ def test_french_names_are_literal_translations(key):
 
 
 def test_french_qualifier_and_number():
-    segment = {"key": "core", "name": "Core satisfied customers (long ago) #2", "action": "x"}
+    """The label is structured (key, qualifier, rank): French is rendered from it, never
+    parsed back out of the English name."""
+    segment = {"key": "core", "name": "anything", "qualifier": "long_ago", "rank": 2, "action": "x"}
     assert segment_name(segment, "fr") == "Clients satisfaits du cœur (anciens) #2"
+    assert segment_name(segment, "en") == "Core satisfied customers (long ago) #2"
+
+
+def test_names_carry_their_structured_label():
+    rows = [profile(recency_days=0.4), profile(recency_days=-0.3), profile(monetary=0.1)]
+    named = name_segments(pd.DataFrame(rows))
+    assert named["qualifier"].tolist() == ["long_ago", "recent", "higher_spend"]
+    assert named["rank"].tolist() == [0, 0, 0]
+    for _, row in named.iterrows():
+        record = {"key": row.segment_key, "qualifier": row.qualifier, "rank": row["rank"]}
+        assert segment_name({**record, "name": ""}, "en") == row.segment_name

@@ -65,8 +65,8 @@ def late_state(numbers: dict) -> Finding | None:
         "f_late_state",
         {
             "state": worst["customer_state"],
-            "rate": f"{worst['late_rate']:.0%}",
-            "overall": f"{overall:.0%}",
+            "rate": worst["late_rate"],
+            "overall": overall,
             "orders": worst["delivered_orders"],
         },
         "kpi/kpis.json: late_rate_by_state, on_time_delivery",
@@ -123,6 +123,8 @@ def largest_segment(numbers: dict) -> Finding | None:
             "k": fact(numbers, "segments"),
             "segment": largest.get("key"),
             "name": largest["name"],
+            "qualifier": largest.get("qualifier"),
+            "rank": largest.get("rank"),
             "share": fact(numbers, "largest_segment_share"),
         },
         "run.json: facts.segments, facts.largest_segment_share",
@@ -164,8 +166,8 @@ def value_segments(numbers: dict) -> Finding | None:
     return _finding(
         "f_value_segments",
         {
-            "customers": f"{customers:.1%}",
-            "revenue": f"{revenue:.1%}",
+            "customers": customers,
+            "revenue": revenue,
             "horizon": numbers["validation"]["horizon_days"],
         },
         "validation/validation.json",
@@ -208,8 +210,10 @@ def value_concentration(numbers: dict) -> Finding | None:
         {
             "segment": best["segment_key"],
             "name": best["segment_name"],
-            "customers": f"{share:.1%}",
-            "value": f"{best['share_expected_value']:.0%}",
+            "qualifier": best.get("segment_qualifier"),
+            "rank": best.get("segment_rank"),
+            "customers": share,
+            "value": best["share_expected_value"],
         },
         "value/value.json",
         "expected-value share at least twice the customer share",

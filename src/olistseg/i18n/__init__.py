@@ -1,263 +1,78 @@
-"""Every human-facing string of the report, the deck and the segment names, in one place.
+"""Every human-facing string of the report, the deck, the findings and the segment names.
 
-``text(lang, key, **values)`` formats one string; ``segment_name`` and ``segment_action``
-translate what :mod:`olistseg.segments.naming` produced (its rule key, plus the qualifier it
-adds when two segments share a rule).
+The catalogues are split by surface, each with its English and French side by side:
+:mod:`~olistseg.i18n.report`, :mod:`~olistseg.i18n.summary` (executive summary, personas, value
+and audiences, shared by the report and the deck), :mod:`~olistseg.i18n.deck`,
+:mod:`~olistseg.i18n.findings`, :mod:`~olistseg.i18n.stability` (cadence reasons, the
+maintenance contract), :mod:`~olistseg.i18n.selection` (why a candidate was chosen) and
+:mod:`~olistseg.i18n.segments` (segment names, actions and qualifiers). Lists stay lists
+(:func:`text_list`). Numbers are formatted per language with Babel (:mod:`~olistseg.i18n.format`).
+
+Owns: strings and their formats. Imports nothing of olistseg (the bottom of the flow but for
+the SQL files and the leaf modules).
 """
 
 from __future__ import annotations
 
-import re
+from olistseg.i18n import deck, findings, report, selection, stability, summary
+from olistseg.i18n.format import LOCALES, LocaleFormatter, format_number, money, percent
+from olistseg.i18n.segments import QUALIFIERS, SEGMENTS
+
+__all__ = [
+    "LANGUAGES",
+    "LOCALES",
+    "TEXT",
+    "format_number",
+    "keyed",
+    "kpi_question",
+    "kpi_title",
+    "money",
+    "percent",
+    "schedule_words",
+    "segment_action",
+    "segment_label",
+    "segment_name",
+    "text",
+    "text_list",
+    "why_text",
+]
 
 LANGUAGES = ("en", "fr")
 
+_CATALOGUES = (report, stability, findings, summary, deck)
 TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Customer segmentation and Customer Experience",
-        "subtitle": "{customers:,} customers as of {as_of}",
-        "executive_summary": "Executive summary",
-        "summary_segments": "{k} segments from {algorithm}, chosen among {candidates} candidates.",
-        "summary_cadence": "Retrain every {weeks} weeks; score new customers with the current model in between.",
-        "summary_kpi": "{late} orders delivered late in the last 90 days; {sellers} sellers above the revenue threshold.",
-        "data_quality": "Data and its quality",
-        "rows_loaded": "Rows loaded",
-        "rows_quarantined": "Rows quarantined",
-        "table": "Table",
-        "rows": "Rows",
-        "period": "Orders from {first} to {last}.",
-        "cx_findings": "Customer Experience findings",
-        "question": "Question",
-        "answer": "Answer",
-        "method": "Method",
-        "method_text": "Features per customer as of {as_of}, with nothing after that date (RFM, satisfaction, delivery, basket, payment). Preprocessing: log of skewed amounts and counts, standardisation. Candidates compared on exact silhouette, Davies-Bouldin, Calinski-Harabasz, BIC, smallest segment and stability (ARI between refits).",
-        "choice_of_k": "Choice of the number of segments",
-        "rule": "Selection rule",
-        "candidates_table": "Every candidate",
-        "algorithm": "Algorithm",
-        "segments_word": "Segments",
-        "silhouette": "Silhouette",
-        "stability": "Stability",
-        "smallest": "Smallest segment",
-        "segments_overview": "Segments overview",
-        "segment": "Segment",
-        "customers": "Customers",
-        "revenue": "Revenue",
-        "action": "Recommended action",
-        "profile": "Profile against the population",
-        "feature": "Feature",
-        "mean": "Mean",
-        "lift": "Lift",
-        "stability_cadence": "Stability and retrain cadence",
-        "cadence_text": "Retrain every {weeks} weeks: {reason}.",
-        "baseline_text": "Baseline noise (refits with other seeds on the same date): median ARI {median}.",
-        "maintenance": "Maintenance contract",
-        "triggers": "Automatic triggers",
-        "calendar": "Calendar (12 months)",
-        "date": "Date",
-        "task": "Task",
-        "appendix": "Appendix: definitions",
-        "definitions": "ARI: Adjusted Rand Index, 1 for identical segmentations, 0 for chance. PSI: population stability index, above 0.2 a significant shift. Silhouette: how much closer a customer is to its own segment than to the next one (-1 to 1). Late order: delivered after the estimated date.",
-        "context": "Context and goals",
-        "context_text": "Olist wants segments a campaign can target and to know how often they must be refreshed.",
-        "kpi_highlights": "KPI highlights",
-        "next_steps": "Next steps",
-        "next_steps_items": "Launch one campaign per segment|Run the monthly check (olistseg monitor)|Retrain on the calendar or on a trigger",
-        "stability_curve": "Stability curve",
-        "cadence_and_contract": "Cadence and maintenance contract",
-        "generated": "Generated by olistseg {version} on the run's outputs; every number comes from run.json.",
-    },
-    "fr": {
-        "title": "Segmentation clients et expérience client",
-        "subtitle": "{customers:,} clients au {as_of}",
-        "executive_summary": "Synthèse",
-        "summary_segments": "{k} segments issus de {algorithm}, choisis parmi {candidates} candidats.",
-        "summary_cadence": "Réentraîner toutes les {weeks} semaines ; entre deux, affecter les nouveaux clients avec le modèle en place.",
-        "summary_kpi": "{late} commandes livrées en retard sur les 90 derniers jours ; {sellers} vendeurs au-dessus du seuil de chiffre d'affaires.",
-        "data_quality": "Les données et leur qualité",
-        "rows_loaded": "Lignes chargées",
-        "rows_quarantined": "Lignes en quarantaine",
-        "table": "Table",
-        "rows": "Lignes",
-        "period": "Commandes du {first} au {last}.",
-        "cx_findings": "Constats sur l'expérience client",
-        "question": "Question",
-        "answer": "Réponse",
-        "method": "Méthode",
-        "method_text": "Variables par client au {as_of}, sans rien après cette date (RFM, satisfaction, livraison, panier, paiement). Prétraitement : logarithme des montants et comptages asymétriques, standardisation. Candidats comparés sur la silhouette exacte, Davies-Bouldin, Calinski-Harabasz, le BIC, le plus petit segment et la stabilité (ARI entre réentraînements).",
-        "choice_of_k": "Choix du nombre de segments",
-        "rule": "Règle de sélection",
-        "candidates_table": "Tous les candidats",
-        "algorithm": "Algorithme",
-        "segments_word": "Segments",
-        "silhouette": "Silhouette",
-        "stability": "Stabilité",
-        "smallest": "Plus petit segment",
-        "segments_overview": "Vue d'ensemble des segments",
-        "segment": "Segment",
-        "customers": "Clients",
-        "revenue": "Chiffre d'affaires",
-        "action": "Action recommandée",
-        "profile": "Profil par rapport à la population",
-        "feature": "Variable",
-        "mean": "Moyenne",
-        "lift": "Indice",
-        "stability_cadence": "Stabilité et fréquence de réentraînement",
-        "cadence_text": "Réentraîner toutes les {weeks} semaines : {reason}.",
-        "baseline_text": "Bruit de référence (réentraînements avec d'autres graines à la même date) : ARI médian {median}.",
-        "maintenance": "Contrat de maintenance",
-        "triggers": "Déclencheurs automatiques",
-        "calendar": "Calendrier (12 mois)",
-        "date": "Date",
-        "task": "Tâche",
-        "appendix": "Annexe : définitions",
-        "definitions": "ARI : indice de Rand ajusté, 1 pour deux segmentations identiques, 0 pour le hasard. PSI : indice de stabilité de population, au-delà de 0,2 un changement net. Silhouette : à quel point un client est plus proche de son segment que du suivant (-1 à 1). Commande en retard : livrée après la date estimée.",
-        "context": "Contexte et objectifs",
-        "context_text": "Olist veut des segments qu'une campagne peut cibler, et savoir à quelle fréquence les rafraîchir.",
-        "kpi_highlights": "Indicateurs clés",
-        "next_steps": "Prochaines étapes",
-        "next_steps_items": "Lancer une campagne par segment|Faire le contrôle mensuel (olistseg monitor)|Réentraîner selon le calendrier ou sur déclencheur",
-        "stability_curve": "Courbe de stabilité",
-        "cadence_and_contract": "Fréquence et contrat de maintenance",
-        "generated": "Produit par olistseg {version} à partir des sorties du run ; chaque chiffre vient de run.json.",
-    },
+    "en": {k: v for c in _CATALOGUES for k, v in c.EN.items()},
+    "fr": {k: v for c in _CATALOGUES for k, v in c.FR.items()},
 }
+LISTS: dict[str, dict[str, list]] = {
+    lang: {**report.LISTS[lang], **deck.LISTS[lang]} for lang in LANGUAGES
+}
+WHY = selection.WHY
 
-# The stability simulation's cadence reasons and the maintenance contract (maintenance.md,
-# the report and the deck): keys the simulation and the contract store beside their English.
-TEXT["en"].update(
-    {
-        "cadence_no_origins": "fewer than {min_origins} origins where the model reproduces itself across seeds: drift cannot be told from noise; choose a more stable model (see selection.json) or more data",
-        "cadence_stable": "the 10th-percentile ARI stays at or above {threshold} over every tested step (up to {horizon} steps): retrain at the longest horizon tested",
-        "cadence_every_step": "the 10th-percentile ARI is {ari} after one step, below {threshold}: retrain at every step",
-        "cadence_falls": "the 10th-percentile ARI falls to {ari} (< {threshold}) at step {step}",
-        "between_retrains": "score new customers with the current model (olistseg score)",
-        "trigger_ari": "monthly check: ARI between the current model and a refit below {threshold}",
-        "trigger_psi": "PSI above {psi} on any model feature against the training date",
-        "trigger_share": "a segment's share moves by more than {points:g} percentage points",
-        "task_check": "monthly check (olistseg monitor)",
-        "task_retrain": "retrain (olistseg segment)",
-        "deliver_segments": "segments.csv: every customer's segment, name and key features",
-        "deliver_profiles": "profiles.json and the charts: what each segment looks like now",
-        "deliver_selection": "selection.json: the candidates and why this model was chosen",
-        "deliver_migration": "a migration table: who moved between segments since the last model",
-        "md_title": "Maintenance contract for the customer segmentation",
-        "md_model": "Model: {algorithm} with {k} segments.",
-        "md_model_note": "Note: {note}.",
-        "md_cadence": "Cadence",
-        "md_retrain_every": "Retrain every **{weeks} weeks** ({days} days): {reason}.",
-        "md_no_cadence": "No cadence can be set: {reason}.",
-        "md_between": "Between retrains, {between}.",
-        "md_noise": "Baseline noise (refits with other seeds on the same date): median ARI {median}, 10th percentile {p10}.",
-        "md_triggers": "Automatic triggers (any one means retrain now)",
-        "md_cost": "Cost",
-        "md_compute": "One retrain on this data: {seconds} s of compute (features and model fit).",
-        "md_hours": "Analyst time (estimate): {check} h per monthly check, {retrain} h per retrain and review, about {year} h a year.",
-        "md_delivers": "Each update delivers",
-        "ari_median": "ARI median",
-        "ari_p10": "ARI 10th percentile",
-        "threshold_word": "threshold",
-        "md_schedule": "Schedule: a monthly check, and a retrain {words}, {per_year} a year (cadence interval over origins: {low} to {high} weeks).",
-        "schedule_weeks": "every {every} weeks",
-        "schedule_days": "every {every} days",
-        "md_scope": "Scope",
-        "scope_monitor": "monthly monitoring: olistseg monitor (exit code 3 means retrain)",
-        "scope_retrain": "a retrain at the cadence, or within the response time when a trigger fires",
-        "scope_deliver": "after each update, the deliverables listed below",
-        "md_who": "Who does what",
-        "who_scheduler": "the scheduler runs olistseg monitor every month and alerts on exit code 3",
-        "who_analyst": "a data analyst reviews the check, retrains, validates and publishes",
-        "who_marketing": "marketing receives the new segments and the audience sizes",
-        "md_yearly": "Yearly cost: {total:,.0f} {currency} ({analyst:,.0f} analyst at {rate:g} {currency}/h, {compute:,.2f} compute at {price:g} {currency}/h).",
-        "md_response": "Response time when a trigger fires: {days} working days.",
-        "robust_text": "With one origin left out the cadence moves by at most {loo} step(s); across {seeds} seeds by at most {seed_change}. {noisy} steps whose retrain did not reproduce itself with another seed are left out of the curve (the dotted line is that noise floor).",
-        "impact_text": "One month after a retrain, about {changed:,} customers would get another campaign under the frozen model than under a refit, and {new:,} new customers are scored by the frozen model.",
-        "cost_text": "Yearly cost of the contract: {total:,.0f} {currency} ({per_year} retrains and 12 monthly checks).",
-        "dir_above": "above",
-        "dir_below": "below",
-        "val_no_auc": "Too few customers bought again in the windows to compute an AUC.",
-        "val_beats": "The segments rank repurchase with an AUC of {auc} (median over the origins), at least the RFM baseline's {rfm} (random segments: {random}).",
-        "val_worse": "The segments rank repurchase worse than the RFM baseline: AUC {auc} against {rfm} (median over the origins) (random segments: {random}). For targeting repurchase alone, use RFM or the lifetime-value score.",
-        "val_noise": "Segments minus RFM, AUC: {difference:+.4f} (median over the origins). At {within} of {origins} origins the 95% bootstrap interval of the difference contains 0: there the two rank repurchase alike within sampling noise.",
-        "val_check_ok": "{name}: repurchase lift {lift} (expected {direction} {bound:g}): consistent with the name.",
-        "val_check_bad": "{name}: repurchase lift {lift} (expected {direction} {bound:g}): NOT consistent with the name.",
-        "validation": "Do the segments predict what customers do next?",
-        "validation_text": "At {origins} origins every 3 months, the chosen configuration was fitted on the features as of the origin only and compared with who bought again (a new purchase occasion) over the next {horizon} days.",
-        "auc_word": "AUC of repurchase",
-        "origin": "Origin",
-        "density_stand_in": "the chosen model, {chosen}, is a density method with no number of segments to refit at a later date; the stability simulation measures k-means with the same {k} segments, features and seed instead",
-    }
-)
-TEXT["fr"].update(
-    {
-        "cadence_no_origins": "moins de {min_origins} origines où le modèle se reproduit d'une graine à l'autre : impossible de distinguer la dérive du bruit ; choisir un modèle plus stable (voir selection.json) ou plus de données",
-        "cadence_stable": "l'ARI au 10e centile reste au moins à {threshold} sur tous les pas testés (jusqu'à {horizon} pas) : réentraîner à l'horizon le plus long testé",
-        "cadence_every_step": "l'ARI au 10e centile vaut {ari} après un pas, sous {threshold} : réentraîner à chaque pas",
-        "cadence_falls": "l'ARI au 10e centile tombe à {ari} (< {threshold}) au pas {step}",
-        "between_retrains": "affecter les nouveaux clients avec le modèle en place (olistseg score)",
-        "trigger_ari": "contrôle mensuel : ARI entre le modèle en place et un réentraînement sous {threshold}",
-        "trigger_psi": "PSI au-dessus de {psi} sur une variable du modèle par rapport à la date d'entraînement",
-        "trigger_share": "la part d'un segment varie de plus de {points:g} points",
-        "task_check": "contrôle mensuel (olistseg monitor)",
-        "task_retrain": "réentraînement (olistseg segment)",
-        "deliver_segments": "segments.csv : le segment, le nom et les variables clés de chaque client",
-        "deliver_profiles": "profiles.json et les graphiques : à quoi ressemble chaque segment aujourd'hui",
-        "deliver_selection": "selection.json : les candidats et pourquoi ce modèle a été choisi",
-        "deliver_migration": "une table de migration : qui a changé de segment depuis le dernier modèle",
-        "md_title": "Contrat de maintenance de la segmentation clients",
-        "md_model": "Modèle : {algorithm} avec {k} segments.",
-        "md_model_note": "Remarque : {note}.",
-        "md_cadence": "Fréquence",
-        "md_retrain_every": "Réentraîner toutes les **{weeks} semaines** ({days} jours) : {reason}.",
-        "md_no_cadence": "Aucune fréquence ne peut être fixée : {reason}.",
-        "md_between": "Entre deux réentraînements, {between}.",
-        "md_noise": "Bruit de référence (réentraînements avec d'autres graines à la même date) : ARI médian {median}, 10e centile {p10}.",
-        "md_triggers": "Déclencheurs automatiques (un seul suffit pour réentraîner)",
-        "md_cost": "Coût",
-        "md_compute": "Un réentraînement sur ces données : {seconds} s de calcul (variables et ajustement du modèle).",
-        "md_hours": "Temps d'analyste (estimation) : {check} h par contrôle mensuel, {retrain} h par réentraînement et revue, environ {year} h par an.",
-        "md_delivers": "Chaque mise à jour livre",
-        "ari_median": "ARI médian",
-        "ari_p10": "ARI au 10e centile",
-        "threshold_word": "seuil",
-        "md_schedule": "Calendrier : un contrôle mensuel et un réentraînement {words}, {per_year} par an (intervalle de la fréquence sur les origines : {low} à {high} semaines).",
-        "schedule_weeks": "toutes les {every} semaines",
-        "schedule_days": "tous les {every} jours",
-        "md_scope": "Périmètre",
-        "scope_monitor": "suivi mensuel : olistseg monitor (le code de sortie 3 signifie réentraîner)",
-        "scope_retrain": "un réentraînement à la fréquence, ou dans le délai de réponse quand un déclencheur se produit",
-        "scope_deliver": "après chaque mise à jour, les livrables ci-dessous",
-        "md_who": "Qui fait quoi",
-        "who_scheduler": "l'ordonnanceur lance olistseg monitor chaque mois et alerte sur le code de sortie 3",
-        "who_analyst": "un analyste de données revoit le contrôle, réentraîne, valide et publie",
-        "who_marketing": "le marketing reçoit les nouveaux segments et la taille des audiences",
-        "md_yearly": "Coût annuel : {total:,.0f} {currency} ({analyst:,.0f} d'analyste à {rate:g} {currency}/h, {compute:,.2f} de calcul à {price:g} {currency}/h).",
-        "md_response": "Délai de réponse quand un déclencheur se produit : {days} jours ouvrés.",
-        "robust_text": "En retirant une origine, la fréquence varie d'au plus {loo} pas ; entre {seeds} graines d'au plus {seed_change}. {noisy} pas dont le réentraînement ne se reproduit pas avec une autre graine sont exclus de la courbe (la ligne pointillée est ce plancher de bruit).",
-        "impact_text": "Un mois après un réentraînement, environ {changed:,} clients recevraient une autre campagne avec le modèle figé qu'avec un réentraînement, et {new:,} nouveaux clients sont affectés par le modèle figé.",
-        "cost_text": "Coût annuel du contrat : {total:,.0f} {currency} ({per_year} réentraînements et 12 contrôles mensuels).",
-        "dir_above": "au-dessus de",
-        "dir_below": "en dessous de",
-        "val_no_auc": "Trop peu de clients ont racheté dans les fenêtres pour calculer une AUC.",
-        "val_beats": "Les segments classent le rachat avec une AUC de {auc} (médiane sur les origines), au moins celle de la référence RFM ({rfm} ; segments aléatoires : {random}).",
-        "val_worse": "Les segments classent le rachat moins bien que la référence RFM : AUC {auc} contre {rfm} (médiane sur les origines) (segments aléatoires : {random}). Pour cibler le seul rachat, utiliser le RFM ou la valeur client.",
-        "val_noise": "AUC des segments moins celle du RFM : {difference:+.4f} (médiane sur les origines). À {within} origines sur {origins}, l'intervalle bootstrap à 95 % de l'écart contient 0 : là, les deux classent le rachat de la même façon, au bruit d'échantillonnage près.",
-        "val_check_ok": "{name} : indice de rachat {lift} (attendu {direction} {bound:g}) : conforme au nom.",
-        "val_check_bad": "{name} : indice de rachat {lift} (attendu {direction} {bound:g}) : NON conforme au nom.",
-        "validation": "Les segments prédisent-ils ce que font les clients ensuite ?",
-        "validation_text": "À {origins} origines espacées de 3 mois, la configuration choisie a été ajustée sur les seules variables connues à l'origine, puis comparée aux clients qui ont racheté (une nouvelle occasion d'achat) dans les {horizon} jours suivants.",
-        "auc_word": "AUC du rachat",
-        "origin": "Origine",
-        "density_stand_in": "le modèle choisi, {chosen}, est une méthode de densité sans nombre de segments à réentraîner plus tard ; la simulation de stabilité mesure à la place un k-means avec les mêmes {k} segments, variables et graine",
-        "kpi_title_late_recent_orders": "Livraisons en retard sur les 3 derniers mois",
-        "kpi_title_top_sellers": "Vendeurs au-delà de 100 000 BRL de chiffre d'affaires",
-        "kpi_title_new_engaged_sellers": "Nouveaux vendeurs déjà engagés",
-        "kpi_title_worst_zip_codes": "Les 5 codes postaux aux pires avis",
-        "kpi_question_late_recent_orders": "Quelles commandes non annulées, passées dans les 3 mois précédant la date de référence, sont arrivées au moins 3 jours après la date de livraison estimée ?",
-        "kpi_question_top_sellers": "Quels vendeurs ont réalisé plus de 100 000 BRL de chiffre d'affaires sur des commandes livrées ?",
-        "kpi_question_new_engaged_sellers": "Quels vendeurs ont fait leur première vente dans les 3 mois précédant la date de référence et ont déjà vendu plus de 30 articles ?",
-        "kpi_question_worst_zip_codes": "Parmi les préfixes de code postal ayant plus de 30 avis créés sur les 12 mois précédant la date de référence, quels sont les 5 dont la note moyenne est la plus basse ?",
-    }
-)
+
+def _check(lang: str) -> None:
+    if lang not in TEXT:
+        raise ValueError(f"language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """One string of ``lang``, formatted with ``values`` in the language's number format
+    (whole numbers of weeks without .0)."""
+    _check(lang)
+    if isinstance(values.get("weeks"), float):
+        values["weeks"] = f"{values['weeks']:g}"
+    template = TEXT[lang][key]
+    return (
+        template.format(**values)
+        if lang == "en"
+        else LocaleFormatter(lang).format(template, **values)
+    )
+
+
+def text_list(lang: str, key: str) -> list:
+    """A list of ``lang``: items, or table rows of cells."""
+    _check(lang)
+    return LISTS[lang][key]
 
 
 def keyed(lang: str, item: dict) -> str:
@@ -265,7 +80,15 @@ def keyed(lang: str, item: dict) -> str:
     ``lang``; a segment's name and a direction in the values are translated too."""
     values = dict(item.get("values", {}))
     if "segment" in values:
-        values["name"] = segment_name({"key": values["segment"], "name": values["name"]}, lang)
+        values["name"] = segment_name(
+            {
+                "key": values["segment"],
+                "name": values["name"],
+                "qualifier": values.get("qualifier"),
+                "rank": values.get("rank"),
+            },
+            lang,
+        )
     if "direction" in values:
         values["direction"] = TEXT[lang][f"dir_{values['direction']}"]
     if "unit" in values and "every" in values:  # a schedule: "every 10 weeks" in lang
@@ -273,54 +96,19 @@ def keyed(lang: str, item: dict) -> str:
     return text(lang, item["key"], **values)
 
 
-WHY: dict[str, dict[str, str]] = {
-    "en": {
-        "why_same": "the chosen candidate is also the highest-silhouette one",
-        "why_ineligible": "{name} is not eligible: {failed}",
-        "why_unreproducible": "{name} does not reproduce across seeds (mean ARI {ari})",
-        "why_lower": "{name} has a lower combined score ({score} against {chosen_score}; out-of-time AUC {auc} against {chosen_auc})",
-        "name": "{algorithm} with {k} segments (silhouette {silhouette})",
-        "sep": "; ",
-        "usable": "it could not be scored",
-        "noise": "too much noise",
-        "smallest": "a segment under the minimum size",
-        "k_range": "a number of segments outside the range",
-        "actions": "two segments would share an action",
-        "largest": "its largest segment is over the cap ({largest})",
-        "stability": "bootstrap stability under the threshold",
-        "value": "it ranks repurchase below the RFM scoring beyond sampling noise",
-    },
-    "fr": {
-        "why_same": "le candidat retenu est aussi celui de plus forte silhouette",
-        "why_ineligible": "{name} n'est pas éligible : {failed}",
-        "why_unreproducible": "{name} ne se reproduit pas d'une graine à l'autre (ARI moyen {ari})",
-        "why_lower": "{name} a un score combiné plus faible ({score} contre {chosen_score} ; AUC hors période {auc} contre {chosen_auc})",
-        "name": "{algorithm} à {k} segments (silhouette {silhouette})",
-        "sep": " ; ",
-        "usable": "il n'a pas pu être évalué",
-        "noise": "trop de bruit",
-        "smallest": "un segment sous la taille minimale",
-        "k_range": "un nombre de segments hors de la plage",
-        "actions": "deux segments partageraient une action",
-        "largest": "son plus grand segment dépasse le plafond ({largest})",
-        "stability": "stabilité bootstrap sous le seuil",
-        "value": "il classe le rachat moins bien que le score RFM, au-delà du bruit d'échantillonnage",
-    },
-}
-
-
 def why_text(lang: str, record: dict) -> str:
     """A selection's ``why`` record (:func:`olistseg.models.selection.why_record`) in ``lang``."""
     words, values = WHY[lang], dict(record.get("values", {}))
+    fmt = str.format if lang == "en" else LocaleFormatter(lang).format
     if "algorithm" in values:
-        values["name"] = words["name"].format(**values)
+        values["name"] = fmt(words["name"], **values)
     if "failed" in values:
         largest = values.get("largest")
-        share = "" if largest is None else f"{largest:.0%}"
+        share = "" if largest is None else percent(largest, lang, 0)
         values["failed"] = words["sep"].join(
             words[k].format(largest=share) for k in values["failed"]
         )
-    return words[record["key"]].format(**values)
+    return fmt(words[record["key"]], **values)
 
 
 def kpi_title(lang: str, name: str, english: str) -> str:
@@ -333,365 +121,35 @@ def kpi_question(lang: str, name: str, english: str) -> str:
     return english if lang == "en" else TEXT[lang][f"kpi_question_{name}"]
 
 
-SEGMENTS: dict[str, dict[str, tuple[str, str]]] = {
-    "fr": {
-        "late_let_down": (
-            "Déçus par une livraison en retard",
-            "S'excuser avec un bon d'achat et une garantie de livraison ; corriger la logistique en cause avant toute promotion.",
-        ),
-        "dissatisfied": (
-            "Clients insatisfaits",
-            "Contact de reconquête : demander ce qui n'a pas marché et proposer un geste ; pas de promotion avant résolution.",
-        ),
-        "late_satisfied": (
-            "Livrés en retard, encore satisfaits",
-            "Les remercier de leur patience avec une promesse de livraison sur la prochaine commande, avant qu'un second retard ne devienne un mauvais avis.",
-        ),
-        "lapsed_loyal": (
-            "Acheteurs réguliers en sommeil",
-            "Offre de réactivation personnelle du programme de fidélité : ils ont acheté plusieurs fois, puis se sont arrêtés.",
-        ),
-        "loyal": (
-            "Acheteurs fidèles",
-            "Programme de fidélité : accès anticipé, points et parrainage.",
-        ),
-        "recent_premium": (
-            "Nouveaux acheteurs à gros panier",
-            "Série de bienvenue qui propose un deuxième article plus cher, payable en plusieurs fois sans frais.",
-        ),
-        "dormant_premium": (
-            "Anciens acheteurs à gros panier endormis",
-            "Reconquête sur des articles plus chers, payables en plusieurs fois sans frais ; arrêter après deux relances sans réponse.",
-        ),
-        "big_spenders": (
-            "Gros acheteurs",
-            "Ventes croisées premium et recommandations personnalisées dans leurs catégories.",
-        ),
-        "installments": (
-            "Acheteurs en plusieurs fois",
-            "Offres de paiement en plusieurs fois sans frais sur les articles plus chers.",
-        ),
-        "recent": (
-            "Nouveaux acheteurs récents",
-            "Série de bienvenue avec une incitation au deuxième achat sous 30 jours.",
-        ),
-        "cooling": (
-            "Primo-acheteurs qui refroidissent",
-            "Relance pour un deuxième achat : un rappel de leur catégorie avec une incitation limitée dans le temps, avant qu'ils ne décrochent.",
-        ),
-        "dormant": (
-            "Acheteurs uniques endormis",
-            "Campagne de reconquête avec une remise limitée dans le temps ; arrêter après deux relances sans réponse.",
-        ),
-        "core": ("Clients satisfaits du cœur", "Newsletter régulière et promotions saisonnières."),
-    },
-}
-
-QUALIFIERS = {
-    "fr": {
-        "recent": "récents",
-        "long ago": "anciens",
-        "higher spend": "dépense élevée",
-        "lower spend": "dépense faible",
-    }
-}
-
-
-def text(lang: str, key: str, **values: object) -> str:
-    """One string of ``lang``, formatted with ``values`` (whole numbers of weeks without .0)."""
-    if lang not in TEXT:
-        raise ValueError(f"language {lang!r}: choose one of {', '.join(LANGUAGES)}")
-    if isinstance(values.get("weeks"), float):
-        values["weeks"] = f"{values['weeks']:g}"
-    return TEXT[lang][key].format(**values)
-
-
 def schedule_words(lang: str, schedule: dict) -> str:
     """The retrain schedule in words: "every 10 weeks" / "toutes les 10 semaines"."""
     return text(lang, f"schedule_{schedule['unit']}", every=schedule["every"])
 
 
-def percent(share: float) -> str:
-    """A share as the deliverables print it (0.8083 -> "80.8%"), one format for all of them."""
-    return f"{share:.1%}"
+def segment_label(
+    key: str, lang: str, qualifier: str | None = None, rank: int | None = None
+) -> str:
+    """A segment's name in ``lang`` from its structured label: the rule ``key``, the
+    ``qualifier`` key that tells two segments of one rule apart, and their ``rank`` when
+    they still share a name ("Dormant one-off buyers (long ago) #2")."""
+    name = SEGMENTS[lang][key][0]
+    if qualifier:
+        name += f" ({QUALIFIERS[lang][qualifier]})"
+    return f"{name} #{rank}" if rank else name
 
 
 def segment_name(segment: dict, lang: str) -> str:
-    """The segment's name in ``lang`` (English names come from the naming rules)."""
-    if lang == "en" or segment.get("key") not in SEGMENTS.get(lang, {}):
+    """The name in ``lang`` of a segment record (``key``, ``qualifier``, ``rank``, as in
+    ``profiles.json``); a record without a known key keeps its ``name``."""
+    _check(lang)
+    if segment.get("key") not in SEGMENTS[lang]:
         return segment["name"]
-    name = SEGMENTS[lang][segment["key"]][0]
-    qualifier = re.search(r"\(([^)]+)\)", segment["name"])
-    if qualifier:
-        name += f" ({QUALIFIERS[lang].get(qualifier.group(1), qualifier.group(1))})"
-    number = re.search(r"#\d+$", segment["name"])
-    return f"{name} {number.group(0)}" if number else name
+    return segment_label(segment["key"], lang, segment.get("qualifier"), segment.get("rank"))
 
 
 def segment_action(segment: dict, lang: str) -> str:
-    if lang == "en" or segment.get("key") not in SEGMENTS.get(lang, {}):
+    """The action in ``lang`` of a segment record; a record without a known key keeps its own."""
+    _check(lang)
+    if segment.get("key") not in SEGMENTS[lang]:
         return segment["action"]
     return SEGMENTS[lang][segment["key"]][1]
-
-
-# Findings (olistseg.deliverables.findings): one sentence per rule, filled with the run's numbers.
-TEXT["en"].update(
-    {
-        "f_lateness": "Orders more than a week late get a mean review of {late}, against {on_time} on time ({orders:,} such orders): delivery delay is the strongest lever on satisfaction.",
-        "f_late_state": "Deliveries to {state} are late {rate} of the time, against {overall} overall ({orders:,} delivered orders).",
-        "f_worst_zips": "The {zips} zip codes with the worst reviews include {count} in {city} ({state}).",
-        "f_repeat_orders": "Only {rate:.1%} of {customers:,} customers placed two or more orders: winning a second purchase matters more than loyalty perks.",
-        "f_repeat": "Only {rate:.1%} of {customers:,} customers placed two or more orders, and {occasion_rate:.1%} of the {occasion_customers:,} with a delivered order came back on another day: winning a second purchase matters more than loyalty perks.",
-        "f_segments": "{k} segments, each with its own campaign; the largest, {name}, holds {share:.1%} of customers.",
-        "f_validation_beats": "The segments rank who buys again better than an RFM rule: AUC {auc} against {rfm} (random segments: {random}).",
-        "f_validation_behind": "The segments rank who buys again below an RFM rule (AUC {auc} against {rfm}; random segments: {random}): use them for the message, and the lifetime-value score to choose who to contact.",
-        "f_validation_behind_noise": "The segments rank who buys again below an RFM rule (AUC {auc} against {rfm}; random segments: {random}); the gap is within sampling noise at {within} of {origins} origins (95% bootstrap interval): use the segments for the message, and the lifetime-value score to choose who to contact.",
-        "f_lift": "{name} are {lift} times as likely as the average customer to buy again.",
-        "f_value_segments": "The repeat and high-value segments hold {customers} of customers but {revenue} of the revenue of the next {horizon} days.",
-        "f_clv": "{name} hold {customers} of customers and {value} of the expected value of the next 12 months.",
-        "f_clv_check_beats": "The purchase forecast (BG/NBD) errs by {mae:.4f} occasions per customer (median over {origins} origins), against {naive:.4f} for the customer's past rate; forecasting that nobody returns errs by {zero:.4f}, so use it to rank and size campaigns, not to promise sales.",
-        "f_clv_check_behind": "The purchase forecast (BG/NBD) errs by {mae:.4f} occasions per customer (median over {origins} origins), worse than the customer's past rate ({naive:.4f}): do not use it to rank customers on this data.",
-        "f_cadence": "Retrain the segments {schedule} ({per_year} retrains a year), checked monthly; the maintenance contract costs {cost:,.0f} {currency} a year.",
-        "f_no_cadence": "No retrain cadence can be set: the model does not reproduce itself across seeds.",
-        "f_audiences": "{promotional:,} customers can receive a promotional campaign; {suppressed:,} get the service-recovery contact only (a bad review or a failed order in the last {days} days).",
-        "f_tail": "The data is complete until {until}; {months} hold almost no orders (the export stopped, not the customers): every figure stops there.",
-    }
-)
-TEXT["fr"].update(
-    {
-        "f_lateness": "Les commandes livrées avec plus d'une semaine de retard reçoivent une note moyenne de {late}, contre {on_time} à l'heure ({orders:,} commandes) : le retard de livraison est le premier levier de satisfaction.",
-        "f_late_state": "Les livraisons vers {state} sont en retard dans {rate} des cas, contre {overall} en moyenne ({orders:,} commandes livrées).",
-        "f_worst_zips": "Parmi les {zips} codes postaux aux pires avis, {count} sont à {city} ({state}).",
-        "f_repeat_orders": "Seuls {rate:.1%} des {customers:,} clients ont passé deux commandes ou plus : obtenir un deuxième achat compte plus que les avantages de fidélité.",
-        "f_repeat": "Seuls {rate:.1%} des {customers:,} clients ont passé deux commandes ou plus, et {occasion_rate:.1%} des {occasion_customers:,} clients livrés sont revenus acheter un autre jour : obtenir un deuxième achat compte plus que les avantages de fidélité.",
-        "f_segments": "{k} segments, chacun avec sa campagne ; le plus grand, {name}, regroupe {share:.1%} des clients.",
-        "f_validation_beats": "Les segments classent mieux qu'une règle RFM les clients qui rachètent : AUC {auc} contre {rfm} (segments aléatoires : {random}).",
-        "f_validation_behind": "Les segments classent les clients qui rachètent moins bien qu'une règle RFM (AUC {auc} contre {rfm} ; segments aléatoires : {random}) : les utiliser pour le message, et la valeur client pour choisir qui contacter.",
-        "f_validation_behind_noise": "Les segments classent les clients qui rachètent moins bien qu'une règle RFM (AUC {auc} contre {rfm} ; segments aléatoires : {random}) ; l'écart reste dans le bruit d'échantillonnage à {within} origines sur {origins} (intervalle bootstrap à 95 %) : utiliser les segments pour le message, et la valeur client pour choisir qui contacter.",
-        "f_lift": "Les {name} ont {lift} fois plus de chances que le client moyen de racheter.",
-        "f_value_segments": "Les segments fidèles et à forte valeur regroupent {customers} des clients mais {revenue} du chiffre d'affaires des {horizon} jours suivants.",
-        "f_clv": "Les {name} regroupent {customers} des clients et {value} de la valeur attendue des 12 prochains mois.",
-        "f_clv_check_beats": "La prévision d'achats (BG/NBD) se trompe de {mae:.4f} occasion par client (médiane sur {origins} origines), contre {naive:.4f} pour le rythme passé du client ; prévoir que personne ne revient se trompe de {zero:.4f} : s'en servir pour classer et dimensionner les campagnes, pas pour promettre des ventes.",
-        "f_clv_check_behind": "La prévision d'achats (BG/NBD) se trompe de {mae:.4f} occasion par client (médiane sur {origins} origines), plus que le rythme passé du client ({naive:.4f}) : ne pas s'en servir pour classer les clients sur ces données.",
-        "f_cadence": "Réentraîner les segments {schedule} ({per_year} réentraînements par an), avec un contrôle mensuel ; le contrat de maintenance coûte {cost:,.0f} {currency} par an.",
-        "f_no_cadence": "Aucune fréquence de réentraînement ne peut être fixée : le modèle ne se reproduit pas d'une graine à l'autre.",
-        "f_audiences": "{promotional:,} clients peuvent recevoir une campagne promotionnelle ; {suppressed:,} ne reçoivent que le contact de reconquête (un mauvais avis ou une commande en échec dans les {days} derniers jours).",
-        "f_tail": "Les données sont complètes jusqu'au {until} ; {months} ne contiennent presque aucune commande (l'export s'est arrêté, pas les clients) : tous les chiffres s'arrêtent là.",
-    }
-)
-
-# The report's executive summary, personas, value and audiences (and the deck's).
-TEXT["en"].update(
-    {
-        "findings_title": "What the data says",
-        "at_a_glance": "Segments at a glance",
-        "expected_value": "Expected value, 12 months (BRL)",
-        "audience": "Audience",
-        "kpi_to_watch": "KPI to watch",
-        "typical_customer": "Typical customer",
-        "typical_text": "last bought {recency:.0f} days ago, {frequency:.1f} purchase occasions, {monetary:.0f} BRL spent, review {review:.1f}",
-        "watch_recent": "second-purchase rate within 90 days",
-        "watch_cooling": "second-purchase rate of the nudge",
-        "watch_dormant": "reactivation rate of the win-back campaign",
-        "watch_loyal": "repeat rate and review score",
-        "watch_big_spenders": "average order value",
-        "watch_installments": "average order value and installment uptake",
-        "watch_dissatisfied": "share of 1-2 star reviews",
-        "watch_late_let_down": "on-time delivery rate",
-        "watch_core": "newsletter engagement and review score",
-        "watch_late_satisfied": "review score of their next order",
-        "watch_lapsed_loyal": "reactivation rate of lapsed regulars",
-        "watch_recent_premium": "second-purchase rate and order value",
-        "watch_dormant_premium": "reactivation rate and order value",
-        "value_section": "What customers are worth",
-        "value_text": "Lifetime value from purchase occasions as of {as_of}: BG/NBD (who is still buying, how often) and Gamma-Gamma (spend per occasion), pymc-marketing, fitted by maximum a posteriori. {repeat:,} of the {customers:,} customers with a delivered order came back on another day (two or more purchase occasions); the model expects {occasions:,.0f} occasions and {value:,.0f} BRL over the next 12 months.",
-        "value_skipped": "Lifetime value left out: {reason}.",
-        "value_check": "Out of time, at each validation origin: the model fitted on what was known then, against the occasions customers started over the next days.",
-        "origin": "Origin",
-        "actual": "Actual",
-        "forecast": "BG/NBD",
-        "naive": "Past rate",
-        "mae_word": "MAE per customer",
-        "median_alive": "Median P(alive)",
-        "share_value": "Share of value",
-        "audiences_section": "Campaign audiences",
-        "audiences_text": "One list per segment as of {as_of}, in audiences/. A customer with a 1-2 star review or a failed order in the last {days} days gets no promotion, only the service-recovery contact (suppressed list); nobody is in two lists.",
-        "promotional": "Promotional",
-        "suppressed_list": "Suppressed (service recovery only)",
-        "yes": "yes",
-        "no": "no",
-        "why_chosen": "Why not the highest silhouette: {why}.",
-        "rfm_bar": "The bar to clear (non-inferiority): not below the RFM scoring beyond sampling noise, i.e. the upper bound of the paired 95% interval of the AUC difference at least 0 (median over the same {origins} origins; RFM's median AUC {auc}).",
-        "largest_word": "Largest",
-        "score_word": "Score",
-        "crit_k_range": "4-8 segments",
-        "crit_largest": "largest <= 40%",
-        "crit_smallest": "smallest >= 1%",
-        "crit_stability": "stable",
-        "crit_noise": "noise <= 10%",
-        "crit_actions": "own actions",
-        "crit_value": "not below RFM",
-        "crit_reproducibility": "reproduces across seeds",
-        "crit_usable": "usable",
-        "d_method_relaxed": "{k} segments from {algorithm}, among {candidates} candidates; no candidate met every condition of the rule, so it relaxed: {relaxed}",
-        "appendix_method": "Appendix: method and every candidate",
-        "findings_source": "source",
-    }
-)
-TEXT["fr"].update(
-    {
-        "findings_title": "Ce que disent les données",
-        "at_a_glance": "Les segments en bref",
-        "expected_value": "Valeur attendue, 12 mois (BRL)",
-        "audience": "Audience",
-        "kpi_to_watch": "Indicateur à suivre",
-        "typical_customer": "Client type",
-        "typical_text": "dernier achat il y a {recency:.0f} jours, {frequency:.1f} occasions d'achat, {monetary:.0f} BRL dépensés, note {review:.1f}",
-        "watch_recent": "taux de deuxième achat sous 90 jours",
-        "watch_cooling": "taux de deuxième achat de la relance",
-        "watch_dormant": "taux de réactivation de la campagne de reconquête",
-        "watch_loyal": "taux de rachat et note des avis",
-        "watch_big_spenders": "panier moyen",
-        "watch_installments": "panier moyen et recours au paiement en plusieurs fois",
-        "watch_dissatisfied": "part des avis à 1-2 étoiles",
-        "watch_late_let_down": "taux de livraison à l'heure",
-        "watch_core": "engagement newsletter et note des avis",
-        "watch_late_satisfied": "note de leur prochaine commande",
-        "watch_lapsed_loyal": "taux de réactivation des réguliers en sommeil",
-        "watch_recent_premium": "taux de deuxième achat et panier moyen",
-        "watch_dormant_premium": "taux de réactivation et panier moyen",
-        "value_section": "Ce que valent les clients",
-        "value_text": "Valeur client à partir des occasions d'achat au {as_of} : BG/NBD (qui achète encore, à quel rythme) et Gamma-Gamma (dépense par occasion), pymc-marketing, ajustés au maximum a posteriori. {repeat:,} des {customers:,} clients livrés sont revenus acheter un autre jour (deux occasions d'achat ou plus) ; le modèle attend {occasions:,.0f} occasions et {value:,.0f} BRL sur les 12 prochains mois.",
-        "value_skipped": "Valeur client non calculée : {reason}.",
-        "value_check": "Hors période, à chaque origine de validation : le modèle ajusté sur ce qui était connu alors, comparé aux occasions d'achat des jours suivants.",
-        "origin": "Origine",
-        "actual": "Réel",
-        "forecast": "BG/NBD",
-        "naive": "Rythme passé",
-        "mae_word": "Erreur absolue moyenne par client",
-        "median_alive": "P(actif) médiane",
-        "share_value": "Part de la valeur",
-        "audiences_section": "Audiences de campagne",
-        "audiences_text": "Une liste par segment au {as_of}, dans audiences/. Un client avec un avis à 1-2 étoiles ou une commande en échec dans les {days} derniers jours ne reçoit aucune promotion, seulement le contact de reconquête (liste exclue) ; personne n'est dans deux listes.",
-        "promotional": "Promotionnelle",
-        "suppressed_list": "Exclus (reconquête seulement)",
-        "yes": "oui",
-        "no": "non",
-        "why_chosen": "Pourquoi pas la plus forte silhouette : {why}.",
-        "rfm_bar": "Le seuil à franchir (non-infériorité) : pas en dessous du score RFM au-delà du bruit d'échantillonnage, soit la borne haute de l'intervalle apparié à 95 % de l'écart d'AUC au moins égale à 0 (médiane sur les mêmes {origins} origines ; AUC médiane du RFM {auc}).",
-        "largest_word": "Plus grand",
-        "score_word": "Score",
-        "crit_k_range": "4-8 segments",
-        "crit_largest": "plus grand <= 40 %",
-        "crit_smallest": "plus petit >= 1 %",
-        "crit_stability": "stable",
-        "crit_noise": "bruit <= 10 %",
-        "crit_actions": "actions propres",
-        "crit_value": "pas sous le RFM",
-        "crit_reproducibility": "reproductible d'une graine à l'autre",
-        "crit_usable": "utilisable",
-        "d_method_relaxed": "{k} segments par {algorithm}, parmi {candidates} candidats ; aucun ne remplissait toutes les conditions de la règle, qui a donc assoupli : {relaxed}",
-        "appendix_method": "Annexe : méthode et tous les candidats",
-        "findings_source": "source",
-    }
-)
-
-# The deck (olistseg.deliverables.deck): sentence titles filled with the run's numbers.
-TEXT["en"].update(
-    {
-        "d_footer": "olistseg · segments as of {as_of} · data complete to {data_to}",
-        "d_title_text": "Customer Experience KPIs, customer segments a campaign can target, what customers are worth, and how often the segments must be retrained.",
-        "d_answer": "{k} segments with one campaign each, retrained {schedule} for {cost:,.0f} {currency} a year",
-        "d_rank": "#",
-        "d_lateness": "Orders a week late score {late} stars, against {on_time} on time",
-        "d_lateness_plain": "Review score by delivery delay",
-        "d_mean_score": "Mean review score",
-        "d_trend": "{rate} of orders arrive on time; data complete to {until}",
-        "d_trend_notes": "Monthly on-time delivery rate and share of 1-2 star reviews, complete months with 30 or more delivered orders.",
-        "d_on_time": "On-time delivery rate",
-        "d_low_reviews": "Share of 1-2 star reviews",
-        "d_overview": "{k} segments; the largest, {name}, holds {share} of customers",
-        "d_persona": "{name}: {share} of customers, {value} of expected value",
-        "d_measure": "Measure",
-        "d_value": "Value",
-        "d_validation_beats": "Segments rank repurchase better than RFM: AUC {auc} against {rfm}",
-        "d_validation_behind": "Segments rank repurchase below RFM (AUC {auc} against {rfm}; random {random})",
-        "d_validation_alike": "Segments rank repurchase like RFM, within sampling noise (AUC {auc} against {rfm}; random {random})",
-        "d_random": "Random segments",
-        "d_cadence": "Retrain {schedule}, checked monthly: {cost:,.0f} {currency} a year",
-        "d_contract": "Contract",
-        "d_schedule": "Schedule",
-        "d_retrains": "Retrains a year",
-        "d_hours": "Analyst hours a year",
-        "d_analyst_cost": "Analyst cost",
-        "d_compute_cost": "Compute cost",
-        "d_total_cost": "Yearly cost",
-        "d_next": "Next: launch {audiences} audiences, {customers:,} customers can be promoted to",
-        "d_next_rows": "Send each audience its campaign (audiences/ files);Marketing;this month|Contact the suppressed list first (service recovery);Customer service;this week|Run olistseg monitor monthly, retrain on exit code 3;Data analyst;monthly|Compare campaign response with the expected value per segment;Marketing + analyst;after each campaign",
-        "d_step": "Step",
-        "d_who": "Who",
-        "d_when": "When",
-        "d_appendix": "Appendix",
-        "d_app_method": "features, preprocessing and the selection rule",
-        "d_app_candidates": "the ten best-scored candidates and why the winner won",
-        "d_app_value": "the lifetime-value forecast against what customers did",
-        "d_app_definitions": "ARI, PSI, silhouette, AUC, occasions",
-        "d_method": "{k} segments from {algorithm}, chosen among {candidates} candidates by a stated rule",
-        "d_candidates": "{n} candidates compared on separation, stability and out-of-time value",
-        "d_largest": "Largest",
-        "d_score": "Score",
-        "d_clv_check": "Purchase forecast errs by {mae:.4f} occasions per customer, against {naive:.4f} for the past rate",
-        "d_term": "Term",
-        "d_definition": "Definition",
-        "d_definitions_rows": "Occasion;orders of a customer within 24 hours of each other count as one purchase|ARI;agreement of two segmentations: 1 identical, 0 chance|PSI;shift of a feature's distribution; above 0.2 a significant shift|Silhouette;how much closer a customer is to its own segment than to the next (-1 to 1)|AUC;probability that a customer who bought again is ranked above one who did not (0.5 = chance)",
-    }
-)
-TEXT["fr"].update(
-    {
-        "d_footer": "olistseg · segments au {as_of} · données complètes jusqu'au {data_to}",
-        "d_title_text": "Indicateurs d'expérience client, segments ciblables par une campagne, valeur des clients, et fréquence de réentraînement des segments.",
-        "d_answer": "{k} segments, une campagne chacun, réentraînés {schedule} pour {cost:,.0f} {currency} par an",
-        "d_rank": "#",
-        "d_lateness": "Une commande en retard d'une semaine est notée {late}, contre {on_time} à l'heure",
-        "d_lateness_plain": "Note des avis selon le retard de livraison",
-        "d_mean_score": "Note moyenne",
-        "d_trend": "{rate} des commandes arrivent à l'heure ; données complètes jusqu'au {until}",
-        "d_trend_notes": "Taux mensuel de livraison à l'heure et part des avis à 1-2 étoiles, mois complets avec au moins 30 commandes livrées.",
-        "d_on_time": "Taux de livraison à l'heure",
-        "d_low_reviews": "Part des avis à 1-2 étoiles",
-        "d_overview": "{k} segments ; le plus grand, {name}, regroupe {share} des clients",
-        "d_persona": "{name} : {share} des clients, {value} de la valeur attendue",
-        "d_measure": "Mesure",
-        "d_value": "Valeur",
-        "d_validation_beats": "Les segments classent le rachat mieux que le RFM : AUC {auc} contre {rfm}",
-        "d_validation_behind": "Les segments classent le rachat moins bien que le RFM (AUC {auc} contre {rfm} ; aléatoire {random})",
-        "d_validation_alike": "Les segments classent le rachat comme le RFM, au bruit d'échantillonnage près (AUC {auc} contre {rfm} ; aléatoire {random})",
-        "d_random": "Segments aléatoires",
-        "d_cadence": "Réentraîner {schedule}, contrôle mensuel : {cost:,.0f} {currency} par an",
-        "d_contract": "Contrat",
-        "d_schedule": "Calendrier",
-        "d_retrains": "Réentraînements par an",
-        "d_hours": "Heures d'analyste par an",
-        "d_analyst_cost": "Coût analyste",
-        "d_compute_cost": "Coût de calcul",
-        "d_total_cost": "Coût annuel",
-        "d_next": "Ensuite : lancer {audiences} audiences, {customers:,} clients peuvent recevoir une promotion",
-        "d_next_rows": "Envoyer à chaque audience sa campagne (fichiers audiences/);Marketing;ce mois-ci|Contacter d'abord la liste exclue (reconquête);Service client;cette semaine|Lancer olistseg monitor chaque mois, réentraîner sur le code de sortie 3;Analyste;chaque mois|Comparer la réponse aux campagnes à la valeur attendue par segment;Marketing + analyste;après chaque campagne",
-        "d_step": "Étape",
-        "d_who": "Qui",
-        "d_when": "Quand",
-        "d_appendix": "Annexe",
-        "d_app_method": "variables, prétraitement et règle de sélection",
-        "d_app_candidates": "les dix meilleurs candidats et pourquoi le gagnant l'emporte",
-        "d_app_value": "la prévision de valeur client face à ce qu'ont fait les clients",
-        "d_app_definitions": "ARI, PSI, silhouette, AUC, occasions",
-        "d_method": "{k} segments par {algorithm}, choisis parmi {candidates} candidats selon une règle explicite",
-        "d_candidates": "{n} candidats comparés sur la séparation, la stabilité et la valeur hors période",
-        "d_largest": "Plus grand",
-        "d_score": "Score",
-        "d_clv_check": "La prévision d'achats se trompe de {mae:.4f} occasion par client, contre {naive:.4f} pour le rythme passé",
-        "d_term": "Terme",
-        "d_definition": "Définition",
-        "d_definitions_rows": "Occasion;les commandes d'un client à moins de 24 heures d'intervalle comptent pour un achat|ARI;accord entre deux segmentations : 1 identiques, 0 hasard|PSI;déplacement de la distribution d'une variable ; au-delà de 0,2 un déplacement significatif|Silhouette;à quel point un client est plus proche de son segment que du suivant (-1 à 1)|AUC;probabilité qu'un client qui a racheté soit classé devant un client qui n'a pas racheté (0,5 = hasard)",
-    }
-)

@@ -31,14 +31,26 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from olistseg.i18n import segment_label
+from olistseg.i18n.segments import SEGMENTS
+
 
 @dataclass(frozen=True)
 class NamingRule:
+    """A segment gets rule ``key`` when ``matches(profile row)``; ``why`` says so in words.
+    Its name and action in each language are in :mod:`olistseg.i18n.segments`."""
+
     key: str
-    name: str
-    action: str
     matches: Callable[[pd.Series], bool]
     why: str
+
+    @property
+    def name(self) -> str:
+        return SEGMENTS["en"][self.key][0]
+
+    @property
+    def action(self) -> str:
+        return SEGMENTS["en"][self.key][1]
 
 
 def _z(row: pd.Series, feature: str) -> float:
@@ -96,92 +108,66 @@ def _high_ticket(row: pd.Series) -> bool:
 RULES: tuple[NamingRule, ...] = (
     NamingRule(
         "late_let_down",
-        "Let down by late delivery",
-        "Apologise with a voucher and a delivery guarantee; fix the logistics that failed them before any promotion.",
         lambda r: _z(r, "late_share") >= 1.0 and _z(r, "avg_review_score") <= -0.3,
         "late share >= +1 sd and review score <= -0.3 sd",
     ),
     NamingRule(
         "dissatisfied",
-        "Dissatisfied customers",
-        "Service-recovery contact: ask what went wrong and offer a make-good; keep them out of promotional pushes until resolved.",
         lambda r: _z(r, "avg_review_score") <= -0.8,
         "review score <= -0.8 sd",
     ),
     NamingRule(
         "late_satisfied",
-        "Delivered late, still satisfied",
-        "Thank them for their patience with a delivery promise on the next order, before a second delay turns into a bad review.",
         lambda r: _z(r, "late_share") >= 1.0,
         "late share >= +1 sd, review score not low",
     ),
     NamingRule(
         "lapsed_loyal",
-        "Lapsed repeat buyers",
-        "Personal reactivation offer from the loyalty programme: they bought several times, then stopped.",
         lambda r: _z(r, "frequency") >= 1.0 and _median_recency(r) > WIN_BACK_MIN_DAYS,
         "purchase occasions >= +1 sd and median recency over 180 days",
     ),
     NamingRule(
         "loyal",
-        "Loyal repeat buyers",
-        "Loyalty programme: early access, points and referral rewards.",
         lambda r: _z(r, "frequency") >= 1.0,
         "purchase occasions >= +1 sd",
     ),
     NamingRule(
         "recent_premium",
-        "Recent high-ticket buyers",
-        "Welcome series that suggests a second higher-ticket item with interest-free installments.",
         lambda r: _stage(r) == "recent" and _high_ticket(r),
         "recency stands out (|z| >= 0.6), median at most 60 days, and spend or installments >= +0.8 sd",
     ),
     NamingRule(
         "dormant_premium",
-        "Dormant high-ticket buyers",
-        "Win-back on higher-ticket items with interest-free installments; stop after two unanswered contacts.",
         lambda r: _stage(r) == "dormant" and _high_ticket(r),
         "recency stands out (|z| >= 0.6), median over 180 days, and spend or installments >= +0.8 sd",
     ),
     NamingRule(
         "big_spenders",
-        "Big spenders",
-        "Premium cross-sell and personalised recommendations in their categories.",
         lambda r: _z(r, "monetary") >= 0.8,
         "spend >= +0.8 sd",
     ),
     NamingRule(
         "installments",
-        "Installment shoppers",
-        "Interest-free installment offers on higher-ticket items.",
         lambda r: _z(r, "avg_installments") >= 0.8,
         "installments >= +0.8 sd",
     ),
     NamingRule(
         "recent",
-        "Recent first-time buyers",
-        "Welcome series with a second-purchase incentive within 30 days.",
         lambda r: _stage(r) == "recent",
         "recency stands out (|z| >= 0.6), median at most 60 days",
     ),
     NamingRule(
         "cooling",
-        "Cooling first-time buyers",
-        "Second-purchase nudge: a reminder of their category with a time-limited incentive, before they lapse.",
         lambda r: _stage(r) == "cooling",
         "recency stands out (|z| >= 0.6), median 60 to 180 days",
     ),
     NamingRule(
         "dormant",
-        "Dormant one-off buyers",
-        "Win-back campaign with a time-limited discount; stop after two unanswered contacts.",
         lambda r: _stage(r) == "dormant",
         "recency stands out (|z| >= 0.6), median over 180 days",
     ),
     NamingRule(
         "core",
-        "Core satisfied customers",
-        "Regular newsletter and seasonal promotions.",
         lambda r: True,
         "no trait stands out",
     ),
@@ -189,36 +175,47 @@ RULES: tuple[NamingRule, ...] = (
 
 
 def _qualifier(row: pd.Series) -> str:
-    """The segment's most distinctive trait among recency and spend, in words."""
+    """The key of the segment's most distinctive trait among recency and spend."""
     recency, spend = _z(row, "recency_days"), _z(row, "monetary")
     if abs(recency) >= abs(spend):
-        return "recent" if recency < 0 else "long ago"
-    return "higher spend" if spend > 0 else "lower spend"
+        return "recent" if recency < 0 else "long_ago"
+    return "higher_spend" if spend > 0 else "lower_spend"
 
 
 def name_segments(profiles: pd.DataFrame) -> pd.DataFrame:
-    """Columns ``segment_key``, ``segment_name``, ``action``, ``rule`` for each profile row."""
-    rows = []
-    for segment_id, row in profiles.iterrows():
-        rule = next(r for r in RULES if r.matches(row))
-        rows.append(
+    """Columns ``segment_key``, ``segment_name`` (English), ``action``, ``rule`` and the
+    structured label's ``qualifier`` (a key, or None) and ``rank`` (0 when unneeded) for each
+    profile row. Two segments of one rule get a qualifier; if they still share it, a rank by
+    segment id."""
+    keys = {
+        segment_id: next(r for r in RULES if r.matches(row)).key
+        for segment_id, row in profiles.iterrows()
+    }
+    by_key: dict[str, list] = {}
+    for segment_id, key in keys.items():
+        by_key.setdefault(key, []).append(segment_id)
+    qualifiers = {
+        segment_id: _qualifier(profiles.loc[segment_id]) if len(by_key[key]) > 1 else None
+        for segment_id, key in keys.items()
+    }
+    labels = {segment_id: (keys[segment_id], qualifiers[segment_id]) for segment_id in keys}
+    ranks = {}
+    for segment_id, label in labels.items():
+        same = sorted(s for s, other in labels.items() if other == label)
+        ranks[segment_id] = same.index(segment_id) + 1 if len(same) > 1 else 0
+    rules = {r.key: r for r in RULES}
+    named = pd.DataFrame(
+        [
             {
                 "segment_id": segment_id,
-                "segment_key": rule.key,
-                "segment_name": rule.name,
-                "action": rule.action,
-                "rule": rule.why,
+                "segment_key": key,
+                "segment_name": segment_label(key, "en", qualifiers[segment_id], ranks[segment_id]),
+                "action": rules[key].action,
+                "rule": rules[key].why,
+                "qualifier": qualifiers[segment_id],
+                "rank": ranks[segment_id],
             }
-        )
-    named = pd.DataFrame(rows).set_index("segment_id")
-    for name, group in named.groupby("segment_name"):
-        if len(group) > 1:
-            for segment_id in group.index:
-                named.loc[segment_id, "segment_name"] = (
-                    f"{name} ({_qualifier(profiles.loc[segment_id])})"
-                )
-    for name, group in named.groupby("segment_name"):  # still equal: number them by size order
-        if len(group) > 1:
-            for rank, segment_id in enumerate(sorted(group.index), start=1):
-                named.loc[segment_id, "segment_name"] = f"{name} #{rank}"
-    return named
+            for segment_id, key in keys.items()
+        ]
+    )
+    return named.set_index("segment_id")

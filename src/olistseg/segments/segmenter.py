@@ -282,6 +282,8 @@ class Segmenter:
                     "action": r.action,
                     "key": r.segment_key,
                     "rule": r.rule,
+                    "qualifier": r.qualifier,
+                    "rank": int(r["rank"]),
                 }
                 for i, r in self.names_.iterrows()
             },
@@ -325,6 +327,8 @@ class Segmenter:
                 "segment_name": [s["name"] for s in segments.values()],
                 "action": [s["action"] for s in segments.values()],
                 "rule": [s["rule"] for s in segments.values()],
+                "qualifier": [s.get("qualifier") for s in segments.values()],
+                "rank": [int(s.get("rank") or 0) for s in segments.values()],
             },
             index=pd.Index([int(i) for i in segments], name="segment_id"),
         )

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,6 +87,8 @@ def segment_value(table: pd.DataFrame, names: pd.DataFrame) -> list[dict]:
                 "segment_id": int(segment_id),
                 "segment_key": str(names.loc[segment_id, "segment_key"]),
                 "segment_name": str(names.loc[segment_id, "segment_name"]),
+                "segment_qualifier": names.loc[segment_id].get("qualifier"),
+                "segment_rank": int(names.loc[segment_id].get("rank") or 0),
                 "customers": len(group),
                 "expected_value_12m": round(float(value.sum()), 2),
                 "median_expected_value_12m": round(float(value.median()), 4),
@@ -146,7 +150,6 @@ def run_value(
 ) -> dict:
     """Fit and score lifetime value at ``as_of``, check it out of time at the validation
     origins (windows ending by ``limit``), and write ``folder``. Returns ``value.json``."""
-    import time
 
     started = time.perf_counter()
     if progress:
@@ -210,7 +213,6 @@ def run_audiences(
 
 def read_value_table(folder: Path) -> pd.DataFrame:
     """``clv.parquet`` of a value folder, indexed by customer, ``attrs['as_of']`` set."""
-    import json
 
     table = pd.read_parquet(folder / "clv.parquet").set_index("customer_unique_id")
     table.attrs["as_of"] = json.loads((folder / "value.json").read_text())["as_of"]
