@@ -26,6 +26,7 @@ def execute_notebook(
     its ``.partial`` build folder). The output is deterministic: cell ids follow the cell
     order and no execution timestamps are recorded. Returns ``out``.
     """
+    # Jupyter's stack takes a second to import; only a run that writes the notebook pays it.
     import jupytext
     import nbformat
     from nbclient import NotebookClient

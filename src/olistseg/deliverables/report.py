@@ -14,14 +14,13 @@ from pathlib import Path
 from olistseg import __version__
 from olistseg.contract import fact
 from olistseg.deliverables.collect import kpi_aggregate, kpi_answer
+from olistseg.deliverables.personas import persona
 from olistseg.i18n import (
-    TEXT,
+    format_number,
     keyed,
     kpi_question,
     kpi_title,
     percent,
-    segment_action,
-    segment_name,
     text,
     why_text,
 )
@@ -71,42 +70,8 @@ def _img(path: Path, alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
 
 
-def persona(segment: dict, numbers: dict, lang: str) -> dict:
-    """What the report and the deck say of one segment: size and shares, expected value and
-    audience size (from the value and audiences steps), typical customer (medians), the
-    action and the KPI to watch."""
-    value = {v["segment_id"]: v for v in numbers.get("value", {}).get("segments", [])}
-    audience = {a["segment_id"]: a for a in numbers.get("audiences", {}).get("audiences", [])}
-    v, a = value.get(segment["segment_id"], {}), audience.get(segment["segment_id"], {})
-    f = segment["features"]
-    median = lambda name: (f.get(name) or {}).get("median") or 0.0  # noqa: E731
-    return {
-        "name": segment_name(segment, lang),
-        "action": segment_action(segment, lang),
-        "size": segment["size"],
-        "share_customers": segment["share_customers"],
-        "share_revenue": segment["share_revenue"],
-        "expected_value": v.get("expected_value_12m"),
-        "share_value": v.get("share_expected_value"),
-        "median_alive": v.get("median_probability_alive"),
-        "audience": a.get("customers"),
-        "promotional": a.get("promotional"),
-        "typical": text(
-            lang,
-            "typical_text",
-            recency=median("recency_days"),
-            frequency=(f.get("frequency") or {}).get("mean") or 0.0,
-            monetary=median("monetary"),
-            review=median("avg_review_score"),
-        ),
-        "watch": text(lang, f"watch_{segment.get('key', 'core')}")
-        if f"watch_{segment.get('key')}" in TEXT[lang]
-        else text(lang, "watch_core"),
-    }
-
-
-def _money(value: float | None) -> str:
-    return "" if value is None else f"{value:,.0f}"
+def _money(value: float | None, lang: str) -> str:
+    return "" if value is None else format_number(value, lang)
 
 
 def build_report(numbers: dict, lang: str = "en") -> str:
@@ -143,10 +108,10 @@ def build_report(numbers: dict, lang: str = "en") -> str:
             [
                 [
                     p["name"],
-                    percent(p["share_customers"]),
-                    percent(p["share_revenue"]),
-                    _money(p["expected_value"]),
-                    "" if p["audience"] is None else f"{p['audience']:,}",
+                    percent(p["share_customers"], lang),
+                    percent(p["share_revenue"], lang),
+                    _money(p["expected_value"], lang),
+                    "" if p["audience"] is None else format_number(p["audience"], lang),
                     p["action"],
                 ]
                 for p in personas
@@ -165,10 +130,13 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         f"<p>{_e(t('period', first=run['load']['orders_first_purchase'], last=run['load']['orders_last_purchase']))}</p>",
         _table(
             [t("table"), t("rows_loaded")],
-            [[name, f"{rows:,}"] for name, rows in run["load"]["rows_loaded"].items()],
+            [
+                [name, format_number(rows, lang)]
+                for name, rows in run["load"]["rows_loaded"].items()
+            ],
             {1},
         ),
-        f"<p>{_e(t('rows_quarantined'))}: {run['load']['rows_quarantined']:,}</p>",
+        f"<p>{_e(t('rows_quarantined'))}: {format_number(run['load']['rows_quarantined'], lang)}</p>",
         f"<h2>{_e(t('cx_findings'))}</h2>",
     ]
     for name in REQUIRED_QUESTIONS:
@@ -189,13 +157,17 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         value = (
             ""
             if p["expected_value"] is None
-            else f" · {_e(t('expected_value'))}: {_money(p['expected_value'])}"
+            else f" · {_e(t('expected_value'))}: {_money(p['expected_value'], lang)}"
         )
-        audience = "" if p["audience"] is None else f" · {_e(t('audience'))}: {p['audience']:,}"
+        audience = (
+            ""
+            if p["audience"] is None
+            else f" · {_e(t('audience'))}: {format_number(p['audience'], lang)}"
+        )
         parts.append(
             f"<div class=card><h3>{_e(p['name'])}</h3>"
-            f"<p>{_e(t('customers'))}: {p['size']:,} ({percent(p['share_customers'])}) · "
-            f"{_e(t('revenue'))}: {percent(p['share_revenue'])}{value}{audience}</p>"
+            f"<p>{_e(t('customers'))}: {format_number(p['size'], lang)} ({percent(p['share_customers'], lang)}) · "
+            f"{_e(t('revenue'))}: {percent(p['share_revenue'], lang)}{value}{audience}</p>"
             f"<p>{_e(t('typical_customer'))}: {_e(p['typical'])}</p>"
             f"<p class=action><b>{_e(t('action'))}:</b> {_e(p['action'])}<br>"
             f"<b>{_e(t('kpi_to_watch'))}:</b> {_e(p['watch'])}</p>"
@@ -227,14 +199,18 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         _table(
             [t("origin"), t("customers"), *[f"{t('auc_word')}: {labels[k]}" for k in kinds]],
             [
-                [o["origin"][:10], f"{o['customers']:,}", *[o[k]["auc"] for k in kinds]]
+                [
+                    o["origin"][:10],
+                    format_number(o["customers"], lang),
+                    *[o[k]["auc"] for k in kinds],
+                ]
                 for o in validation["origins"]
             ],
             set(range(1, 2 + len(kinds))),
         ),
         _img(charts["validation"] / "validation.png", t("validation")),
     ]
-    parts += _value_section(numbers, personas, t)
+    parts += _value_section(numbers, personas, t, lang)
     parts += [
         f"<h2>{_e(t('stability_cadence'))}</h2>",
         f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=keyed(lang, cadence['reason_text'])))}</p>",
@@ -302,7 +278,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
             if (oot := selection.get("out_of_time"))
             else []
         ),
-        _candidates_table(selection["candidates"], t),
+        _candidates_table(selection["candidates"], t, lang),
         f"<h3>{_e(t('appendix'))}</h3><p>{_e(t('definitions'))}</p>",
         f"<footer>{_e(t('generated', version=__version__))}</footer>",
     ]
@@ -313,7 +289,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
     )
 
 
-def _candidates_table(candidates: list[dict], t: Callable[..., str]) -> str:
+def _candidates_table(candidates: list[dict], t: Callable[..., str], lang: str) -> str:
     """Every candidate with each criterion of the rule (yes / no / - not measured), its
     out-of-time AUC and combined score."""
     names = ("k_range", "largest", "smallest", "stability", "noise", "actions", "value")
@@ -342,8 +318,8 @@ def _candidates_table(candidates: list[dict], t: Callable[..., str]) -> str:
                 c["silhouette"],
                 c["davies_bouldin"],
                 c["stability_bootstrap"],
-                "-" if c.get("largest_share") is None else f"{c['largest_share']:.0%}",
-                "-" if c.get("smallest_share") is None else f"{c['smallest_share']:.1%}",
+                "-" if c.get("largest_share") is None else percent(c["largest_share"], lang, 0),
+                "-" if c.get("smallest_share") is None else percent(c["smallest_share"], lang),
                 *[mark(c, n) for n in names],
                 c.get("oot_auc") or "-",
                 c.get("score") or "-",
@@ -354,7 +330,7 @@ def _candidates_table(candidates: list[dict], t: Callable[..., str]) -> str:
     )
 
 
-def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:
+def _value_section(numbers: dict, personas: list[dict], t: object, lang: str) -> list[str]:
     """Lifetime value (per segment, the out-of-time check, the calibration chart) and the
     campaign audiences."""
     value, audiences = numbers.get("value"), numbers.get("audiences")
@@ -379,10 +355,12 @@ def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:
                 [
                     [
                         p["name"],
-                        f"{p['size']:,}",
-                        _money(p["expected_value"]),
-                        "" if p["share_value"] is None else percent(p["share_value"]),
-                        "" if p["median_alive"] is None else f"{p['median_alive']:.2f}",
+                        format_number(p["size"], lang),
+                        _money(p["expected_value"], lang),
+                        "" if p["share_value"] is None else percent(p["share_value"], lang),
+                        ""
+                        if p["median_alive"] is None
+                        else format_number(p["median_alive"], lang, 2),
                     ]
                     for p in personas
                 ],
@@ -402,7 +380,7 @@ def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:
                 [
                     [
                         o["origin"][:10],
-                        f"{o['customers']:,}",
+                        format_number(o["customers"], lang),
                         o["actual_occasions"],
                         f"{o['predicted_occasions']:.0f}",
                         f"{o['naive_occasions']:.0f}",
@@ -424,8 +402,8 @@ def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:
             [
                 names.get(a["segment_id"], a["segment_name"]),
                 a["file"],
-                f"{a['customers']:,}",
-                _money(a["expected_value_12m"]),
+                format_number(a["customers"], lang),
+                _money(a["expected_value_12m"], lang),
                 t("yes") if a["promotional"] else t("no"),
             ]
             for a in audiences["audiences"]
@@ -435,8 +413,8 @@ def _value_section(numbers: dict, personas: list[dict], t: object) -> list[str]:
             [
                 t("suppressed_list"),
                 sup["file"],
-                f"{sup['customers']:,}",
-                _money(sup["expected_value_12m"]),
+                format_number(sup["customers"], lang),
+                _money(sup["expected_value_12m"], lang),
                 t("no"),
             ]
         )
