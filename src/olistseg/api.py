@@ -12,6 +12,11 @@ Inputs are either ``warehouse`` (a DuckDB file from :func:`load`) or ``data`` (a
 ``.zip`` or ``olist.db``, loaded into a temporary warehouse). Nothing is printed; long steps
 report through ``progress(label, position, total)``. Bad input raises
 :class:`~olistseg.errors.InputError` with a message a person can act on.
+
+Each function imports the layers it runs when it is called, not at the top: importing them
+all costs seconds (measured on 2 cores: segments 5.3 s with numba's kernels, stability 4.4 s,
+lifetime value 3.4 s with pymc-marketing), and the CLI, which imports this module, starts in
+about 1 s. Spark is an optional dependency and is imported only with ``engine="spark"``.
 """
 
 from __future__ import annotations

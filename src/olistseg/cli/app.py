@@ -131,7 +131,7 @@ SeedOption = Annotated[int, typer.Option(help="Random seed: same seed, same resu
 
 def timestamp(text: str | None, option: str = "--as-of") -> dt.datetime | None:
     """The datetime an option gives (YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS'), None when absent."""
-    from olistseg.kpi.run import parse_timestamp
+    from olistseg.kpi.run import parse_timestamp  # the KPI layer loads only when a date is parsed
 
     return parse_timestamp(text, option) if text else None
 

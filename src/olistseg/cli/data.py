@@ -46,7 +46,7 @@ def load_command(
     ] = True,
 ) -> None:
     """Validate and load .csv, .csv.gz or .parquet tables, a .zip or an olist.db into DuckDB."""
-    from olistseg.warehouse.load import report_path
+    from olistseg.warehouse.load import report_path  # load's module only for `load`
 
     with progress(f"Loading {data}", "Loading") as on_table:
         report = api.load(

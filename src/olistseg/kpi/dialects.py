@@ -18,6 +18,8 @@ import sqlglot
 from sqlglot import exp
 
 from olistseg.data.schema import TABLES
+from olistseg.errors import InputError
+from olistseg.kpi.catalog import compose, get
 
 DIALECTS = ("duckdb", "sqlite", "postgres")
 SQLITE_TABLE_NAMES = {t.name: t.sqlite_name for t in TABLES}
@@ -89,8 +91,6 @@ def sql_for(name: str, dialect: str = "duckdb") -> str:
     Raises :class:`InputError` for an unknown KPI or dialect (listing the valid ones), or when
     the KPI uses functions the dialect lacks (listing the dialects it runs on).
     """
-    from olistseg.errors import InputError
-    from olistseg.kpi.catalog import compose, get
 
     if dialect not in SHOW_DIALECTS:
         raise InputError(
@@ -106,7 +106,7 @@ def sql_for(name: str, dialect: str = "duckdb") -> str:
             f"{', '.join(model.dialects)}."
         )
     if dialect == "spark":
-        from olistseg.sql.spark import to_spark
+        from olistseg.sql.spark import to_spark  # Spark's dialect rules: --dialect spark only
 
         return to_spark(compose(model))
     return transpile(compose(model), dialect)

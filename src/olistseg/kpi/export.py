@@ -16,6 +16,8 @@ from pathlib import Path
 
 import vl_convert as vlc
 
+from olistseg.atomic import write_text
+from olistseg.errors import InputError
 from olistseg.kpi.charts import TILES, chart_for, format_value, tile_values
 from olistseg.kpi.run import KpiResult, results_payload
 
@@ -128,8 +130,6 @@ def write_results(
     files written. Several KPIs as CSV need a folder (one file per KPI); a file name with
     another format's extension is refused with :class:`InputError`.
     """
-    from olistseg.atomic import write_text
-    from olistseg.errors import InputError
 
     if fmt not in FORMATS or fmt == "table":
         raise InputError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}.")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from olistseg.errors import InputError, OlistsegWarning
 from olistseg.kpi.catalog import (
@@ -80,7 +81,6 @@ class KpiResult:
         }
 
     def to_frame(self):  # noqa: ANN201 - pandas imported lazily
-        import pandas as pd
 
         return pd.DataFrame(self.rows, columns=self.columns)
 

@@ -39,7 +39,7 @@ def _prefer_512_bit_vectors() -> None:
     if "NUMBA_CPU_FEATURES" in os.environ:
         return
     try:
-        import llvmlite.binding as llvm
+        import llvmlite.binding as llvm  # numba's backend, loaded only to read CPU features
 
         features = llvm.get_host_cpu_features()
         if not features.get("avx512f"):

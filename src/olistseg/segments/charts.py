@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
 
 from olistseg.atomic import atomic_path
 from olistseg.models.preprocessing import DEFAULT_PRESET, PRESETS
@@ -124,7 +125,6 @@ def tsne_projection(
     X: np.ndarray, labels: np.ndarray, names: pd.DataFrame, seed: int = 0, sample: int = 2_000
 ) -> alt.Chart:
     """t-SNE of a seeded sample of ``sample`` points (t-SNE is quadratic: a sample is enough)."""
-    from sklearn.manifold import TSNE
 
     rng = np.random.default_rng(seed)
     index = np.sort(rng.choice(len(X), size=min(sample, len(X)), replace=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tomllib
 from pathlib import Path
 
 from olistseg.errors import InputError
@@ -49,7 +50,6 @@ def load_costs(path: Path | None) -> dict:
     """:data:`DEFAULT_COSTS` overridden by a JSON or TOML file's keys (unknown keys refused)."""
     if path is None:
         return dict(DEFAULT_COSTS)
-    import tomllib
 
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -31,6 +31,7 @@ from olistseg.i18n import keyed
 from olistseg.segments.charts import save_chart
 from olistseg.segments.naming import name_segments
 from olistseg.segments.profile import profile_segments
+from olistseg.segments.segmenter import Segmenter
 from olistseg.validation.baselines import RFM_CELLS, random_segments, rfm_segments
 from olistseg.validation.metrics import (
     N_BOOT,
@@ -312,7 +313,6 @@ def run_validation(
 ) -> dict:
     """Validate the saved model in ``model_dir`` into ``out`` (``validation.json``, charts/);
     the highest-silhouette candidate comes from the ``selection.json`` beside the model."""
-    from olistseg.segments.segmenter import Segmenter
 
     saved = Segmenter.load(model_dir)
     config = {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ def quiet_pymc() -> Iterator[None]:
 
 def _import_clv():  # noqa: ANN202 - the pymc_marketing.clv module
     with quiet_pymc():
-        from pymc_marketing import clv
+        from pymc_marketing import clv  # 3 s to import (PyMC, PyTensor): only when fitting
     return clv
 
 
@@ -146,7 +147,6 @@ class CustomerValue:
         self.min_repeat_customers = min_repeat_customers
 
     def fit(self, summary: pd.DataFrame) -> CustomerValue:
-        import time
 
         clv = _import_clv()
         started = time.perf_counter()
