@@ -82,6 +82,7 @@ def test_the_api_run_writes_every_step(run_out: Path):
         "validate",
         "value",
         "audiences",
+        "campaigns",
         "stability",
         "findings",
         "deliverables",

@@ -40,10 +40,12 @@ __all__ = [
     "RunEvent",
     "RunResult",
     "audiences",
+    "campaigns",
     "demo_data",
     "info",
     "kpis",
     "load",
+    "measure",
     "monitor",
     "notebook",
     "run",
@@ -71,8 +73,15 @@ def demo_data(
     file_format: str = "csv",
     change_date: str = "2018-01-01",
     geolocation: bool = True,
+    campaign: str | Path | None = None,
+    lift: float = 0.0,
 ) -> dict[str, Path]:
-    """Write a synthetic dataset in the Kaggle layout into ``out``; returns the file per table."""
+    """Write a synthetic dataset in the Kaggle layout into ``out``; returns the file per table.
+
+    With ``campaign`` (a plan folder from :func:`campaigns` on the same shop: same
+    ``customers`` and ``seed``), the plan's customers then buy again after each launch, the
+    treated at ``1 + lift`` times the rate of the held out (:mod:`olistseg.campaigns.harness`).
+    """
     from olistseg.data.synthetic import SyntheticConfig, write
 
     config = SyntheticConfig(
@@ -82,7 +91,14 @@ def demo_data(
         change_date=change_date,
         with_geolocation=geolocation,
     )
-    return write(config, out)
+    written = write(config, out)
+    if campaign is not None:
+        from olistseg.campaigns.harness import plant_effect
+
+        if file_format != "csv":
+            raise InputError("--campaign plants purchases into CSV files: use --format csv.")
+        plant_effect(Path(out), Path(campaign), lift, seed)
+    return written
 
 
 def info(warehouse: str | Path) -> tuple[list[TableInfo], int]:
@@ -348,6 +364,50 @@ def audiences(
         raise InputError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}.")
     with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
         return run_audiences(con, partial, Path(model), as_of, fmt)
+
+
+def campaigns(
+    model: str | Path,
+    out: str | Path,
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    holdout: float = 0.10,
+    costs: str | Path | None = None,
+    seed: int = 42,
+) -> dict:
+    """The campaign plan (:mod:`olistseg.campaigns.plan`): ``plan.json``, ``plan.csv`` and one
+    audience file per campaign with its ``group`` column, written to ``out`` whole. ``costs``
+    is a TOML or JSON file (:mod:`olistseg.campaigns.costs`). Returns the plan."""
+    from olistseg.campaigns.costs import load_campaign_costs
+    from olistseg.campaigns.plan import build_plan, write_plan
+    from olistseg.warehouse.info import connect
+
+    settings = load_campaign_costs(None if costs is None else Path(costs))
+    with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
+        plan, lists = build_plan(con, Path(model), as_of, holdout, settings, seed)
+        return write_plan(partial, plan, lists)
+
+
+def measure(
+    plan: str | Path,
+    out: str | Path,
+    data: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    *,
+    lang: str = "en",
+) -> dict:
+    """The readout of a campaign plan on data collected since its launch
+    (:mod:`olistseg.campaigns.readout`): ``readout.json`` and ``readout.html`` in ``out``."""
+    from olistseg.campaigns.readout import measure as measure_plan
+    from olistseg.campaigns.readout import write_readout
+    from olistseg.campaigns.report import readout_html
+    from olistseg.warehouse.info import connect
+
+    with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
+        readout = measure_plan(con, Path(plan))
+        return write_readout(partial, readout, readout_html(readout, lang))
 
 
 def stability(

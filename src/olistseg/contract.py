@@ -96,6 +96,20 @@ class AudienceSummary(TypedDict):
     folder: str
 
 
+class CampaignSummary(TypedDict):
+    as_of: str
+    origin: str
+    horizon_days: int
+    holdout_share: float
+    campaigns: int
+    contacts: int
+    held_out: int
+    measurable_alone: int
+    pooled_detectable_lift: float | None
+    cost: float
+    folder: str
+
+
 class StabilitySummary(TypedDict):
     algorithm: str
     k: int
@@ -140,6 +154,7 @@ class RunSummary(TypedDict, total=False):
     validation: ValidationSummary
     value: ValueSummary
     audiences: AudienceSummary
+    campaigns: CampaignSummary
     stability: StabilitySummary
     facts: dict[str, Fact]
     step_seconds: dict[str, float]
@@ -212,6 +227,22 @@ FACTS: dict[str, FactDefinition] = {
         "error on each customer's purchase occasions within the horizon",
         "value/value.json: out_of_time.median.mae_bgnbd",
     ),
+    "campaigns": FactDefinition(
+        "campaigns", "campaigns in the plan, one per segment with customers", "campaigns/plan.json"
+    ),
+    "campaigns_measurable_alone": FactDefinition(
+        "campaigns",
+        "campaigns whose smallest detectable lift in purchases is at most the planning lift",
+        "campaigns/plan.json",
+    ),
+    "pooled_detectable_lift": FactDefinition(
+        "relative lift",
+        "smallest lift in purchases the plan's campaigns pooled can detect (alpha 0.05, power 0.8)",
+        "campaigns/plan.json",
+    ),
+    "holdout_share": FactDefinition(
+        "share", "share of each audience held out at random", "campaigns/plan.json"
+    ),
     "cadence_weeks": FactDefinition(
         "weeks",
         "measured: the longest time after a retrain for which the 10th-percentile ARI "
@@ -265,6 +296,7 @@ def run_facts(numbers: dict) -> dict[str, Fact]:
         None,
     )
     value = numbers.get("value") or {}
+    plan = numbers.get("campaigns")
     auc = numbers["validation"]["summary"]["median_auc"]
     contract = numbers["maintenance"]
     schedule = contract.get("schedule")
@@ -284,6 +316,10 @@ def run_facts(numbers: dict) -> dict[str, Fact]:
         "segments_auc": auc.get("chosen"),
         "rfm_auc": auc.get("rfm"),
         "forecast_error": ((value.get("out_of_time") or {}).get("median") or {}).get("mae_bgnbd"),
+        "campaigns": len(plan.get("campaigns", [])) if plan else None,
+        "campaigns_measurable_alone": len(plan["pooled"]["measurable_alone"]) if plan else None,
+        "pooled_detectable_lift": plan["pooled"]["minimum_detectable_lift"] if plan else None,
+        "holdout_share": plan.get("holdout_share") if plan else None,
         "cadence_weeks": numbers["stability"]["cadence"]["weeks"],
         "retrain_every": None if schedule is None else schedule["days"],
         "retrains_per_year": contract.get("retrains_per_year") if schedule else None,

@@ -23,11 +23,24 @@ def demo_data(
         str, typer.Option(help="Date the planted behaviour mix changes (YYYY-MM-DD).")
     ] = "2018-01-01",
     geolocation: Annotated[bool, typer.Option(help="Also write the geolocation table.")] = True,
+    campaign: Annotated[
+        Path | None,
+        typer.Option(
+            "--campaign",
+            help="A plan folder (olistseg campaigns) on this same shop: its customers buy again "
+            "after each launch, the treated at (1 + --lift) times the held-out rate.",
+        ),
+    ] = None,
+    lift: Annotated[
+        float, typer.Option("--lift", help="Planted relative lift with --campaign (0.2 = +20%).")
+    ] = 0.0,
 ) -> None:
     """Write a synthetic dataset in the Kaggle layout (same schema, realistic distributions)."""
     started = time.perf_counter()
     with console().status(f"Generating {customers:,} customers (seed {seed})..."):
-        written = api.demo_data(out, customers, seed, file_format, change_date, geolocation)
+        written = api.demo_data(
+            out, customers, seed, file_format, change_date, geolocation, campaign, lift
+        )
     files_table(written, time.perf_counter() - started)
 
 

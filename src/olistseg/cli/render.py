@@ -335,3 +335,81 @@ def audiences_table(result: dict) -> None:
     out.print(table)
     for reason, count in suppressed["by_reason"].items():
         out.print(f"  - suppressed, {reason}: {count:,}")
+
+
+def campaigns_table(plan: dict) -> None:
+    """One row per campaign: when, audience, holdout, expected buyers, cost, power, verdict."""
+    from olistseg.campaigns.report import verdict_text  # Altair: only for this table
+
+    table = RichTable(
+        title=f"Campaign plan as of {plan['as_of'][:10]}: {plan['holdout_share']:.0%} held out, "
+        f"{plan['horizon_days']}-day window"
+    )
+    columns = (
+        "campaign",
+        "when",
+        "audience",
+        "held out",
+        "base rate",
+        "cost (BRL)",
+        "break-even",
+        "detectable lift",
+        "measurable",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("campaign", "when") else "right")
+    for c in plan["campaigns"]:
+        timing = c["timing"].get("trigger") or c["timing"].get("occasion")
+        mde, even = c["power"]["minimum_detectable_lift"], c["cost"]["break_even_lift"]
+        table.add_row(
+            c["campaign_id"],
+            f"{timing} from {c['timing']['launch']}",
+            f"{c['audience']:,}",
+            f"{c['holdout']:,}",
+            f"{c['expected']['base_rate']:.2%}",
+            f"{c['cost']['total']:,.0f}",
+            "-" if even is None else f"+{even:.0%}",
+            "-" if mde is None else f"+{mde:.0%}",
+            c["verdict"]["key"].replace("_", " "),
+        )
+    out = console()
+    out.print(table)
+    pooled = plan["pooled"]
+    mde = pooled["minimum_detectable_lift"]
+    out.print(
+        f"Pooled: {pooled['treatment']:,} treated, {pooled['holdout']:,} held out, base rate "
+        f"{pooled['base_rate']:.2%}: smallest detectable lift "
+        + ("none" if mde is None else f"+{mde:.0%}")
+    )
+    for c in plan["campaigns"]:
+        if c["verdict"]["key"] != "measurable_alone":
+            out.print(f"  {c['campaign_id']}: {verdict_text(c['verdict'])}")
+
+
+def readout_table(readout: dict) -> None:
+    """One row per campaign: groups, rates, the relative lift's interval, p, verdict."""
+    table = RichTable(title=f"Readout of the plan of {readout['plan_as_of'][:10]}")
+    for column in ("campaign", "treated", "held out", "rate t / h", "relative lift (95%)", "p"):
+        table.add_column(column, justify="left" if column == "campaign" else "right")
+    for c in readout["campaigns"]:
+        if not c.get("window"):
+            table.add_row(c["campaign_id"], "-", "-", "-", "no data after launch", "-")
+            continue
+        low, high = c["relative_interval"]
+        table.add_row(
+            c["campaign_id"],
+            f"{c['treatment']['customers']:,}",
+            f"{c['holdout']['customers']:,}",
+            f"{c['rate_treatment']:.2%} / {c['rate_holdout']:.2%}",
+            f"{low:+.0%} to {high:+.0%}",
+            f"{c['p_value']:.3g}",
+        )
+    out = console()
+    out.print(table)
+    pooled = readout.get("pooled")
+    if pooled:
+        low, high = pooled["relative_interval"]
+        out.print(
+            f"Pooled (Mantel-Haenszel, stratified by campaign): {pooled['relative_lift']:+.0%} "
+            f"({low:+.0%} to {high:+.0%}), p = {pooled['p_value']:.3g}"
+        )

@@ -11,6 +11,7 @@ import typer
 from olistseg import api
 from olistseg.cli.app import (
     AsOfOption,
+    DataInput,
     EngineDataInput,
     EngineOption,
     ModelOption,
@@ -23,7 +24,9 @@ from olistseg.cli.app import (
 )
 from olistseg.cli.render import (
     audiences_table,
+    campaigns_table,
     progress,
+    readout_table,
     score_table,
     segments_table,
     validation_table,
@@ -187,3 +190,50 @@ def audiences_command(
     console().print(
         f"Outputs in [bold]{out}[/]: one file per audience, suppressed.{fmt}, audiences.json"
     )
+
+
+@app.command("campaigns")
+def campaigns_command(
+    model: ModelOption,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the plan and its audiences.")],
+    data: DataInput = None,
+    warehouse: WarehouseInput = None,
+    as_of: AsOfOption = None,
+    holdout: Annotated[
+        float, typer.Option("--holdout", help="Share of each audience held out at random.")
+    ] = 0.10,
+    costs: Annotated[
+        Path | None,
+        typer.Option("--costs", help="TOML or JSON costs (per contact, offer, margin), in BRL."),
+    ] = None,
+    seed: SeedOption = 42,
+) -> None:
+    """The campaign plan: timing, audience, holdout, expected buyers, cost and power."""
+    with console().status("Planning campaigns..."):
+        plan = api.campaigns(
+            model,
+            out,
+            data,
+            warehouse,
+            as_of=timestamp(as_of),
+            holdout=holdout,
+            costs=costs,
+            seed=seed,
+        )
+    campaigns_table(plan)
+    console().print(f"Outputs in [bold]{out}[/]: plan.json, plan.csv, one campaign_<id>.csv each")
+
+
+@app.command("measure")
+def measure_command(
+    plan: Annotated[Path, typer.Option("--plan", help="A plan folder written by `campaigns`.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for readout.json and .html.")],
+    data: DataInput = None,
+    warehouse: WarehouseInput = None,
+    lang: Annotated[str, typer.Option("--lang", help="en or fr.")] = "en",
+) -> None:
+    """The readout: treatment against holdout, per campaign and pooled, with intervals."""
+    with console().status("Measuring the campaigns..."):
+        readout = api.measure(plan, out, data, warehouse, lang=lang)
+    readout_table(readout)
+    console().print(f"Outputs in [bold]{out}[/]: readout.json, readout.html")

@@ -1,8 +1,9 @@
 """The numbers every deliverable shows, read from one run's outputs (never recomputed).
 
 ``run_numbers(out)`` reads ``run.json`` and the files the run's steps wrote (KPI answers,
-selection, profiles, validation, value, audiences, stability, maintenance contract, findings) into one dictionary; the report, the
-deck and the notebook all take their figures from it.
+selection, profiles, validation, value, audiences, campaign plan, stability, maintenance
+contract, findings) into one dictionary; the report, the deck and the notebook all take their
+figures from it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ FILES = {
     "validation": "validation/validation.json",
     "value": "value/value.json",
     "audiences": "audiences/audiences.json",
+    "campaigns": "campaigns/plan.json",
 }
 #: Written by the findings step from the files above; the deliverables need it.
 FINDINGS_FILE = "findings.json"

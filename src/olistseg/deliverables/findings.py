@@ -275,6 +275,26 @@ def suppressed(numbers: dict) -> Finding | None:
     )
 
 
+def campaign_power(numbers: dict) -> Finding | None:
+    """How much of the campaign plan can be measured on purchases, alone and pooled."""
+    plan = numbers.get("campaigns")
+    if not plan or not plan.get("campaigns"):
+        return None
+    pooled = fact(numbers, "pooled_detectable_lift")
+    values = {
+        "campaigns": fact(numbers, "campaigns"),
+        "holdout": fact(numbers, "holdout_share"),
+        "alone": fact(numbers, "campaigns_measurable_alone"),
+        "pooled": pooled,
+    }
+    return _finding(
+        "f_campaigns" if pooled is not None else "f_campaigns_none",
+        values,
+        "run.json: facts.campaigns, facts.pooled_detectable_lift",
+        "always reported",
+    )
+
+
 def data_tail(numbers: dict) -> Finding | None:
     tail = numbers["run"]["kpi"].get("incomplete_tail")
     if not tail:
@@ -300,6 +320,7 @@ RULES: tuple[Rule, ...] = (
     clv_check,
     cadence,
     suppressed,
+    campaign_power,
     data_tail,
 )
 

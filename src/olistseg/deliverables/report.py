@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from olistseg import __version__
+from olistseg.campaigns.report import plan_rows, verdict_text
 from olistseg.contract import fact
 from olistseg.deliverables.collect import kpi_aggregate, kpi_answer
 from olistseg.deliverables.personas import persona
@@ -211,6 +212,22 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         _img(charts["validation"] / "validation.png", t("validation")),
     ]
     parts += _value_section(numbers, personas, t, lang)
+    if plan := numbers.get("campaigns"):
+        headings, rows = plan_rows(plan, lang)
+        pooled = plan["pooled"]
+        mde = pooled["minimum_detectable_lift"]
+        parts += [
+            f"<h2>{_e(t('campaigns_section'))}</h2>",
+            f"<p>{_e(t('campaigns_intro', as_of=plan['as_of'][:10], holdout=plan['holdout_share'], horizon=plan['horizon_days'], origin=plan['origin'][:10]))}</p>",
+            _table(headings, rows, set(range(2, 8))),
+            f"<p>{_e(t('pooled_text', treatment=pooled['treatment'], holdout=pooled['holdout'], rate=pooled['base_rate'], mde_text=t('mde_none') if mde is None else percent(mde, lang, 0)))}</p>",
+            "<ul>"
+            + "".join(
+                f"<li>{_e(c['campaign_id'])}: {_e(verdict_text(c['verdict'], lang))}</li>"
+                for c in plan["campaigns"]
+            )
+            + "</ul>",
+        ]
     parts += [
         f"<h2>{_e(t('stability_cadence'))}</h2>",
         f"<p>{_e(t('cadence_text', weeks=cadence['weeks'], reason=keyed(lang, cadence['reason_text'])))}</p>",

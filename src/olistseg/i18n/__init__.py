@@ -3,7 +3,8 @@
 The catalogues are split by surface, each with its English and French side by side:
 :mod:`~olistseg.i18n.report`, :mod:`~olistseg.i18n.summary` (executive summary, personas, value
 and audiences, shared by the report and the deck), :mod:`~olistseg.i18n.deck`,
-:mod:`~olistseg.i18n.findings`, :mod:`~olistseg.i18n.stability` (cadence reasons, the
+:mod:`~olistseg.i18n.findings`, :mod:`~olistseg.i18n.campaigns` (the plan and its readout),
+:mod:`~olistseg.i18n.stability` (cadence reasons, the
 maintenance contract), :mod:`~olistseg.i18n.selection` (why a candidate was chosen) and
 :mod:`~olistseg.i18n.segments` (segment names, actions and qualifiers). Lists stay lists
 (:func:`text_list`). Numbers are formatted per language with Babel (:mod:`~olistseg.i18n.format`).
@@ -14,7 +15,7 @@ the SQL files and the leaf modules).
 
 from __future__ import annotations
 
-from olistseg.i18n import deck, findings, report, selection, stability, summary
+from olistseg.i18n import campaigns, deck, findings, report, selection, stability, summary
 from olistseg.i18n.format import LOCALES, LocaleFormatter, format_number, money, percent
 from olistseg.i18n.segments import QUALIFIERS, SEGMENTS
 
@@ -39,7 +40,7 @@ __all__ = [
 
 LANGUAGES = ("en", "fr")
 
-_CATALOGUES = (report, stability, findings, summary, deck)
+_CATALOGUES = (report, stability, findings, summary, deck, campaigns)
 TEXT: dict[str, dict[str, str]] = {
     "en": {k: v for c in _CATALOGUES for k, v in c.EN.items()},
     "fr": {k: v for c in _CATALOGUES for k, v in c.FR.items()},

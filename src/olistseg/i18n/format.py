@@ -20,7 +20,7 @@ from babel.numbers import format_decimal, format_percent
 
 #: The Babel locale of each language.
 LOCALES = {"en": "en_US", "fr": "fr_FR"}
-_SPEC = re.compile(r"(?P<group>,)?(?:\.(?P<digits>\d+))?(?P<kind>[f%])?")
+_SPEC = re.compile(r"(?P<sign>\+)?(?P<group>,)?(?:\.(?P<digits>\d+))?(?P<kind>[f%])?")
 
 
 @cache
@@ -68,10 +68,12 @@ class LocaleFormatter(string.Formatter):
         if spec is None:
             return super().format_field(value, format_spec)
         group, digits, kind = spec["group"] is not None, spec["digits"], spec["kind"]
+        plus = "+" if spec["sign"] and value >= 0 else ""
         if kind == "%":
-            return percent(value, self.lang, int(digits or 6))
+            return plus + percent(value, self.lang, int(digits if digits is not None else 6))
         if kind == "f":
-            return format_number(value, self.lang, int(digits if digits is not None else 6), group)
+            places = int(digits if digits is not None else 6)
+            return plus + format_number(value, self.lang, places, group)
         if digits is None and group:
             return format_number(value, self.lang, 0 if isinstance(value, int) else 2, True)
         if digits is None and isinstance(value, float):

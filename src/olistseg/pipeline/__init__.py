@@ -4,8 +4,8 @@
     >>> result = run("path/to/brazilian-ecommerce", "out")   # or run() for synthetic data
     >>> result.summary["segmentation"]["k"], result.step_seconds["total"]
 
-Steps, in the order the data flows: (synthetic data), load, KPIs, segments, stability,
-deliverables. Everything is built in ``OUT.partial`` and swapped into ``OUT`` only when every
+Steps, in the order the data flows: (synthetic data), load, KPIs, segments, validation,
+value, audiences, campaigns, stability, findings, deliverables. Everything is built in ``OUT.partial`` and swapped into ``OUT`` only when every
 step has succeeded, so a failed run leaves the previous outputs as they were. Nothing is
 printed: each step reports through the ``progress`` callback (:class:`RunEvent`), which the
 CLI renders with Rich and a scheduler may log.
@@ -31,6 +31,7 @@ from olistseg.errors import InputError
 from olistseg.pipeline.steps import (
     analysis_date_step,
     audiences_step,
+    campaigns_step,
     deliverables_step,
     facts_step,
     findings_step,
@@ -181,6 +182,13 @@ def run(
                 warehouse, partial / "audiences", partial / "segments" / "model", partial / "value"
             ),
         )
+        campaign_summary = steps.run(
+            "campaigns",
+            "Planning the campaigns",
+            lambda _: campaigns_step(
+                warehouse, partial / "campaigns", partial / "segments" / "model", as_of, seed
+            ),
+        )
         stability_summary = steps.run(
             "stability",
             "Simulating stability over time",
@@ -211,6 +219,7 @@ def run(
             "validation": _public(validation_summary),
             "value": _public(value_summary),
             "audiences": _public(audience_summary),
+            "campaigns": _public(campaign_summary),
             "stability": _public(stability_summary),
             "step_seconds": steps.seconds,
         }

@@ -202,6 +202,33 @@ def audiences_step(warehouse: Path, folder: Path, model: Path, value_folder: Pat
     }
 
 
+def campaigns_step(
+    warehouse: Path, folder: Path, model: Path, as_of: dt.datetime, seed: int
+) -> dict:
+    """The campaign plan (outputs as ``olistseg campaigns``, default costs and a 10% holdout).
+    Returns the run summary's ``campaigns`` entry."""
+    from olistseg.campaigns.plan import build_plan, write_plan
+    from olistseg.warehouse.info import connect
+
+    with connect(warehouse) as con:
+        plan, lists = build_plan(con, model, as_of, seed=seed)
+    write_plan(folder, plan, lists)
+    pooled = plan["pooled"]
+    return {
+        "as_of": plan["as_of"],
+        "origin": plan["origin"],
+        "horizon_days": plan["horizon_days"],
+        "holdout_share": plan["holdout_share"],
+        "campaigns": len(plan["campaigns"]),
+        "contacts": pooled["treatment"],
+        "held_out": pooled["holdout"],
+        "measurable_alone": len(pooled["measurable_alone"]),
+        "pooled_detectable_lift": pooled["minimum_detectable_lift"],
+        "cost": round(sum(c["cost"]["total"] for c in plan["campaigns"]), 2),
+        "folder": folder.name,
+    }
+
+
 def stability_step(
     warehouse: Path,
     folder: Path,

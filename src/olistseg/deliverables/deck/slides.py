@@ -9,6 +9,7 @@ from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches
 
+from olistseg.campaigns.report import campaign_label, plan_rows, verdict_text
 from olistseg.contract import fact
 from olistseg.deliverables.collect import kpi_rows
 from olistseg.deliverables.deck.canvas import INK, MARGIN, MUTED, TYPE, Canvas
@@ -144,7 +145,7 @@ def persona_slides(deck: Canvas, ctx: DeckContext) -> None:
         ctx.body_top,
         ctx.full_w,
     )
-    per_slide = 1 if len(segments) <= 7 else 2
+    per_slide = 1 if len(segments) <= 4 else 2
     for start in range(0, len(segments), per_slide):
         group = list(
             zip(
@@ -332,15 +333,71 @@ def next_steps_slide(deck: Canvas, ctx: DeckContext) -> None:
     )
 
 
+def plan_slide(deck: Canvas, ctx: DeckContext) -> None:
+    """What to do this quarter: the campaign plan as a table."""
+    plan = ctx.numbers.get("campaigns")
+    if not plan:
+        return
+    headings, rows = plan_rows(plan, ctx.lang)
+    contacts = sum(c["treatment"] for c in plan["campaigns"])
+    cost = sum(c["cost"]["total"] for c in plan["campaigns"])
+    slide = deck.new(
+        ctx.t("d_plan", campaigns=fact(ctx.numbers, "campaigns"), contacts=contacts, cost=cost),
+        ctx.t("d_plan_notes"),
+    )
+    deck.table(
+        slide,
+        [headings, *rows],
+        (MARGIN, ctx.body_top, ctx.full_w, Inches(0.5) * (len(rows) + 1)),
+        [2.6, 2.6, 1, 1, 1.1, 1, 1, 1.1, 1],
+        size=10,
+    )
+
+
+def measurement_slide(deck: Canvas, ctx: DeckContext) -> None:
+    """How we will know it worked: each campaign's smallest detectable lift against the
+    planning lift (a line), holdouts in the notes."""
+    plan = ctx.numbers.get("campaigns")
+    if not plan:
+        return
+    t = ctx.t
+    slide = deck.new(
+        t(
+            "d_know",
+            alone=fact(ctx.numbers, "campaigns_measurable_alone"),
+            campaigns=fact(ctx.numbers, "campaigns"),
+        ),
+        "\n".join(
+            [t("d_know_notes", holdout=fact(ctx.numbers, "holdout_share"))]
+            + [
+                f"{c['campaign_id']}: {verdict_text(c['verdict'], ctx.lang)}"
+                for c in plan["campaigns"]
+            ]
+        ),
+    )
+    ranked = sorted(
+        plan["campaigns"], key=lambda c: c["power"]["minimum_detectable_lift"] or float("inf")
+    )
+    data = CategoryChartData()
+    data.categories = [campaign_label(c, ctx.lang) for c in ranked]
+    data.add_series(
+        t("d_mde_axis"),
+        [min(c["power"]["minimum_detectable_lift"] or 10.0, 10.0) for c in ranked],
+    )
+    deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, data, percent_axis=True, legend=False)
+
+
 #: The main story's slides, in order.
 MAIN = (
     title_slide,
     answer_slide,
+    plan_slide,
     lateness_slide,
     trend_slide,
     segments_slide,
     persona_slides,
     proof_slide,
+    measurement_slide,
     cadence_slide,
     next_steps_slide,
 )
