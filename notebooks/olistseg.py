@@ -218,7 +218,7 @@ kmeans = candidates[candidates["algorithm"] == "kmeans"].sort_values("k")
 kmeans = kmeans.assign(
     inertia=[KMeans(int(k), n_init=4, random_state=selection.get("seed", 42)).fit(X).inertia_
              for k in kmeans["k"]]
-)  # fmt: skip
+)  # fmt: skip  (a notebook cell kept as a reader would type it)
 alt.hconcat(
     alt.Chart(kmeans)
     .mark_line(point=True)
@@ -266,7 +266,7 @@ alt.Chart(curve).mark_line().encode(x="rank:Q", y="distance:Q") + alt.Chart(
 # %%
 gmm = candidates[candidates["algorithm"].str.startswith("gmm")].sort_values(["algorithm", "k"])
 alt.Chart(gmm).mark_line(point=True).encode(x="k:O", y=alt.Y("bic:Q", scale=alt.Scale(zero=False)),
-                                            color="algorithm:N")  # fmt: skip
+                                            color="algorithm:N")  # fmt: skip  (a notebook cell kept as a reader would type it)
 
 # %% [markdown]
 # ### 5e. The trade-off the selection made
@@ -370,16 +370,16 @@ else:
           f"({facts['repeat_occasion_share']['value']:.1%}); "
           f"{facts['repeat_order_share']['value']:.1%} of {facts['kpi_customers']['value']:,} "
           "customers placed two or more orders; expected value of the next 12 months: "
-          f"{value['expected_value_12m']:,.0f} {facts['currency']['value']}")  # fmt: skip
+          f"{value['expected_value_12m']:,.0f} {facts['currency']['value']}")  # fmt: skip  (a notebook cell kept as a reader would type it)
     display(pd.DataFrame(value["segments"])[["segment_name", "customers", "expected_value_12m",
-                                             "share_expected_value", "median_probability_alive"]])  # fmt: skip
+                                             "share_expected_value", "median_probability_alive"]])  # fmt: skip  (a notebook cell kept as a reader would type it)
 
 # %%
 pd.DataFrame([{k: o[k] for k in ("origin", "customers", "actual_occasions", "predicted_occasions",
                                  "naive_occasions", "mae_bgnbd", "mae_naive", "mae_zero")}
               for o in value["out_of_time"]["origins"]], columns=["origin", "customers",
               "actual_occasions", "predicted_occasions", "naive_occasions", "mae_bgnbd",
-              "mae_naive", "mae_zero"])  # fmt: skip
+              "mae_naive", "mae_zero"])  # fmt: skip  (a notebook cell kept as a reader would type it)
 
 # %%
 audiences = json.loads((RUN / "audiences" / "audiences.json").read_text())
@@ -387,6 +387,51 @@ print(audiences["rules"])
 pd.DataFrame(audiences["audiences"])[
     ["segment_name", "customers", "expected_value_12m", "promotional"]
 ]
+
+# %% [markdown]
+# ## 6d. The campaign plan, and how much of it can be measured
+# One campaign per segment with a random holdout (`campaigns/plan.json`). The power curve:
+# the smallest relative lift in purchases a campaign can detect (alpha 0.05, power 0.8) against
+# its audience, at the plan's pooled base rate and holdout share; each campaign is a point.
+
+# %%
+from olistseg.campaigns.power import minimum_detectable_lift
+from olistseg.campaigns.report import plan_rows, targeting_rows
+
+targeting = json.loads((RUN / "value" / "value.json").read_text()).get("targeting")
+if targeting:
+    print(f"Targeting score (champion out of time): {targeting['champion']}")
+    display(pd.DataFrame(targeting_rows(targeting, run["lang"])[1], columns=targeting_rows(targeting, run["lang"])[0]))
+plan = json.loads((RUN / "campaigns" / "plan.json").read_text())
+headings, rows = plan_rows(plan, run["lang"])
+display(pd.DataFrame(rows, columns=headings))
+rate, share = plan["pooled"]["base_rate"], plan["holdout_share"]
+sizes = [int(10 ** (3 + i / 10)) for i in range(31)]  # 1,000 to 1,000,000 customers
+curve = pd.DataFrame(
+    {
+        "audience": sizes,
+        "lift": [
+            minimum_detectable_lift(rate, round(n * (1 - share)), round(n * share)) for n in sizes
+        ],
+    }
+).dropna()
+points = pd.DataFrame(
+    {
+        "audience": [c["audience"] for c in plan["campaigns"]],
+        "lift": [c["power"]["minimum_detectable_lift"] for c in plan["campaigns"]],
+        "campaign": [c["campaign_id"] for c in plan["campaigns"]],
+    }
+).dropna()
+line = alt.Chart(curve).mark_line().encode(
+    x=alt.X("audience:Q", scale=alt.Scale(type="log"), title="audience (customers, log scale)"),
+    y=alt.Y("lift:Q", axis=alt.Axis(format="%"), title="smallest detectable lift in purchases (%)"),
+)
+target = alt.Chart(pd.DataFrame({"lift": [plan["pooled"]["planning_lift"]]})).mark_rule(
+    strokeDash=[4, 4]
+).encode(y="lift:Q")
+line + target + alt.Chart(points).mark_point(filled=True).encode(
+    x="audience:Q", y="lift:Q", tooltip=["campaign"]
+)
 
 # %% [markdown]
 # ## 7. Stability over time and the retrain cadence

@@ -311,6 +311,29 @@ def test_dashboard_segments_page(run_out, monkeypatch):
     assert any("No such customer" in w.value for w in app.warning)
 
 
+def test_dashboard_campaigns_page(run_out, monkeypatch):
+    from importlib import resources
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("OLISTSEG_WAREHOUSE", str(run_out / "warehouse" / "olist.duckdb"))
+    monkeypatch.delenv("OLISTSEG_RUN", raising=False)
+    monkeypatch.setattr("sys.argv", ["app.py"])
+    app = AppTest.from_file(
+        str(resources.files("olistseg.dashboard").joinpath("app.py")), default_timeout=120
+    ).run()
+    app.radio(key="page").set_value("Campaigns").run()
+    assert not app.exception
+    plan = json.loads((run_out / "campaigns" / "plan.json").read_text())
+    shown = app.dataframe[0].value
+    assert len(shown) == len(plan["campaigns"])
+    assert list(shown["Audience"]) == [f"{c['audience']:,}" for c in plan["campaigns"]]
+    files = app.selectbox(key="campaign_file").options
+    assert files == [c["file"] for c in plan["campaigns"]]
+    listed = pd.read_csv(run_out / "campaigns" / files[0])
+    assert set(listed["group"]) == {"treatment", "holdout"}
+
+
 def test_report_shows_every_candidate_with_each_criterion_and_why(run_out):
     page = html.unescape((run_out / "report.html").read_text())
     selection = json.loads((run_out / "segments" / "selection.json").read_text())

@@ -67,7 +67,11 @@ def test_zip_city_and_late_state_rules():
     )
     found = rules.late_state(numbers)
     # RR has fewer than 100 delivered orders: AL, 24% against 10% overall.
-    assert found["values"] == {"state": "AL", "rate": "24%", "overall": "10%", "orders": 400}
+    assert found["values"]["state"] == "AL" and found["values"]["orders"] == 400
+    assert found["values"]["rate"] == 0.24
+    assert found["values"]["overall"] == pytest.approx(0.10)
+    assert "late 24% of the time, against 10% overall" in keyed("en", found)
+    assert "en retard dans 24\u00a0% des cas, contre 10\u00a0% en moyenne" in keyed("fr", found)
 
 
 def test_validation_rule_says_how_far_behind_rfm_against_the_noise():

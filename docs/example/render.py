@@ -93,9 +93,20 @@ def screenshots(run: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "olistseg", "dashboard", "--warehouse",
-                               str(run / "warehouse" / "olist.duckdb"), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "olistseg",
+            "dashboard",
+            "--warehouse",
+            str(run / "warehouse" / "olist.duckdb"),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium(), args=sandbox_flags())
@@ -131,8 +142,12 @@ def main(run: Path) -> None:
     (HERE / "report_fr.html").write_text(build_report(numbers, "fr"), encoding="utf-8")
     build_deck(numbers, HERE / "deck_fr.pptx", "fr")
     shutil.copyfile(run / "notebook.ipynb", REPO / "notebooks" / "olistseg.ipynb")
-    for chart in ("segments/charts/segment_sizes.png", "stability/charts/ari_curve.png",
-                  "value/charts/calibration.png", "validation/charts/validation.png"):  # fmt: skip
+    for chart in (
+        "segments/charts/segment_sizes.png",
+        "stability/charts/ari_curve.png",
+        "value/charts/calibration.png",
+        "validation/charts/validation.png",
+    ):
         shutil.copyfile(run / chart, HERE / Path(chart).name)
     slides(HERE / "deck.pptx")
     screenshots(run)

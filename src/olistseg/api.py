@@ -376,17 +376,22 @@ def campaigns(
     holdout: float = 0.10,
     costs: str | Path | None = None,
     seed: int = 42,
+    targeting: str = "rfm",
 ) -> dict:
     """The campaign plan (:mod:`olistseg.campaigns.plan`): ``plan.json``, ``plan.csv`` and one
     audience file per campaign with its ``group`` column, written to ``out`` whole. ``costs``
-    is a TOML or JSON file (:mod:`olistseg.campaigns.costs`). Returns the plan."""
+    is a TOML or JSON file (:mod:`olistseg.campaigns.costs`); ``targeting`` the score that
+    ranks each audience (``rfm``, ``bgnbd`` or ``gbm``, :mod:`olistseg.value.targeting`).
+    Returns the plan."""
     from olistseg.campaigns.costs import load_campaign_costs
     from olistseg.campaigns.plan import build_plan, write_plan
     from olistseg.warehouse.info import connect
 
     settings = load_campaign_costs(None if costs is None else Path(costs))
     with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
-        plan, lists = build_plan(con, Path(model), as_of, holdout, settings, seed)
+        plan, lists = build_plan(
+            con, Path(model), as_of, holdout, settings, seed, targeting=targeting
+        )
         return write_plan(partial, plan, lists)
 
 

@@ -102,6 +102,7 @@ class CampaignSummary(TypedDict):
     horizon_days: int
     holdout_share: float
     campaigns: int
+    targeting: str
     contacts: int
     held_out: int
     measurable_alone: int

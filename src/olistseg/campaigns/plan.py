@@ -22,10 +22,11 @@ over the horizon, observed at the latest origin that the data can close: the mod
 at ``end - horizon`` and what those customers bought up to ``end``, where ``end`` is ``as_of``
 or the last delivered purchase if the data stops delivering before it.
 
-**Targeting score**: a customer's RFM cell (:func:`olistseg.validation.baselines.rfm_segments`)
-scored by that cell's repurchase rate at the same origin: a calibrated probability of buying
-again within the horizon, the standard rule the segments were validated against. The audience
-is contacted in that order.
+**Targeting score**: by default a customer's RFM cell
+(:func:`olistseg.validation.baselines.rfm_segments`) scored by that cell's repurchase rate at
+the same origin: a calibrated probability of buying again within the horizon. ``targeting``
+picks another candidate of :mod:`olistseg.value.targeting`; ``olistseg run`` passes the
+champion of the out-of-time comparison. The audience is contacted in that order.
 
 **Cost and break-even**: ``contacts x cost per contact`` plus the discount on the expected
 buyers' orders at the planning lift. With base rate ``p``, revenue per buyer ``v``, margin
@@ -59,8 +60,16 @@ from olistseg.features.outcomes import customer_outcomes, delivered_end
 from olistseg.segments.segmenter import Segmenter
 from olistseg.validation.baselines import rfm_segments
 from olistseg.value.audiences import build_audiences, customer_contacts, recent_issues
+from olistseg.value.targeting import CANDIDATES
+from olistseg.value.targeting import score as targeting_score
 from olistseg.warehouse.now import default_as_of
 
+TARGETING_WORDS = {
+    "rfm": "the repurchase rate, over the horizon at the origin, of the customer's RFM cell",
+    "bgnbd": "BG/NBD's expected purchase occasions over the horizon, fitted at as_of",
+    "gbm": "a gradient-boosted probability of buying again within the horizon, trained on "
+    "pooled windows ending by as_of",
+}
 #: Lifecycle triggers by segment key: (trigger key, first day, last day) since the last purchase.
 TRIGGERS: dict[str, tuple[str, int, int | None]] = {
     "recent": ("welcome", 0, 14),
@@ -332,8 +341,15 @@ def build_plan(
     costs: CampaignCosts | None = None,
     seed: int = 42,
     salt: str | None = None,
+    targeting: str = "rfm",
 ) -> tuple[dict, dict[str, pd.DataFrame]]:
-    """The plan (``plan.json``'s content) and each campaign's audience with its ``group``."""
+    """The plan (``plan.json``'s content) and each campaign's audience with its ``group``.
+
+    ``targeting`` names the score that ranks each audience (:mod:`olistseg.value.targeting`:
+    ``rfm``, ``bgnbd`` or ``gbm``; the run passes the champion of the lifetime-value step's
+    out-of-time comparison)."""
+    if targeting not in CANDIDATES:
+        raise InputError(f"--targeting {targeting!r}: choose one of {', '.join(CANDIDATES)}.")
     if not 0 < holdout < 1:
         raise InputError(f"--holdout {holdout}: a share between 0 and 1 (0.1 = 10% held out).")
     costs = costs or CampaignCosts()
@@ -353,7 +369,11 @@ def build_plan(
         recent_issues(con, as_of),
         customer_contacts(con, as_of),
     )
-    score = pd.Series(rfm_segments(features)[0], index=features.index).map(cell_rates)
+    if targeting == "rfm":
+        score = pd.Series(rfm_segments(features)[0], index=features.index).map(cell_rates)
+    else:
+        values = targeting_score(targeting, con, features, as_of, costs.horizon_days)
+        score = pd.Series(values, index=features.index)
     campaigns, lists = [], {}
     for segment_id, audience in audiences.items():
         if audience.empty:
@@ -382,10 +402,9 @@ def build_plan(
         "model": str(model_dir),
         "model_as_of": segmenter.saved_metadata_.get("as_of"),
         "targeting": {
-            "score": "rfm_cell_rate",
-            "description": "the repurchase rate, over the horizon at the origin, of the "
-            "customer's RFM cell",
-            "cell_rates": {int(k): round(float(v), 6) for k, v in cell_rates.items()},
+            "score": targeting,
+            "description": TARGETING_WORDS[targeting],
+            "rfm_cell_rates": {int(k): round(float(v), 6) for k, v in cell_rates.items()},
         },
         "costs": costs.to_dict(),
         "suppressed": len(suppressed),

@@ -6,6 +6,7 @@ import base64
 import html
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
@@ -86,6 +87,44 @@ def plan_rows(plan: dict, lang: str = "en") -> tuple[list[str], list[list[str]]]
                 "-" if even is None else "+" + percent(even, lang, 0),
                 "-" if mde is None else "+" + percent(mde, lang, 0),
                 verdicts.get(c["verdict"]["key"], t("no_purchases")),
+            ]
+        )
+    return headings, rows
+
+
+TARGETING_NAMES = {
+    "rfm": "RFM cell rate",
+    "bgnbd": "BG/NBD expected purchases",
+    "gbm": "Gradient boosting",
+}
+
+
+def targeting_rows(targeting: dict, lang: str = "en") -> tuple[list[str], list[list[str]]]:
+    """The out-of-time comparison of the targeting scores as a table (medians over origins)."""
+    t = lambda key, **v: text(lang, key, **v)  # noqa: E731
+    headings = [t(k) for k in ("t_candidate", "t_auc", "t_lift", "t_calibration", "t_interval")]
+    origins = [o for o in targeting["origins"] if o["candidates"]]
+
+    def median(name: str, key: str, index: int | None = None) -> str:
+        values = [o["candidates"][name][key] for o in origins if name in o["candidates"]]
+        values = [v if index is None else v[index] for v in values if v is not None]
+        return "-" if not values else format_number(float(np.median(values)), lang, 3)
+
+    rows = []
+    for name in targeting["candidates"]:
+        interval = (
+            "-"
+            if name == "rfm"
+            else f"{median(name, 'against_rfm', 0)} … {median(name, 'against_rfm', 1)}"
+        )
+        champion = " ✓" if name == targeting["champion"] else ""
+        rows.append(
+            [
+                TARGETING_NAMES[name] + champion,
+                median(name, "auc"),
+                median(name, "top_decile_lift"),
+                median(name, "calibration"),
+                interval,
             ]
         )
     return headings, rows

@@ -6,6 +6,7 @@ Read-only warehouse connection, cached queries, nothing fetched from the network
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from olistseg.campaigns.report import plan_rows, verdict_text
 from olistseg.dashboard.model import (
     WINDOWS,
     TileValue,
@@ -31,7 +33,7 @@ from olistseg.kpi.run import KpiParams, KpiResult, run_kpis
 from olistseg.warehouse.now import incomplete_tail, monthly_orders
 
 ALL = "All"
-PAGES = ("Overview", "Questions", "Segments", "Data quality")
+PAGES = ("Overview", "Questions", "Segments", "Campaigns", "Data quality")
 
 
 def warehouse_path() -> str:
@@ -354,6 +356,47 @@ def segments_page(f: dict) -> None:
     )
 
 
+def campaigns_page(f: dict) -> None:
+    """The campaign plan of the run: one row per campaign, the verdicts, and each audience with
+    its treatment / holdout group to download."""
+    st.header("Campaigns")
+    folder = run_folder()
+    plan_file = None if folder is None else folder / "campaigns" / "plan.json"
+    if plan_file is None or not plan_file.is_file():
+        st.info(
+            "No campaign plan found: run `olistseg run` (or `olistseg campaigns --out "
+            "RUN/campaigns`) and set OLISTSEG_RUN to the run folder."
+        )
+        return
+    plan = cached_plan(str(plan_file))
+    pooled = plan["pooled"]
+    st.caption(
+        f"As of {plan['as_of'][:10]}: {plan['holdout_share']:.0%} of each audience held out at "
+        f"random; expected rates observed over {plan['horizon_days']} days before it."
+    )
+    headings, rows = plan_rows(plan)
+    st.dataframe(pd.DataFrame(rows, columns=headings), hide_index=True, width="stretch")
+    mde = pooled["minimum_detectable_lift"]
+    st.markdown(
+        f"All campaigns pooled: {pooled['treatment']:,} treated, {pooled['holdout']:,} held "
+        f"out, smallest detectable lift {'none' if mde is None else f'+{mde:.0%}'}."
+    )
+    for c in plan["campaigns"]:
+        st.markdown(f"- **{c['campaign_id']}**: {verdict_text(c['verdict'])}")
+    files = [c["file"] for c in plan["campaigns"]]
+    picked = st.selectbox("Campaign audience (with its group column)", files, key="campaign_file")
+    path = plan_file.parent / picked
+    if path.is_file():
+        st.download_button(
+            f"Download {picked}", path.read_bytes(), file_name=picked, key="download_campaign"
+        )
+
+
+@st.cache_data(show_spinner=False)
+def cached_plan(path: str) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def main() -> None:
     st.set_page_config(page_title="olistseg KPIs", layout="wide")
     filters = sidebar()
@@ -361,6 +404,7 @@ def main() -> None:
         "Overview": overview,
         "Questions": questions,
         "Segments": segments_page,
+        "Campaigns": campaigns_page,
         "Data quality": data_quality,
     }
     pages[filters["page"]](filters)

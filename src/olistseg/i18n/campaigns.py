@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 EN: dict[str, str] = {
+    "targeting_title": "Who to contact first: the targeting score, chosen out of time",
+    "targeting_text": "Three scores ranked who bought again at {origins} validation origins ({horizon}-day windows). A more complex score replaces a simpler one only when it beats it beyond noise (the median lower bound of its paired 95% interval above 0). Champion: {champion}; it ranks every campaign audience.",
+    "t_candidate": "Score",
+    "t_auc": "AUC (median)",
+    "t_lift": "Top-decile lift (median)",
+    "t_calibration": "Predicted / actual buyers (median)",
+    "t_interval": "AUC minus RFM, 95% (median bounds)",
     "d_plan": "What to do this quarter: {campaigns} campaigns, {contacts:,} contacts for {cost:,.0f} BRL",
     "d_plan_notes": "Each campaign's timing, audience after suppression, random holdout, buyers expected without it, cost, the lift that pays it back and the smallest lift it can detect.",
     "d_know": "How we will know it worked: {alone} of {campaigns} campaigns can be measured on purchases alone",
@@ -48,6 +55,13 @@ EN: dict[str, str] = {
 }
 
 FR: dict[str, str] = {
+    "targeting_title": "Qui contacter d'abord : le score de ciblage, choisi hors période",
+    "targeting_text": "Trois scores ont classé les clients qui ont racheté à {origins} origines de validation (fenêtres de {horizon} jours). Un score plus complexe ne remplace un plus simple que s'il le bat au-delà du bruit (borne basse médiane de son intervalle apparié à 95 % au-dessus de 0). Score retenu : {champion} ; il ordonne chaque audience de campagne.",
+    "t_candidate": "Score",
+    "t_auc": "AUC (médiane)",
+    "t_lift": "Gain du premier décile (médiane)",
+    "t_calibration": "Acheteurs prévus / réels (médiane)",
+    "t_interval": "AUC moins RFM, 95 % (bornes médianes)",
     "d_plan": "Que faire ce trimestre : {campaigns} campagnes, {contacts:,} contacts pour {cost:,.0f} BRL",
     "d_plan_notes": "Pour chaque campagne : le moment, l'audience après exclusions, le groupe témoin tiré au hasard, les acheteurs attendus sans elle, le coût, la hausse qui la rembourse et la plus petite hausse détectable.",
     "d_know": "Comment saurons-nous si cela marche : {alone} campagnes sur {campaigns} sont mesurables seules sur les achats",

@@ -186,7 +186,12 @@ def run(
             "campaigns",
             "Planning the campaigns",
             lambda _: campaigns_step(
-                warehouse, partial / "campaigns", partial / "segments" / "model", as_of, seed
+                warehouse,
+                partial / "campaigns",
+                partial / "segments" / "model",
+                as_of,
+                seed,
+                partial / "value",
             ),
         )
         stability_summary = steps.run(

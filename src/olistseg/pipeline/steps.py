@@ -7,6 +7,7 @@ Each step imports its layer when it runs (see :mod:`olistseg.pipeline`: import c
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -203,15 +204,25 @@ def audiences_step(warehouse: Path, folder: Path, model: Path, value_folder: Pat
 
 
 def campaigns_step(
-    warehouse: Path, folder: Path, model: Path, as_of: dt.datetime, seed: int
+    warehouse: Path,
+    folder: Path,
+    model: Path,
+    as_of: dt.datetime,
+    seed: int,
+    value_folder: Path | None = None,
 ) -> dict:
-    """The campaign plan (outputs as ``olistseg campaigns``, default costs and a 10% holdout).
-    Returns the run summary's ``campaigns`` entry."""
+    """The campaign plan (outputs as ``olistseg campaigns``, default costs and a 10% holdout),
+    its audiences ranked by the champion targeting score of the value step. Returns the run
+    summary's ``campaigns`` entry."""
     from olistseg.campaigns.plan import build_plan, write_plan
     from olistseg.warehouse.info import connect
 
+    champion = "rfm"
+    if value_folder is not None and (value_folder / "value.json").is_file():
+        value = json.loads((value_folder / "value.json").read_text(encoding="utf-8"))
+        champion = (value.get("targeting") or {}).get("champion", "rfm")
     with connect(warehouse) as con:
-        plan, lists = build_plan(con, model, as_of, seed=seed)
+        plan, lists = build_plan(con, model, as_of, seed=seed, targeting=champion)
     write_plan(folder, plan, lists)
     pooled = plan["pooled"]
     return {
@@ -220,6 +231,7 @@ def campaigns_step(
         "horizon_days": plan["horizon_days"],
         "holdout_share": plan["holdout_share"],
         "campaigns": len(plan["campaigns"]),
+        "targeting": champion,
         "contacts": pooled["treatment"],
         "held_out": pooled["holdout"],
         "measurable_alone": len(pooled["measurable_alone"]),

@@ -102,14 +102,18 @@ def check_forecasts(
     con: duckdb.DuckDBPyConnection,
     windows: list[Window],
     progress: Callable[[str, int, int], None] | None = None,
+    frames: dict | None = None,
 ) -> dict:
-    """:func:`score_forecast` at every window and the median origin's verdict."""
+    """:func:`score_forecast` at every window and the median origin's verdict; ``frames``
+    (when given) receives each window's :func:`forecast_at` table, keyed by the window."""
     origins = []
     for i, window in enumerate(windows):
         if progress:
             progress("lifetime value: out-of-time check", i, len(windows))
         try:
             frame = forecast_at(con, window)
+            if frames is not None:
+                frames[window] = frame
         except TooFewRepeatCustomers as exc:
             origins.append({**window.to_dict(), "skipped": str(exc)})
             continue

@@ -39,6 +39,7 @@ from olistseg.value.clv import (
     clv_summary,
     occasion_log,
 )
+from olistseg.value.targeting import compare_targeting
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -149,14 +150,20 @@ def run_value(
     progress: Progress | None = None,
 ) -> dict:
     """Fit and score lifetime value at ``as_of``, check it out of time at the validation
-    origins (windows ending by ``limit``), and write ``folder``. Returns ``value.json``."""
+    origins (windows ending by ``limit``), compare the targeting scores there
+    (:mod:`olistseg.value.targeting`, reusing the check's BG/NBD fits) and write ``folder``.
+    Returns ``value.json``."""
 
     started = time.perf_counter()
     if progress:
         progress("lifetime value: fit and score", 0, 1)
     table, model, as_of, segmenter = score_value(con, model_dir, as_of)
     scoring_seconds = round(time.perf_counter() - started, 3)
-    check = check_forecasts(con, windows(con, limit, n_origins=n_origins), progress=progress)
+    found, forecasts = windows(con, limit, n_origins=n_origins), {}
+    check = check_forecasts(con, found, progress=progress, frames=forecasts)
+    if progress:
+        progress("targeting scores: out-of-time comparison", 0, 1)
+    targeting = compare_targeting(con, found, forecasts=forecasts)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder / "clv.parquet") as tmp:
         table.reset_index().to_parquet(tmp, index=False)
@@ -178,6 +185,7 @@ def run_value(
         "expected_value_12m": _total(table["expected_value_12m"], 2),
         "segments": segment_value(table, segmenter.names_),
         "out_of_time": check,
+        "targeting": targeting,
         "columns": list(VALUE_COLUMNS),
         "seconds": {
             "fit_and_score": scoring_seconds,
