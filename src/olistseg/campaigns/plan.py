@@ -53,7 +53,8 @@ from olistseg.atomic import atomic_path, write_json
 from olistseg.campaigns.calendar import next_occasions
 from olistseg.campaigns.costs import CampaignCosts
 from olistseg.campaigns.holdout import HOLDOUT, TREATMENT, balanced_groups
-from olistseg.campaigns.power import customers_needed, minimum_detectable_lift
+from olistseg.campaigns.power import minimum_detectable_lift
+from olistseg.campaigns.verdict import set_verdicts
 from olistseg.errors import InputError
 from olistseg.features.build import customer_features
 from olistseg.features.outcomes import customer_outcomes, delivered_end
@@ -82,10 +83,6 @@ TRIGGERS: dict[str, tuple[str, int, int | None]] = {
     "late_let_down": ("service_recovery", 0, 7),
     "late_satisfied": ("next_order", 0, None),
 }
-#: Holdout shares tried when a campaign is not measurable at the requested one.
-HOLDOUT_STEPS = (0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
-#: Horizons tried when a campaign is not measurable at the requested one (multiples).
-HORIZON_STEPS = (2, 3, 4)
 #: Segments with fewer customers at the origin take the overall rate as their expectation.
 MIN_ORIGIN_CUSTOMERS = 200
 PLAN_COLUMNS = (
@@ -192,27 +189,6 @@ def break_even_lift(
     return (costs.contact_cost() + value * offer) / (value * (costs.margin - offer))
 
 
-def _what_would_help(rate: float, audience: int, holdout: float, costs: CampaignCosts) -> dict:
-    """For a campaign not measurable alone: the holdout share, the horizon and the audience
-    that would detect the planning lift (None where none of the steps would)."""
-    target = costs.planning_lift
-
-    def detects(p: float, share: float) -> bool:
-        treated, held = round(audience * (1 - share)), round(audience * share)
-        mde = minimum_detectable_lift(p, treated, held, costs.alpha, costs.power)
-        return mde is not None and mde <= target
-
-    share = next((s for s in HOLDOUT_STEPS if s > holdout and detects(rate, s)), None)
-    longer = next(
-        (k for k in HORIZON_STEPS if rate * k < 1 and detects(1 - (1 - rate) ** k, holdout)), None
-    )
-    return {
-        "holdout_share": share,
-        "horizon_days": None if longer is None else costs.horizon_days * longer,
-        "customers_needed": customers_needed(rate, target, holdout, costs.alpha, costs.power),
-    }
-
-
 def _campaign(
     segment_id: int,
     names: pd.DataFrame,
@@ -295,44 +271,6 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def _verdicts(campaigns: list[dict], costs: CampaignCosts) -> dict:
-    """Set each campaign's ``verdict``; return the pooled measure of all campaigns."""
-    target = costs.planning_lift
-    treated = sum(c["treatment"] for c in campaigns)
-    held = sum(c["holdout"] for c in campaigns)
-    buyers = sum(c["expected"]["base_rate"] * c["audience"] for c in campaigns)
-    customers = sum(c["audience"] for c in campaigns)
-    pooled_rate = buyers / customers if customers else 0.0
-    pooled = minimum_detectable_lift(pooled_rate, treated, held, costs.alpha, costs.power)
-    alone = [c["campaign_id"] for c in campaigns if _detects(c, target)]
-    for c in campaigns:
-        mde = c["power"]["minimum_detectable_lift"]
-        if _detects(c, target):
-            c["verdict"] = {"key": "measurable_alone", "values": {"mde": mde}}
-        elif pooled is not None and pooled <= target:
-            others = [x["campaign_id"] for x in campaigns if x is not c]
-            values = {"mde": mde, "pooled_mde": round(pooled, 4), "with": others}
-            c["verdict"] = {"key": "measurable_pooled", "values": values}
-        else:
-            rate, share = c["expected"]["base_rate"], c["holdout_share"] or 0.1
-            helps = _what_would_help(rate, c["audience"], share, costs)
-            c["verdict"] = {"key": "not_measurable", "values": {"mde": mde, **helps}}
-    return {
-        "campaigns": len(campaigns),
-        "treatment": treated,
-        "holdout": held,
-        "base_rate": round(pooled_rate, 6),
-        "minimum_detectable_lift": _round(pooled),
-        "measurable_alone": alone,
-        "planning_lift": target,
-    }
-
-
-def _detects(campaign: dict, target: float) -> bool:
-    mde = campaign["power"]["minimum_detectable_lift"]
-    return mde is not None and mde <= target
-
-
 def build_plan(
     con: duckdb.DuckDBPyConnection,
     model_dir: Path,
@@ -391,7 +329,7 @@ def build_plan(
         campaign["expected"]["from_overall_rate"] = expectation is overall
         campaigns.append(campaign)
         lists[campaign["campaign_id"]] = listed
-    pooled = _verdicts(campaigns, costs)
+    pooled = set_verdicts(campaigns, costs)
     plan = {
         "as_of": as_of.isoformat(sep=" "),
         "origin": origin.isoformat(sep=" "),

@@ -22,12 +22,12 @@ about 1 s. Spark is an optional dependency and is imported only with ``engine="s
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from olistseg.api.plans import campaigns, measure
+from olistseg.api.upkeep import _opt_path, monitor, notebook, stability
 from olistseg.errors import InputError
-from olistseg.models import ARI_THRESHOLD
 from olistseg.pipeline import RunEvent, RunResult, run
 from olistseg.runfolder import building
 from olistseg.warehouse.load import ProgressCallback, input_warehouse, load
@@ -130,10 +130,6 @@ def kpis(
         )
     with input_warehouse(data, warehouse) as path, connect(path) as con:
         return run_kpis(con, params, only)
-
-
-def _opt_path(value: str | Path | None) -> Path | None:
-    return None if value is None else Path(value)
 
 
 def _ks(k_range: str | range | None, default: range) -> range:
@@ -364,146 +360,3 @@ def audiences(
         raise InputError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}.")
     with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
         return run_audiences(con, partial, Path(model), as_of, fmt)
-
-
-def campaigns(
-    model: str | Path,
-    out: str | Path,
-    data: str | Path | None = None,
-    warehouse: str | Path | None = None,
-    *,
-    as_of: dt.datetime | None = None,
-    holdout: float = 0.10,
-    costs: str | Path | None = None,
-    seed: int = 42,
-    targeting: str = "rfm",
-) -> dict:
-    """The campaign plan (:mod:`olistseg.campaigns.plan`): ``plan.json``, ``plan.csv`` and one
-    audience file per campaign with its ``group`` column, written to ``out`` whole. ``costs``
-    is a TOML or JSON file (:mod:`olistseg.campaigns.costs`); ``targeting`` the score that
-    ranks each audience (``rfm``, ``bgnbd`` or ``gbm``, :mod:`olistseg.value.targeting`).
-    Returns the plan."""
-    from olistseg.campaigns.costs import load_campaign_costs
-    from olistseg.campaigns.plan import build_plan, write_plan
-    from olistseg.warehouse.info import connect
-
-    settings = load_campaign_costs(None if costs is None else Path(costs))
-    with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
-        plan, lists = build_plan(
-            con, Path(model), as_of, holdout, settings, seed, targeting=targeting
-        )
-        return write_plan(partial, plan, lists)
-
-
-def measure(
-    plan: str | Path,
-    out: str | Path,
-    data: str | Path | None = None,
-    warehouse: str | Path | None = None,
-    *,
-    lang: str = "en",
-) -> dict:
-    """The readout of a campaign plan on data collected since its launch
-    (:mod:`olistseg.campaigns.readout`): ``readout.json`` and ``readout.html`` in ``out``."""
-    from olistseg.campaigns.readout import measure as measure_plan
-    from olistseg.campaigns.readout import write_readout
-    from olistseg.campaigns.report import readout_html
-    from olistseg.warehouse.info import connect
-
-    with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
-        readout = measure_plan(con, Path(plan))
-        return write_readout(partial, readout, readout_html(readout, lang))
-
-
-def stability(
-    out: str | Path,
-    data: str | Path | None = None,
-    warehouse: str | Path | None = None,
-    *,
-    model: str | Path | None = None,
-    end: dt.datetime | None = None,
-    progress: ProgressCallback | None = None,
-    seeds: int = 3,
-    costs: str | Path | dict | None = None,
-    **options: object,
-) -> dict:
-    """Simulate how long a segmentation stays valid; write ``out`` whole (stability.json,
-    charts, maintenance contract). Returns the simulation result.
-
-    ``model`` takes algorithm, k, features and seed from a saved model; ``options`` are
-    :class:`~olistseg.stability.simulation.SimulationConfig` fields (``algorithm``, ``k``,
-    ``threshold``, ``step_days``, ``n_origins``, ``refit``, ...). Without ``model``,
-    ``algorithm`` and ``k``, it measures the segmentation that :func:`segment` would choose
-    with the same features and seed at ``end``, and ``measured_model`` says which.
-    """
-    from olistseg.segments.pipeline import chosen_configuration
-    from olistseg.stability.report import config_for_model, load_costs, run_stability
-    from olistseg.validation.replay import history
-    from olistseg.warehouse.info import connect
-
-    options = {key: value for key, value in options.items() if value is not None}
-    choose = model is None and "algorithm" not in options and "k" not in options
-    if model is None and "k" in options and "algorithm" not in options:
-        raise InputError("--k needs --algorithm (or leave both out for the chosen segmentation).")
-    prices = costs if isinstance(costs, dict) else load_costs(_opt_path(costs))
-    if seeds < 1:
-        raise InputError("--seeds: at least 1.")
-    with input_warehouse(data, warehouse) as path, building(out) as partial, connect(path) as con:
-        note = None
-        if choose:
-            chosen = chosen_configuration(
-                con,
-                end,
-                str(options.get("preset", "rfm_satisfaction")),
-                int(options.get("seed", 42)),
-                out_of_time=history,
-            )
-            options |= {"algorithm": chosen["algorithm"], "k": chosen["k"]}
-            note = (
-                f"{chosen['algorithm']} with {chosen['k']} segments, the segmentation "
-                f"`olistseg segment` chooses as of {chosen['as_of'][:10]} with the same "
-                f"options ({chosen['selection_reason']})"
-            )
-        config = config_for_model(_opt_path(model), **options)
-        note = note or (
-            f"{config.algorithm} with {config.k} segments"
-            + (" (the saved model)" if model is not None else " (--algorithm, --k)")
-        )
-        return run_stability(
-            con, partial, config, end, progress, seeds=seeds, costs=prices, measured=note
-        )
-
-
-def monitor(
-    model: str | Path,
-    data: str | Path | None = None,
-    warehouse: str | Path | None = None,
-    *,
-    as_of: dt.datetime | None = None,
-    threshold: float = ARI_THRESHOLD,
-) -> dict:
-    """The monthly check of a saved model: ``decision`` "retrain" or "keep", with reasons."""
-    from olistseg.stability.report import monitor as check
-    from olistseg.warehouse.info import connect
-
-    with input_warehouse(data, warehouse) as path, connect(path) as con:
-        return check(Path(model), con, as_of, threshold)
-
-
-def notebook(
-    out: str | Path, run_folder: str | Path | None = None, data: str | Path | None = None
-) -> Path:
-    """Execute the analysis notebook on a run's folder (or on a fresh run of ``data``, in a
-    temporary folder); returns the ``.ipynb`` written to ``out``."""
-    from olistseg.deliverables.notebook import execute_notebook
-
-    if run_folder is not None and data is not None:
-        raise InputError("give --run DIR or --data PATH, not both.")
-    if data is not None:
-        with tempfile.TemporaryDirectory(prefix="olistseg-notebook-") as tmp:
-            result = run(data, Path(tmp) / "run")
-            return execute_notebook(result.out, Path(out))
-    folder = Path(run_folder or "out")
-    if not (folder / "run.json").is_file():
-        raise InputError(f"{folder}: no run.json; run `olistseg run --out {folder}` first.")
-    return execute_notebook(folder, Path(out))
