@@ -61,7 +61,8 @@ from olistseg.features.outcomes import customer_outcomes, delivered_end
 from olistseg.segments.segmenter import Segmenter
 from olistseg.validation.baselines import rfm_segments
 from olistseg.value.audiences import build_audiences, customer_contacts, recent_issues
-from olistseg.value.targeting import CANDIDATES
+from olistseg.value.clv import TooFewRepeatCustomers
+from olistseg.value.targeting import CANDIDATES, TooFewBuyers
 from olistseg.value.targeting import score as targeting_score
 from olistseg.warehouse.now import default_as_of
 
@@ -307,11 +308,15 @@ def build_plan(
         recent_issues(con, as_of),
         customer_contacts(con, as_of),
     )
+    fallback = None
+    if targeting != "rfm":
+        try:
+            values = targeting_score(targeting, con, features, as_of, costs.horizon_days)
+            score = pd.Series(values, index=features.index)
+        except (TooFewRepeatCustomers, TooFewBuyers) as exc:
+            fallback, targeting = f"{targeting}: {exc}; ranked by the RFM cell rate", "rfm"
     if targeting == "rfm":
         score = pd.Series(rfm_segments(features)[0], index=features.index).map(cell_rates)
-    else:
-        values = targeting_score(targeting, con, features, as_of, costs.horizon_days)
-        score = pd.Series(values, index=features.index)
     campaigns, lists = [], {}
     for segment_id, audience in audiences.items():
         if audience.empty:
@@ -342,6 +347,7 @@ def build_plan(
         "targeting": {
             "score": targeting,
             "description": TARGETING_WORDS[targeting],
+            "fallback": fallback,
             "rfm_cell_rates": {int(k): round(float(v), 6) for k, v in cell_rates.items()},
         },
         "costs": costs.to_dict(),

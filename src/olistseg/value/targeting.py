@@ -46,6 +46,12 @@ TRAINING_WINDOWS = 3
 #: Days between the training windows' origins.
 TRAINING_STEP_DAYS = 30
 Z95 = 1.959963984540054
+#: The gradient-boosted score is trained only when its pooled windows hold this many buyers.
+MIN_TRAINING_BUYERS = 50
+
+
+class TooFewBuyers(ValueError):
+    """Too few buyers in the training windows to train a score."""
 
 
 def model_frame(features: pd.DataFrame, as_of: dt.datetime) -> pd.DataFrame:
@@ -105,8 +111,12 @@ def gbm_score(
             break
         frames.append(model_frame(past, start))
         labels.append(_labels(con, past.index, start, start + horizon))
-    if not frames or sum(y.sum() for y in labels) < 10:
-        return np.zeros(len(features))
+    buyers = sum(int(y.sum()) for y in labels)
+    if buyers < MIN_TRAINING_BUYERS:
+        raise TooFewBuyers(
+            f"{buyers} buyers in the pooled training windows before {at:%Y-%m-%d}: too few to "
+            f"train the gradient-boosted score (at least {MIN_TRAINING_BUYERS})"
+        )
     X = pd.concat(frames, ignore_index=True)
     states = sorted(
         set(X["customer_state"].astype(str)) | set(features["customer_state"].astype(str))
@@ -187,7 +197,7 @@ def evaluate_at(
                 scores[name] = predicted.fillna(0.0).to_numpy()
             else:
                 scores[name] = score(name, con, features, window.origin, horizon.days)
-        except TooFewRepeatCustomers as exc:
+        except (TooFewRepeatCustomers, TooFewBuyers) as exc:
             skipped[name] = str(exc)
         seconds[name] = round(time.perf_counter() - started, 2)
     out = {
