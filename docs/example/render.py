@@ -28,14 +28,16 @@ from olistseg.deliverables.report import build_report
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 #: The deck slides shown in the README, found by their place or title (a deck's length depends
-#: on the number of segments): the answer, a KPI, the segments, a persona, the proof, the
-#: cadence and contract.
+#: on the number of segments): the answer, the campaign plan, a KPI, the segments, a persona,
+#: the proof, how we will know, the cadence and contract.
 SLIDES = {
     "deck_answer": lambda n, title: n == 2,
-    "deck_kpi": lambda n, title: n == 3,
-    "deck_segments": lambda n, title: n == 5,
-    "deck_persona": lambda n, title: n == 6,
+    "deck_plan": lambda n, title: title.startswith("What to do this quarter"),
+    "deck_kpi": lambda n, title: "stars" in title,
+    "deck_segments": lambda n, title: "the largest" in title,
+    "deck_persona": lambda n, title: n == 7,
     "deck_validation": lambda n, title: "AUC" in title,
+    "deck_know": lambda n, title: title.startswith("How we will know"),
     "deck_cadence": lambda n, title: title.startswith("Retrain"),
 }
 
