@@ -214,8 +214,8 @@ def test_why_the_winner_beat_the_highest_silhouette_in_english_and_french():
         },
     }
     assert why_text("fr", record) == (
-        "kmeans à 5 segments (silhouette 0.6) n'est pas éligible : "
-        "son plus grand segment dépasse le plafond (60%)"
+        "kmeans à 5 segments (silhouette 0,6) n'est pas éligible : "
+        "son plus grand segment dépasse le plafond (60\u00a0%)"  # French number formats
     )
     # a separates better on silhouette, worse on Davies-Bouldin; b ranks repurchase better
     a = candidate(silhouette=0.5, davies_bouldin=1.2)
