@@ -276,7 +276,8 @@ def test_a_failed_step_keeps_the_previous_outputs_and_no_partial_folder(
     assert after == before  # the previous outputs, byte for byte
 
 
-def test_dashboard_segments_page(run_out, monkeypatch):
+def _dashboard(run_out, monkeypatch):
+    """The Streamlit app under AppTest on the run's warehouse (its run folder found beside it)."""
     from importlib import resources
 
     from streamlit.testing.v1 import AppTest
@@ -284,9 +285,13 @@ def test_dashboard_segments_page(run_out, monkeypatch):
     monkeypatch.setenv("OLISTSEG_WAREHOUSE", str(run_out / "warehouse" / "olist.duckdb"))
     monkeypatch.delenv("OLISTSEG_RUN", raising=False)
     monkeypatch.setattr("sys.argv", ["app.py"])
-    app = AppTest.from_file(
+    return AppTest.from_file(
         str(resources.files("olistseg.dashboard").joinpath("app.py")), default_timeout=120
     ).run()
+
+
+def test_dashboard_segments_page(run_out, monkeypatch):
+    app = _dashboard(run_out, monkeypatch)
     app.radio(key="page").set_value("Segments").run()
     assert not app.exception
     run = json.loads((run_out / "run.json").read_text())
@@ -314,16 +319,7 @@ def test_dashboard_segments_page(run_out, monkeypatch):
 
 
 def test_dashboard_campaigns_page(run_out, monkeypatch):
-    from importlib import resources
-
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("OLISTSEG_WAREHOUSE", str(run_out / "warehouse" / "olist.duckdb"))
-    monkeypatch.delenv("OLISTSEG_RUN", raising=False)
-    monkeypatch.setattr("sys.argv", ["app.py"])
-    app = AppTest.from_file(
-        str(resources.files("olistseg.dashboard").joinpath("app.py")), default_timeout=120
-    ).run()
+    app = _dashboard(run_out, monkeypatch)
     app.radio(key="page").set_value("Campaigns").run()
     assert not app.exception
     plan = json.loads((run_out / "campaigns" / "plan.json").read_text())

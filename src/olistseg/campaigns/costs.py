@@ -26,13 +26,11 @@ Defaults, and why:
 
 from __future__ import annotations
 
-import json
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from olistseg.errors import InputError
-from olistseg.stability.contract import CURRENCY
+from olistseg.stability.contract import CURRENCY, read_costs_file
 
 CHANNELS = ("email", "sms", "whatsapp", "push")
 
@@ -88,28 +86,12 @@ def load_campaign_costs(path: Path | None) -> CampaignCosts:
     """:class:`CampaignCosts` from a TOML or JSON file (``None``: the defaults)."""
     if path is None:
         return CampaignCosts()
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        given = tomllib.loads(text) if Path(path).suffix == ".toml" else json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"--costs {path}: cannot be read as JSON or TOML ({exc}).") from exc
-    given = given.get("campaigns", given)
-    known = set(CampaignCosts.__dataclass_fields__)
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise InputError(
-            f"--costs {path}: unknown keys {', '.join(unknown)}; known: {', '.join(sorted(known))}."
-        )
-    if str(given.get("currency", CURRENCY)).upper() != CURRENCY:
-        raise InputError(
-            f"--costs {path}: currency {given['currency']!r}, but the data's amounts are in "
-            f"{CURRENCY}: give the costs in {CURRENCY}."
-        )
+    given = read_costs_file(Path(path), "campaigns", set(CampaignCosts.__dataclass_fields__))
     defaults = CampaignCosts()
     for key in ("cost_per_contact", "offer"):
         if key in given:
             given[key] = {**getattr(defaults, key), **given[key]}
     try:
-        return CampaignCosts(**{**given, "currency": CURRENCY})
+        return CampaignCosts(**given)
     except TypeError as exc:
         raise InputError(f"--costs {path}: {exc}.") from exc

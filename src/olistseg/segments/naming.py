@@ -219,3 +219,19 @@ def name_segments(profiles: pd.DataFrame) -> pd.DataFrame:
         ]
     )
     return named.set_index("segment_id")
+
+
+def segment_records(names: pd.DataFrame) -> dict[int, dict]:
+    """The segments of a model's metadata (both engines): id -> name, action, key, rule and
+    the structured label's qualifier and rank."""
+    return {
+        int(i): {
+            "name": r.segment_name,
+            "action": r.action,
+            "key": r.segment_key,
+            "rule": r.rule,
+            "qualifier": r.qualifier,
+            "rank": int(r["rank"]),
+        }
+        for i, r in names.iterrows()
+    }

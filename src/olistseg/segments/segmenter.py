@@ -44,7 +44,7 @@ from olistseg.models.preprocessing import (
 )
 from olistseg.models.segmentation import SegmentationModel
 from olistseg.models.selection import SelectionRule, select, why_record
-from olistseg.segments.naming import name_segments
+from olistseg.segments.naming import name_segments, segment_records
 from olistseg.segments.profile import profile_segments
 from olistseg.threads import one_blas_thread
 
@@ -276,17 +276,7 @@ class Segmenter:
             "seed": self.seed,
             "training_customers": self.training_size_,
             "data_sha256": self.data_hash_,
-            "segments": {
-                int(i): {
-                    "name": r.segment_name,
-                    "action": r.action,
-                    "key": r.segment_key,
-                    "rule": r.rule,
-                    "qualifier": r.qualifier,
-                    "rank": int(r["rank"]),
-                }
-                for i, r in self.names_.iterrows()
-            },
+            "segments": segment_records(self.names_),
         }
 
     def save(self, folder: str | Path, as_of: str | None = None) -> Path:

@@ -37,7 +37,7 @@ from olistseg.models.preprocessing import (
     ZERO_IF_MISSING,
     preset_columns,
 )
-from olistseg.segments.naming import name_segments
+from olistseg.segments.naming import name_segments, segment_records
 from olistseg.segments.profile import profiles_from_aggregates
 from olistseg.segments.segmenter import no_model_message
 from olistseg.spark.session import in_driver_threads
@@ -358,17 +358,7 @@ class SparkSegmenter:
             "label_map": {str(k): v for k, v in self.label_map_.items()},
             "segment_centroids": self.segment_centroids_,
             "preprocessor": self.preprocessor_.__dict__,
-            "segments": {
-                int(i): {
-                    "name": r.segment_name,
-                    "action": r.action,
-                    "key": r.segment_key,
-                    "rule": r.rule,
-                    "qualifier": r.qualifier,
-                    "rank": int(r["rank"]),
-                }
-                for i, r in self.names_.iterrows()
-            },
+            "segments": segment_records(self.names_),
         }
 
     def save(self, folder: str | Path, as_of: str | None = None) -> Path:

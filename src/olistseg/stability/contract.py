@@ -46,21 +46,20 @@ DEFAULT_COSTS = {
 }
 
 
-def load_costs(path: Path | None) -> dict:
-    """:data:`DEFAULT_COSTS` overridden by a JSON or TOML file's keys (unknown keys refused)."""
-    if path is None:
-        return dict(DEFAULT_COSTS)
-
+def read_costs_file(path: Path, section: str, known: set[str]) -> dict:
+    """The keys of a JSON or TOML costs file (under ``[section]`` when it has one), refused
+    with :class:`InputError` when unreadable, with keys outside ``known``, or in another
+    currency than :data:`CURRENCY`. Shared by the maintenance contract and the campaigns."""
     try:
         text = Path(path).read_text(encoding="utf-8")
         given = tomllib.loads(text) if Path(path).suffix == ".toml" else json.loads(text)
     except (OSError, ValueError) as exc:
         raise InputError(f"--costs {path}: cannot be read as JSON or TOML ({exc}).") from exc
-    given = given.get("costs", given)
-    unknown = sorted(set(given) - set(DEFAULT_COSTS))
+    given = given.get(section, given)
+    unknown = sorted(set(given) - known)
     if unknown:
         raise InputError(
-            f"--costs {path}: unknown keys {', '.join(unknown)}; known: {', '.join(DEFAULT_COSTS)}."
+            f"--costs {path}: unknown keys {', '.join(unknown)}; known: {', '.join(sorted(known))}."
         )
     if str(given.get("currency", CURRENCY)).upper() != CURRENCY:
         raise InputError(
@@ -68,7 +67,14 @@ def load_costs(path: Path | None) -> dict:
             f"{CURRENCY} and a run states every amount in one currency: give the rates in "
             f"{CURRENCY} (convert them at the rate you budget with)."
         )
-    return {**DEFAULT_COSTS, **given, "currency": CURRENCY}
+    return {**given, "currency": CURRENCY}
+
+
+def load_costs(path: Path | None) -> dict:
+    """:data:`DEFAULT_COSTS` overridden by a JSON or TOML file's keys (unknown keys refused)."""
+    if path is None:
+        return dict(DEFAULT_COSTS)
+    return {**DEFAULT_COSTS, **read_costs_file(path, "costs", set(DEFAULT_COSTS))}
 
 
 def maintenance_contract(result: dict, costs: dict | None = None) -> dict:
