@@ -23,7 +23,7 @@ from olistseg import pipeline
 from olistseg.deliverables.collect import run_numbers
 from olistseg.deliverables.deck import build_deck, overflowing
 from olistseg.deliverables.report import build_report
-from olistseg.i18n import TEXT, keyed, segment_name
+from olistseg.i18n import TEXT, keyed, segment_name, text
 
 from .conftest import missing_prerequisite
 from .test_dashboard_browser import ARTIFACTS, browser_page, require_chromium
@@ -231,7 +231,7 @@ def test_french_report_and_deck(run_out, tmp_path):
     numbers = run_numbers(run_out)
     page_html = build_report(numbers, "fr")
     for key in SECTION_KEYS:
-        assert f"<h2>{html.escape(TEXT['fr'][key])}</h2>" in page_html
+        assert f"<h2>{html.escape(text('fr', key))}</h2>" in page_html
     headings = {html.unescape(h) for h in re.findall(r"<h[1-3]>(.*?)</h[1-3]>", page_html)}
     english = {v for k, v in TEXT["en"].items() if k in SECTION_KEYS or k in ("title", "rule")}
     assert not headings & english
@@ -239,7 +239,7 @@ def test_french_report_and_deck(run_out, tmp_path):
         assert html.escape(segment_name(segment, "fr")) in page_html
     deck = Presentation(str(build_deck(numbers, tmp_path / "deck_fr.pptx", "fr")))
     titles = [slide_title(s) for s in deck.slides]
-    assert TEXT["fr"]["d_appendix"] in titles and TEXT["en"]["d_appendix"] not in titles
+    assert text("fr", "d_appendix") in titles and TEXT["en"]["d_appendix"] not in titles
     assert any(t.startswith(segment_name(numbers["profiles"]["segments"][0], "fr")) for t in titles)
     assert overflowing(tmp_path / "deck_fr.pptx") == []
 

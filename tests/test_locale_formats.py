@@ -58,3 +58,12 @@ def test_lists_are_lists_in_both_languages():
         assert len(rows) == len(text_list("en", "d_next_rows")) and all(len(r) == 3 for r in rows)
     assert set(LISTS["en"]) == set(LISTS["fr"])
     assert not any("|" in v for v in TEXT["fr"].values())
+
+
+def test_french_typography_spaces_before_colons_semicolons_and_percent():
+    said = text("fr", "readout_inconclusive", low=-0.1, high=0.3, p=0.45)
+    assert "conclue\u00a0:" in said and "95\u00a0%" in said and "0,450)\u202f;" in said
+    assert not re.search(r" [:;%]", said)
+    rows = text_list("fr", "d_definitions_rows")
+    assert all(not re.search(r" [:;]", cell) for row in rows for cell in row)
+    assert text("en", "readout_inconclusive", low=-0.1, high=0.3, p=0.45).count(" ") > 10

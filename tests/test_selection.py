@@ -214,7 +214,7 @@ def test_why_the_winner_beat_the_highest_silhouette_in_english_and_french():
         },
     }
     assert why_text("fr", record) == (
-        "kmeans à 5 segments (silhouette 0,6) n'est pas éligible : "
+        "kmeans à 5 segments (silhouette 0,6) n'est pas éligible\u00a0: "
         "son plus grand segment dépasse le plafond (60\u00a0%)"  # French number formats
     )
     # a separates better on silhouette, worse on Davies-Bouldin; b ranks repurchase better

@@ -15,6 +15,8 @@ the SQL files and the leaf modules).
 
 from __future__ import annotations
 
+import re
+
 from olistseg.i18n import campaigns, deck, findings, report, selection, stability, summary
 from olistseg.i18n.format import LOCALES, LocaleFormatter, format_number, money, percent
 from olistseg.i18n.segments import QUALIFIERS, SEGMENTS
@@ -49,6 +51,9 @@ LISTS: dict[str, dict[str, list]] = {
     lang: {**report.LISTS[lang], **deck.LISTS[lang]} for lang in LANGUAGES
 }
 WHY = selection.WHY
+_BEFORE_COLON = re.compile(r" :(?=\s|$)")
+_BEFORE_SIGN = re.compile(r" ([;!?])(?=\s|$)")
+_BEFORE_PERCENT = re.compile(r"(\d) %")
 
 
 def _check(lang: str) -> None:
@@ -63,17 +68,31 @@ def text(lang: str, key: str, **values: object) -> str:
     if isinstance(values.get("weeks"), float):
         values["weeks"] = f"{values['weeks']:g}"
     template = TEXT[lang][key]
-    return (
-        template.format(**values)
-        if lang == "en"
-        else LocaleFormatter(lang).format(template, **values)
-    )
+    if lang == "en":
+        return template.format(**values)
+    return typeset(LocaleFormatter(lang).format(template, **values), lang)
+
+
+def typeset(value: str, lang: str) -> str:
+    """French typography: a no-break space before a colon, a narrow one before ; ! ? (a
+    line never starts with the sign)."""
+    if lang != "fr":
+        return value
+    value = _BEFORE_COLON.sub("\u00a0:", value)
+    value = _BEFORE_PERCENT.sub("\\1\u00a0%", value)
+    return _BEFORE_SIGN.sub(lambda m: "\u202f" + m.group(1), value)
 
 
 def text_list(lang: str, key: str) -> list:
     """A list of ``lang``: items, or table rows of cells."""
     _check(lang)
-    return LISTS[lang][key]
+    items = LISTS[lang][key]
+    if lang == "en":
+        return items
+    return [
+        [typeset(cell, lang) for cell in item] if isinstance(item, list) else typeset(item, lang)
+        for item in items
+    ]
 
 
 def keyed(lang: str, item: dict) -> str:
@@ -109,7 +128,7 @@ def why_text(lang: str, record: dict) -> str:
         values["failed"] = words["sep"].join(
             words[k].format(largest=share) for k in values["failed"]
         )
-    return fmt(words[record["key"]], **values)
+    return typeset(fmt(words[record["key"]], **values), lang)
 
 
 def kpi_title(lang: str, name: str, english: str) -> str:
@@ -153,4 +172,4 @@ def segment_action(segment: dict, lang: str) -> str:
     _check(lang)
     if segment.get("key") not in SEGMENTS[lang]:
         return segment["action"]
-    return SEGMENTS[lang][segment["key"]][1]
+    return typeset(SEGMENTS[lang][segment["key"]][1], lang)
