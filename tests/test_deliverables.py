@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE, XL_MARKER_STYLE
 from typer.testing import CliRunner
 
 from olistseg import cli as cli_module
@@ -225,6 +226,29 @@ def test_notebook_executed_without_errors(run_out):
     assert not [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
     markdown = " ".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     assert "look-ahead" in markdown and "cadence" in markdown
+
+
+def test_every_deck_chart_reads_right(run_out):
+    """Axis titles on every chart; rates, AUC and ARI on 0-1; unordered bars sorted, largest
+    first; a threshold is a dashed line without markers."""
+    deck = Presentation(str(run_out / "deck.pptx"))
+    charts = [sh.chart for s in deck.slides for sh in s.shapes if sh.has_chart]
+    assert len(charts) >= 6
+    for chart in charts:
+        for axis in (chart.category_axis, chart.value_axis):
+            assert axis.has_title and axis.axis_title.text_frame.text.strip()
+        title = chart.value_axis.axis_title.text_frame.text
+        rate = chart.value_axis.tick_labels.number_format == "0%" and "lift" not in title
+        if rate or "ARI" in title or "AUC" in title:
+            assert chart.value_axis.maximum_scale is not None
+            assert chart.value_axis.maximum_scale <= 1
+        if chart.chart_type in (XL_CHART_TYPE.BAR_CLUSTERED,):  # unordered categories
+            values = list(chart.plots[0].series[0].values)
+            assert values == sorted(values, reverse=True), title
+            assert chart.category_axis.reverse_order  # the first, largest, on top
+    ari = next(c for c in charts if "ARI" in c.value_axis.axis_title.text_frame.text)
+    threshold = ari.plots[0].series[-1]
+    assert threshold.marker.style == XL_MARKER_STYLE.NONE
 
 
 def test_french_report_and_deck(run_out, tmp_path):

@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 EN: dict[str, str] = {
+    "ax_lateness": "delivery against the estimated date",
+    "ax_stars": "mean review score (stars, 1-5)",
+    "ax_month": "month of purchase",
+    "ax_share_orders": "share of orders (%)",
+    "ax_segment": "segment",
+    "ax_share": "share (%)",
+    "ax_origin": "validation origin (date)",
+    "ax_auc": "AUC of repurchase (0.5 = chance, 1 = perfect)",
+    "ax_weeks": "weeks after a retrain",
+    "ax_ari": "ARI with a retrain (1 = same segments)",
+    "ax_campaign": "campaign",
+    "ax_decile": "decile of forecast purchases (1 = lowest)",
+    "ax_purchases": "purchases per customer in the window",
     "d_footer": "olistseg · segments as of {as_of} · data complete to {data_to}",
     "d_title_text": "Customer Experience KPIs, customer segments a campaign can target, what customers are worth, and how often the segments must be retrained.",
     "d_answer": "{k} segments with one campaign each, retrained {schedule} for {cost:,.0f} {currency} a year",
@@ -49,6 +62,19 @@ EN: dict[str, str] = {
 }
 
 FR: dict[str, str] = {
+    "ax_lateness": "livraison par rapport à la date estimée",
+    "ax_stars": "note moyenne des avis (étoiles, 1 à 5)",
+    "ax_month": "mois d'achat",
+    "ax_share_orders": "part des commandes (%)",
+    "ax_segment": "segment",
+    "ax_share": "part (%)",
+    "ax_origin": "origine de validation (date)",
+    "ax_auc": "AUC du rachat (0,5 = hasard, 1 = parfait)",
+    "ax_weeks": "semaines après un réentraînement",
+    "ax_ari": "ARI avec un réentraînement (1 = mêmes segments)",
+    "ax_campaign": "campagne",
+    "ax_decile": "décile des achats prévus (1 = le plus bas)",
+    "ax_purchases": "achats par client dans la fenêtre",
     "d_footer": "olistseg · segments au {as_of} · données complètes jusqu'au {data_to}",
     "d_title_text": "Indicateurs d'expérience client, segments ciblables par une campagne, valeur des clients, et fréquence de réentraînement des segments.",
     "d_answer": "{k} segments, une campagne chacun, réentraînés {schedule} pour {cost:,.0f} {currency} par an",

@@ -122,7 +122,12 @@ def clv_check_slide(deck: Canvas, ctx: DeckContext) -> None:
         data.categories = [str(d["decile"]) for d in origin["calibration"]]
         data.add_series(t("forecast"), [d["mean_predicted"] for d in origin["calibration"]])
         data.add_series(t("actual"), [d["mean_actual"] for d in origin["calibration"]])
-        deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data)
+        deck.chart(
+            slide,
+            XL_CHART_TYPE.COLUMN_CLUSTERED,
+            data,
+            titles=(t("ax_decile"), t("ax_purchases")),
+        )
 
 
 def definitions_slide(deck: Canvas, ctx: DeckContext) -> None:

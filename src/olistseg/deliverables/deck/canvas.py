@@ -17,7 +17,8 @@ from pathlib import Path
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
@@ -122,7 +123,14 @@ class Canvas:
         box: tuple[int, int, int, int] | None = None,
         percent_axis: bool = False,
         legend: bool = True,
+        titles: tuple[str, str] | None = None,
+        bounds: tuple[float, float] | None = None,
+        reference: str | None = None,
     ) -> object:
+        """A native chart. ``titles``: the category and the value axis titles, with units;
+        ``bounds``: the value axis's minimum and maximum (rates and ARI: 0 to 1); ``reference``:
+        the name of a series drawn as a dashed line without markers (a threshold). Horizontal
+        bars list their categories top to bottom in the data's order."""
         box = box or (MARGIN, Inches(1.45), WIDE[0] - 2 * MARGIN, Inches(5.45))
         chart = slide.shapes.add_chart(kind, *box, data).chart
         chart.font.size, chart.font.name = Pt(TYPE["table"]), FONT
@@ -136,6 +144,10 @@ class Canvas:
                 series.format.line.color.rgb = color
                 series.format.line.width = Pt(2.25)
                 series.smooth = False
+                if series.name == reference:
+                    series.marker.style = XL_MARKER_STYLE.NONE
+                    series.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+                    series.format.line.color.rgb = _rgb(MUTED)
             else:
                 series.format.fill.solid()
                 series.format.fill.fore_color.rgb = color
@@ -144,6 +156,17 @@ class Canvas:
             chart.value_axis.tick_labels.number_format_is_linked = False
         chart.value_axis.has_major_gridlines = True
         chart.value_axis.major_gridlines.format.line.color.rgb = _rgb("DDE3EA")
+        if bounds is not None:
+            chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = bounds
+        if kind in (XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.BAR_STACKED):
+            chart.category_axis.reverse_order = True  # the first category on top
+            chart.category_axis.crosses = XL_AXIS_CROSSES.MAXIMUM  # values axis at the foot
+        if titles is not None:
+            for axis, title in zip((chart.category_axis, chart.value_axis), titles, strict=True):
+                axis.has_title = True
+                axis.axis_title.text_frame.text = title
+                font = axis.axis_title.text_frame.paragraphs[0].runs[0].font
+                font.size, font.name, font.bold = Pt(TYPE["footer"] + 1), FONT, False
         return chart
 
     def table(

@@ -78,7 +78,14 @@ def lateness_slide(deck: Canvas, ctx: DeckContext) -> None:
     data = CategoryChartData()
     data.categories = [r["lateness"] for r in lateness]
     data.add_series(t("d_mean_score"), [r["mean_score"] for r in lateness])
-    chart = deck.chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data, legend=False)
+    chart = deck.chart(
+        slide,
+        XL_CHART_TYPE.COLUMN_CLUSTERED,
+        data,
+        legend=False,
+        titles=(t("ax_lateness"), t("ax_stars")),
+        bounds=(0, 5),
+    )
     chart.plots[0].has_data_labels = True
     chart.plots[0].data_labels.number_format = "0.0"
     chart.plots[0].data_labels.number_format_is_linked = False
@@ -107,7 +114,14 @@ def trend_slide(deck: Canvas, ctx: DeckContext) -> None:
     data.categories = [r["period"] for r in months]
     data.add_series(t("d_on_time"), [r["on_time_rate"] for r in months])
     data.add_series(t("d_low_reviews"), [low.get(r["period"], 0.0) for r in months])
-    deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, data, percent_axis=True)
+    deck.chart(
+        slide,
+        XL_CHART_TYPE.LINE_MARKERS,
+        data,
+        percent_axis=True,
+        titles=(t("ax_month"), t("ax_share_orders")),
+        bounds=(0, 1),
+    )
 
 
 def segments_slide(deck: Canvas, ctx: DeckContext) -> None:
@@ -132,7 +146,14 @@ def segments_slide(deck: Canvas, ctx: DeckContext) -> None:
     data.add_series(t("revenue"), [round(p["share_revenue"], 4) for p in personas])
     if all(p["share_value"] is not None for p in personas):
         data.add_series(t("share_value"), [round(p["share_value"], 4) for p in personas])
-    deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, data, percent_axis=True)
+    deck.chart(
+        slide,
+        XL_CHART_TYPE.BAR_CLUSTERED,
+        data,
+        percent_axis=True,
+        titles=(t("ax_segment"), t("ax_share")),
+        bounds=(0, 1),
+    )
 
 
 def persona_slides(deck: Canvas, ctx: DeckContext) -> None:
@@ -254,7 +275,13 @@ def proof_slide(deck: Canvas, ctx: DeckContext) -> None:
     for kind, label in (("chosen", t("segments_word")), ("rfm", "RFM"), ("random", t("d_random"))):
         if kind in validation["origins"][0]:
             data.add_series(label, [o[kind]["auc"] or 0.5 for o in validation["origins"]][::-1])
-    deck.chart(slide, XL_CHART_TYPE.LINE_MARKERS, data)
+    deck.chart(
+        slide,
+        XL_CHART_TYPE.LINE_MARKERS,
+        data,
+        titles=(t("ax_origin"), t("ax_auc")),
+        bounds=(0, 1),
+    )
 
 
 def cadence_slide(deck: Canvas, ctx: DeckContext) -> None:
@@ -295,7 +322,13 @@ def cadence_slide(deck: Canvas, ctx: DeckContext) -> None:
     data.add_series(t("ari_p10"), [c["ari_p10"] for c in curve])
     data.add_series(t("threshold_word"), [cadence["threshold"]] * len(curve))
     deck.chart(
-        slide, XL_CHART_TYPE.LINE_MARKERS, data, (MARGIN, body_top, Inches(7.4), Inches(5.4))
+        slide,
+        XL_CHART_TYPE.LINE_MARKERS,
+        data,
+        (MARGIN, body_top, Inches(7.4), Inches(5.4)),
+        titles=(t("ax_weeks"), t("ax_ari")),
+        bounds=(0, 1),
+        reference=t("threshold_word"),
     )
     yearly = contract.get("yearly_cost") or {}
     hours = contract.get("analyst_hours", {})
@@ -375,8 +408,10 @@ def measurement_slide(deck: Canvas, ctx: DeckContext) -> None:
             ]
         ),
     )
-    ranked = sorted(
-        plan["campaigns"], key=lambda c: c["power"]["minimum_detectable_lift"] or float("inf")
+    ranked = sorted(  # largest first; a campaign with no detectable lift at all on top
+        plan["campaigns"],
+        key=lambda c: c["power"]["minimum_detectable_lift"] or float("inf"),
+        reverse=True,
     )
     data = CategoryChartData()
     data.categories = [campaign_label(c, ctx.lang) for c in ranked]
@@ -384,7 +419,14 @@ def measurement_slide(deck: Canvas, ctx: DeckContext) -> None:
         t("d_mde_axis"),
         [min(c["power"]["minimum_detectable_lift"] or 10.0, 10.0) for c in ranked],
     )
-    deck.chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, data, percent_axis=True, legend=False)
+    deck.chart(
+        slide,
+        XL_CHART_TYPE.BAR_CLUSTERED,
+        data,
+        percent_axis=True,
+        legend=False,
+        titles=(t("ax_campaign"), t("d_mde_axis")),
+    )
 
 
 #: The main story's slides, in order.
