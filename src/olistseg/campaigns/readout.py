@@ -119,6 +119,9 @@ def measure(con: duckdb.DuckDBPyConnection, plan_dir: Path) -> dict:
     horizon = dt.timedelta(days=plan["horizon_days"])
     margin = plan["costs"]["margin"]
     campaigns, tables = [], []
+    # Campaigns launched the same day share their window: each window's outcomes (a pass over
+    # every customer's orders) are read once.
+    windows: dict[tuple[dt.datetime, dt.datetime], pd.DataFrame] = {}
     for campaign in plan["campaigns"]:
         launch = dt.datetime.fromisoformat(campaign["timing"]["launch"])
         end = min(launch + horizon, end_of_data)
@@ -132,7 +135,9 @@ def measure(con: duckdb.DuckDBPyConnection, plan_dir: Path) -> dict:
                 }
             )
             continue
-        outcomes = customer_outcomes(con, launch, end).reindex(listed["customer_unique_id"])
+        if (launch, end) not in windows:
+            windows[launch, end] = customer_outcomes(con, launch, end)
+        outcomes = windows[launch, end].reindex(listed["customer_unique_id"])
         listed["bought"] = outcomes["repurchased"].fillna(0).astype(int).to_numpy()
         listed["revenue"] = outcomes["future_revenue"].fillna(0.0).to_numpy()
         groups = {g: listed[listed["group"] == g] for g in (TREATMENT, HOLDOUT)}
