@@ -187,6 +187,7 @@ def test_chromium_keeps_its_sandbox_unless_running_as_root(tmp_path, monkeypatch
         ).write_bytes(b"%PDF-1.4 fake")
         return subprocess.CompletedProcess(command, 0, "", "")
 
+    monkeypatch.setenv("OLISTSEG_PDF", "chromium")
     monkeypatch.setattr(pdf, "chromium", lambda: "/usr/bin/chromium")
     monkeypatch.setattr(pdf.subprocess, "run", fake_run)
     page = tmp_path / "report.html"

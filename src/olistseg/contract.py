@@ -163,6 +163,11 @@ class RunSummary(TypedDict, total=False):
     deliverables: dict
 
 
+#: Segment keys (:mod:`olistseg.segments.naming`) whose action is a service-recovery contact,
+#: not a promotion (the audiences keep them off promotional lists).
+SERVICE_RECOVERY_KEYS = frozenset({"dissatisfied", "late_let_down"})
+
+
 @dataclass(frozen=True)
 class FactDefinition:
     unit: str
@@ -204,8 +209,30 @@ FACTS: dict[str, FactDefinition] = {
         "repeat_occasion_customers / customers: who came back on another day",
         "value/value.json",
     ),
+    "on_time_rate": FactDefinition(
+        "share of orders",
+        "delivered orders that arrived by the estimated date, all months up to the analysis date",
+        "kpi/kpis.json: on_time_delivery (total)",
+    ),
     "segments": FactDefinition(
         "segments", "segments of the chosen segmentation", "segments/profiles.json"
+    ),
+    "candidates": FactDefinition(
+        "segmentations",
+        "candidate segmentations (algorithm and number of segments) compared by the selection",
+        "segments/selection.json: candidates",
+    ),
+    "segment_shares": FactDefinition(
+        "shares by segment id",
+        "each segment's share of the segmented customers, of their past revenue and of the "
+        "expected value of the next 12 months (None without a value model)",
+        "segments/profiles.json, value/value.json: segments",
+    ),
+    "service_recovery_customers": FactDefinition(
+        "customers",
+        "customers of the segments whose action is a service-recovery contact (dissatisfied, "
+        "let down by late delivery)",
+        "segments/profiles.json",
     ),
     "largest_segment_share": FactDefinition(
         "share of customers",
@@ -243,6 +270,22 @@ FACTS: dict[str, FactDefinition] = {
     ),
     "holdout_share": FactDefinition(
         "share", "share of each audience held out at random", "campaigns/plan.json"
+    ),
+    "campaign_contacts": FactDefinition(
+        "customers",
+        "customers contacted by the plan's campaigns (holdouts excluded)",
+        "campaigns/plan.json",
+    ),
+    "campaign_cost": FactDefinition(
+        "currency",
+        "the plan's cost: contacts and the offers its expected buyers redeem at the planning lift",
+        "campaigns/plan.json",
+    ),
+    "wrong_campaign_month_one": FactDefinition(
+        "customers",
+        "median over origins of the customers whose segment, and so campaign, differs between "
+        "the model retrained a month ago and a refit today",
+        "stability/stability.json: campaign_impact",
     ),
     "cadence_weeks": FactDefinition(
         "weeks",
@@ -299,6 +342,16 @@ def run_facts(numbers: dict) -> dict[str, Fact]:
     value = numbers.get("value") or {}
     plan = numbers.get("campaigns")
     auc = numbers["validation"]["summary"]["median_auc"]
+    on_time = next(
+        (
+            dict(zip(numbers["kpis"]["kpis"]["on_time_delivery"]["columns"], row, strict=True))
+            for row in numbers["kpis"]["kpis"].get("on_time_delivery", {}).get("rows", [])
+            if row[0] == "total"
+        ),
+        None,
+    )
+    impact = numbers["stability"].get("campaign_impact") or []
+    value_shares = {v["segment_id"]: v["share_expected_value"] for v in value.get("segments", [])}
     contract = numbers["maintenance"]
     schedule = contract.get("schedule")
     customers = value.get("customers")
@@ -312,7 +365,20 @@ def run_facts(numbers: dict) -> dict[str, Fact]:
         "repeat_occasion_share": round(repeaters / customers, 4)
         if customers and repeaters is not None
         else None,
+        "on_time_rate": None if on_time is None else on_time["on_time_rate"],
+        "segment_shares": {
+            str(s["segment_id"]): {
+                "customers": s["share_customers"],
+                "revenue": s["share_revenue"],
+                "value": value_shares.get(s["segment_id"]),
+            }
+            for s in profiles
+        },
         "segments": len(profiles),
+        "candidates": len(numbers["selection"]["candidates"]),
+        "service_recovery_customers": sum(
+            s["size"] for s in profiles if s.get("key") in SERVICE_RECOVERY_KEYS
+        ),
         "largest_segment_share": max(s["share_customers"] for s in profiles),
         "segments_auc": auc.get("chosen"),
         "rfm_auc": auc.get("rfm"),
@@ -321,6 +387,11 @@ def run_facts(numbers: dict) -> dict[str, Fact]:
         "campaigns_measurable_alone": len(plan["pooled"]["measurable_alone"]) if plan else None,
         "pooled_detectable_lift": plan["pooled"]["minimum_detectable_lift"] if plan else None,
         "holdout_share": plan.get("holdout_share") if plan else None,
+        "campaign_contacts": sum(c["treatment"] for c in plan["campaigns"]) if plan else None,
+        "campaign_cost": round(sum(c["cost"]["total"] for c in plan["campaigns"]), 2)
+        if plan
+        else None,
+        "wrong_campaign_month_one": impact[0]["changed_segment"] if impact else None,
         "cadence_weeks": numbers["stability"]["cadence"]["weeks"],
         "retrain_every": None if schedule is None else schedule["days"],
         "retrains_per_year": contract.get("retrains_per_year") if schedule else None,

@@ -247,6 +247,9 @@ def _campaign(
             "total": round(cost, 2),
             "per_contact": contact,
             "break_even_lift": _round(break_even_lift(rate, per_buyer, costs, offer)),
+            # the most a contact may cost for the message alone (no offer) to pay for itself
+            # at the planning lift: expected revenue per contact x lift x margin
+            "max_per_contact": round(rate * per_buyer * costs.planning_lift * costs.margin, 4),
         },
         "power": {
             "minimum_detectable_lift": _round(mde),

@@ -1,8 +1,17 @@
-"""``report.pdf``: the report printed by headless Chromium (no network, no Python dependency).
+"""``report.pdf``: the HTML report printed to A4.
 
-Chromium is found as ``$OLISTSEG_CHROMIUM``, ``chromium`` or ``chromium-browser`` on the PATH.
-Without one the PDF is skipped with a warning that says how to get it: the HTML report is the
-deliverable, the PDF a print of it.
+Two printers, chosen by ``$OLISTSEG_PDF`` (``weasyprint``, the default, or ``chromium``):
+
+- **WeasyPrint** (a pip dependency; it draws text with the system's Pango library, which
+  Debian's and most Linux images ship): a fresh machine prints the report with nothing but
+  ``pip install``. It follows the report's print CSS (headings kept with what follows, table
+  headers repeated on each page) and writes no creation date, so the same report prints to the
+  same bytes.
+- **Chromium** headless (``$OLISTSEG_CHROMIUM``, ``chromium`` or ``chromium-browser`` on the
+  PATH): kept for who prefers its rendering. Its sandbox stays on except as root.
+
+When the chosen printer is missing or fails, the PDF is skipped with a warning that says how to
+get it: the HTML report is the deliverable, the PDF a print of it.
 """
 
 from __future__ import annotations
@@ -18,6 +27,17 @@ from pathlib import Path
 
 from olistseg.atomic import atomic_path
 from olistseg.errors import OlistsegWarning
+
+#: The printers ``$OLISTSEG_PDF`` may name; the first is the default.
+PRINTERS = ("weasyprint", "chromium")
+
+
+def printer() -> str:
+    """The printer ``$OLISTSEG_PDF`` names (default ``weasyprint``); an unknown name is an error."""
+    named = os.environ.get("OLISTSEG_PDF", PRINTERS[0]).strip().lower() or PRINTERS[0]
+    if named not in PRINTERS:
+        raise ValueError(f"OLISTSEG_PDF={named!r}: use one of {', '.join(PRINTERS)}")
+    return named
 
 
 def chromium() -> str | None:
@@ -37,18 +57,57 @@ def sandbox_flags() -> list[str]:
 def print_pdf(
     html_file: Path, pdf_file: Path, dated: dt.datetime | None = None, timeout_s: int = 120
 ) -> Path | None:
-    """Print ``html_file`` to ``pdf_file`` (A4, backgrounds, no header or footer); returns the
-    path, or None (with an :class:`OlistsegWarning`) when Chromium is missing or fails.
+    """Print ``html_file`` to ``pdf_file`` (A4) with :func:`printer`; returns the path, or None
+    (with an :class:`OlistsegWarning`) when the printer is missing or fails.
 
-    ``dated`` (the run's as_of) becomes the PDF's creation and modification date, which
-    Chromium sets to the wall-clock time: the same report then prints to the same bytes."""
+    ``dated`` (the run's as_of) becomes the PDF's creation and modification date where the
+    printer writes one (Chromium sets the wall-clock time): the same report, the same bytes."""
+    printed = (
+        _weasyprint(html_file) if printer() == "weasyprint" else _chromium(html_file, timeout_s)
+    )
+    if printed is None:
+        return None
+    with atomic_path(pdf_file) as tmp:
+        tmp.write_bytes(_dated(printed, dated))
+    return pdf_file
+
+
+def _weasyprint(html_file: Path) -> bytes | None:
+    try:
+        import weasyprint  # imported here: it loads Pango, which only printing needs
+    except (ImportError, OSError) as exc:  # OSError: the Pango system library is missing
+        warnings.warn(
+            f"report.pdf skipped: WeasyPrint cannot start ({str(exc).splitlines()[0]}); install "
+            "it with pip and the Pango library (apt-get install libpango-1.0-0 libpangoft2-1.0-0), "
+            "or set OLISTSEG_PDF=chromium. report.html has the same content.",
+            OlistsegWarning,
+            stacklevel=3,
+        )
+        return None
+    import logging
+
+    # WeasyPrint logs every CSS property it does not support (e.g. screen-only rules); the
+    # report's print rules are the ones it supports, so its warnings are noise here.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    try:
+        return weasyprint.HTML(filename=str(html_file)).write_pdf()
+    except Exception as exc:  # any failure of the printer is a skipped PDF, never a failed run
+        warnings.warn(
+            f"report.pdf skipped: WeasyPrint failed ({type(exc).__name__}: {exc}).",
+            OlistsegWarning,
+            stacklevel=3,
+        )
+        return None
+
+
+def _chromium(html_file: Path, timeout_s: int) -> bytes | None:
     browser = chromium()
     if browser is None:
         warnings.warn(
-            "report.pdf skipped: no Chromium found (apt-get install chromium, or set "
-            "OLISTSEG_CHROMIUM); report.html has the same content.",
+            "report.pdf skipped: OLISTSEG_PDF=chromium but no Chromium found (apt-get install "
+            "chromium, or set OLISTSEG_CHROMIUM); report.html has the same content.",
             OlistsegWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         return None
     with tempfile.TemporaryDirectory() as scratch:
@@ -71,12 +130,10 @@ def print_pdf(
             done, error = None, str(exc)
         if done is None or done.returncode != 0 or not printed.is_file():
             warnings.warn(
-                f"report.pdf skipped: Chromium failed ({error}).", OlistsegWarning, stacklevel=2
+                f"report.pdf skipped: Chromium failed ({error}).", OlistsegWarning, stacklevel=3
             )
             return None
-        with atomic_path(pdf_file) as tmp:
-            tmp.write_bytes(_dated(printed.read_bytes(), dated))
-    return pdf_file
+        return printed.read_bytes()
 
 
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]*\)")

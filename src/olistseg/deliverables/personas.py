@@ -11,7 +11,9 @@ def persona(segment: dict, numbers: dict, lang: str) -> dict:
     action and the KPI to watch."""
     value = {v["segment_id"]: v for v in numbers.get("value", {}).get("segments", [])}
     audience = {a["segment_id"]: a for a in numbers.get("audiences", {}).get("audiences", [])}
+    plan = {c["segment_id"]: c for c in (numbers.get("campaigns") or {}).get("campaigns", [])}
     v, a = value.get(segment["segment_id"], {}), audience.get(segment["segment_id"], {})
+    campaign = plan.get(segment["segment_id"], {})
     f = segment["features"]
     median = lambda name: (f.get(name) or {}).get("median") or 0.0  # noqa: E731
     return {
@@ -23,7 +25,13 @@ def persona(segment: dict, numbers: dict, lang: str) -> dict:
         "expected_value": v.get("expected_value_12m"),
         "share_value": v.get("share_expected_value"),
         "median_alive": v.get("median_probability_alive"),
+        "chance_12m": v.get("chance_to_buy_12m"),
+        "value_per_customer": v.get("mean_expected_value_12m"),
+        "max_per_contact": (campaign.get("cost") or {}).get("max_per_contact"),
         "audience": a.get("customers"),
+        # the audience is the segment less the suppression list (recent complaint, undelivered
+        # order, opted out): the difference, for the sentence that explains it
+        "suppressed": None if a.get("customers") is None else segment["size"] - a["customers"],
         "promotional": a.get("promotional"),
         "typical": text(
             lang,

@@ -6,73 +6,67 @@ Every figure comes from :func:`olistseg.deliverables.collect.run_numbers`.
 
 from __future__ import annotations
 
-import base64
-import html
-from collections.abc import Callable
-from pathlib import Path
-
 from olistseg import __version__
 from olistseg.campaigns.report import plan_rows, verdict_text
 from olistseg.contract import fact
 from olistseg.deliverables.collect import kpi_aggregate, kpi_answer
 from olistseg.deliverables.personas import persona
+from olistseg.deliverables.report_parts import (
+    Code,
+    _cell,
+    _e,
+    _img,
+    _money,
+    _table,
+    candidates_table,
+    feature_table,
+    number_or_dash,
+    value_section,
+)
 from olistseg.i18n import (
     format_number,
     keyed,
+    kpi_column,
     kpi_question,
     kpi_title,
     percent,
+    rule_label,
+    rule_value,
     text,
     why_text,
 )
 from olistseg.kpi.catalog import REQUIRED_QUESTIONS
 
 CSS = """
-body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto;
-       max-width: 60rem; color: #1d2733; line-height: 1.45; padding: 0 1rem; }
+body { font-family: system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', sans-serif;
+       margin: 2rem auto; max-width: 60rem; color: #1d2733; line-height: 1.45; padding: 0 1rem; }
 h1 { margin-bottom: 0; } .subtitle { color: #5b6b7b; margin-top: .2rem; }
 h2 { border-bottom: 2px solid #dde3ea; padding-bottom: .2rem; margin-top: 2.2rem; }
 table { border-collapse: collapse; margin: .6rem 0; font-size: .92rem; }
-th, td { border: 1px solid #dde3ea; padding: .25rem .55rem; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #dde3ea; padding: .25rem .55rem; text-align: left; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 th { background: #f2f5f8; }
+table.wide { font-size: .78rem; } table.wide th, table.wide td { padding: .15rem .3rem; }
 img { max-width: 100%; height: auto; margin: .5rem 0; }
 .card { border: 1px solid #dde3ea; border-radius: 6px; padding: .2rem 1rem 1rem; margin: 1rem 0; }
 .action { background: #eef6ee; padding: .4rem .7rem; border-radius: 4px; }
 footer { color: #5b6b7b; font-size: .85rem; margin-top: 3rem; }
 ol.findings li { margin: .35rem 0; } .src { color: #7a8794; font-size: .8rem; }
-@media print { h2 { break-before: page; } h2:first-of-type { break-before: auto; }
-               .card, table, img { break-inside: avoid; } }
+@page { size: A4; margin: 15mm 13mm 17mm;
+        @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt;
+                        color: #7a8794; } }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 10pt; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  .new-page { break-before: page; page-break-before: always; }
+  table { font-size: 8.5pt; max-width: 100%; }
+  table.wide { font-size: 6.5pt; width: 100%; }
+  thead { display: table-header-group; }
+  tr, img, .card, li { break-inside: avoid; page-break-inside: avoid; }
+  img { max-height: 120mm; }
+  p { orphans: 3; widows: 3; }
+}
 """
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value))
-
-
-def _table(headers: list[str], rows: list[list[object]], numeric: set[int] | None = None) -> str:
-    numeric = numeric or set()
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td{' class=num' if i in numeric else ''}>{_e(c)}</td>" for i, c in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _img(path: Path, alt: str) -> str:
-    if not path.is_file():
-        return ""
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
-
-
-def _money(value: float | None, lang: str) -> str:
-    return "" if value is None else format_number(value, lang)
 
 
 def build_report(numbers: dict, lang: str = "en") -> str:
@@ -92,7 +86,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         f"<h2>{_e(t('executive_summary'))}</h2>",
         f"<h3>{_e(t('findings_title'))}</h3><ol class=findings>",
         *(
-            f"<li>{_e(keyed(lang, f))} <span class=src>({_e(t('findings_source'))}: {_e(f['source'])})</span></li>"
+            f"<li>{_e(keyed(lang, f))} <span class=src>({_e(t('findings_source'))}: <code>{_e(f['source'])}</code>)</span></li>"
             for f in findings
         ),
         "</ol>",
@@ -132,7 +126,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         _table(
             [t("table"), t("rows_loaded")],
             [
-                [name, format_number(rows, lang)]
+                [Code(name), format_number(rows, lang)]
                 for name, rows in run["load"]["rows_loaded"].items()
             ],
             {1},
@@ -147,14 +141,19 @@ def build_report(numbers: dict, lang: str = "en") -> str:
             f"<p>{_e(kpi_question(lang, name, answer['question']))}</p>"
         )
         columns, rows = kpi_aggregate(answer)
-        parts.append(_table(columns, rows[:10]))
+        parts.append(
+            _table(
+                [kpi_column(c, lang) for c in columns],
+                [[_cell(v, lang) for v in row] for row in rows[:10]],
+                {i for i, v in enumerate(rows[0] if rows else []) if isinstance(v, int | float)},
+            )
+        )
     parts += [
         f"<h2>{_e(t('segments_overview'))}</h2>",
         _img(charts["segments"] / "segment_sizes.png", t("segments_overview")),
         _img(charts["segments"] / "profile_heatmap.png", t("profile")),
     ]
     for s, p in zip(profiles["segments"], personas, strict=True):
-        traits = sorted(s["features"].items(), key=lambda kv: -abs(kv[1]["z"] or 0.0))[:6]
         value = (
             ""
             if p["expected_value"] is None
@@ -172,11 +171,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
             f"<p>{_e(t('typical_customer'))}: {_e(p['typical'])}</p>"
             f"<p class=action><b>{_e(t('action'))}:</b> {_e(p['action'])}<br>"
             f"<b>{_e(t('kpi_to_watch'))}:</b> {_e(p['watch'])}</p>"
-            + _table(
-                [t("feature"), t("mean"), t("lift")],
-                [[f, v["mean"], v["lift"]] for f, v in traits],
-                {1, 2},
-            )
+            + feature_table(s["features"], t, lang)
             + "</div>"
         )
     validation = numbers["validation"]
@@ -188,7 +183,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
     labels = {
         "chosen": t("segments_word"),
         "rfm": "RFM",
-        "random": "random",
+        "random": t("d_random"),
         "highest_silhouette": f"{t('silhouette')} max",
     }
     parts += [
@@ -203,7 +198,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
                 [
                     o["origin"][:10],
                     format_number(o["customers"], lang),
-                    *[o[k]["auc"] for k in kinds],
+                    *[number_or_dash(o[k]["auc"], lang, 3) for k in kinds],
                 ]
                 for o in validation["origins"]
             ],
@@ -211,7 +206,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         ),
         _img(charts["validation"] / "validation.png", t("validation")),
     ]
-    parts += _value_section(numbers, personas, t, lang)
+    parts += value_section(numbers, personas, t, lang)
     if plan := numbers.get("campaigns"):
         headings, rows = plan_rows(plan, lang)
         pooled = plan["pooled"]
@@ -223,7 +218,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
             f"<p>{_e(t('pooled_text', treatment=pooled['treatment'], holdout=pooled['holdout'], rate=pooled['base_rate'], mde_text=t('mde_none') if mde is None else percent(mde, lang, 0)))}</p>",
             "<ul>"
             + "".join(
-                f"<li>{_e(c['campaign_id'])}: {_e(verdict_text(c['verdict'], lang))}</li>"
+                f"<li><code>{_e(c['campaign_id'])}</code>: {_e(verdict_text(c['verdict'], lang))}</li>"
                 for c in plan["campaigns"]
             )
             + "</ul>",
@@ -271,6 +266,7 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         _table(
             [t("date"), t("task")], [[r["date"], t(r["task_key"])] for r in contract["calendar"]]
         ),
+        "<div class=new-page></div>",
         f"<h2>{_e(t('appendix_method'))}</h2>",
         f"<h3>{_e(t('method'))}</h3><p>{_e(t('method_text', as_of=seg['as_of']))}</p>",
         f"<p>{_e(t('summary_segments', k=seg['k'], algorithm=seg['algorithm'], candidates=len(selection['candidates'])))}</p>",
@@ -282,7 +278,11 @@ def build_report(numbers: dict, lang: str = "en") -> str:
             if (relaxed := selection["chosen"].get("relaxed"))
             else []
         ),
-        _table(list(selection["rule"]), [list(selection["rule"].values())]),
+        _table(
+            [t("rule"), t("d_value")],
+            [[rule_label(k, lang), rule_value(k, v, lang)] for k, v in selection["rule"].items()],
+            {1},
+        ),
         _img(charts["segments"] / "metrics_vs_k.png", t("choice_of_k")),
         f"<h3>{_e(t('candidates_table'))}</h3>",
         *(
@@ -295,153 +295,16 @@ def build_report(numbers: dict, lang: str = "en") -> str:
             if (oot := selection.get("out_of_time"))
             else []
         ),
-        _candidates_table(selection["candidates"], t, lang),
+        candidates_table(selection["candidates"], t, lang),
         f"<h3>{_e(t('appendix'))}</h3><p>{_e(t('definitions'))}</p>",
         f"<footer>{_e(t('generated', version=__version__))}</footer>",
     ]
     body = "\n".join(p for p in parts if p)
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>{_e(t('title'))}</title><style>{CSS}</style></head><body>\n{body}\n</body></html>\n"
+        f"<title>{_e(t('title'))}</title>"
+        # dated by the run's as_of (the PDF's creation date), never by the clock
+        f'<meta name="dcterms.created" content="{_e(seg["as_of"].replace(" ", "T"))}Z">'
+        f'<meta name="dcterms.modified" content="{_e(seg["as_of"].replace(" ", "T"))}Z">'
+        f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n"
     )
-
-
-def _candidates_table(candidates: list[dict], t: Callable[..., str], lang: str) -> str:
-    """Every candidate with each criterion of the rule (yes / no / - not measured), its
-    out-of-time AUC and combined score."""
-    names = ("k_range", "largest", "smallest", "stability", "noise", "actions", "value")
-
-    def mark(c: dict, name: str) -> str:
-        ok = (c.get("criteria") or {}).get(name)
-        return "-" if ok is None else (t("yes") if ok else t("no"))
-
-    return _table(
-        [
-            t("algorithm"),
-            "k",
-            t("silhouette"),
-            "Davies-Bouldin",
-            t("stability"),
-            t("largest_word"),
-            t("smallest"),
-            *[t(f"crit_{n}") for n in names],
-            t("auc_word"),
-            t("score_word"),
-        ],
-        [
-            [
-                c["algorithm"],
-                c["n_clusters"],
-                c["silhouette"],
-                c["davies_bouldin"],
-                c["stability_bootstrap"],
-                "-" if c.get("largest_share") is None else percent(c["largest_share"], lang, 0),
-                "-" if c.get("smallest_share") is None else percent(c["smallest_share"], lang),
-                *[mark(c, n) for n in names],
-                c.get("oot_auc") or "-",
-                c.get("score") or "-",
-            ]
-            for c in candidates
-        ],
-        {1, 2, 3, 4, 5, 6, 14, 15},
-    )
-
-
-def _value_section(numbers: dict, personas: list[dict], t: object, lang: str) -> list[str]:
-    """Lifetime value (per segment, the out-of-time check, the calibration chart) and the
-    campaign audiences."""
-    value, audiences = numbers.get("value"), numbers.get("audiences")
-    parts: list[str] = []
-    if value and value.get("skipped"):
-        parts += [
-            f"<h2>{_e(t('value_section'))}</h2>",
-            f"<p>{_e(t('value_skipped', reason=value['skipped']))}</p>",
-        ]
-    elif value:
-        parts += [
-            f"<h2>{_e(t('value_section'))}</h2>",
-            f"<p>{_e(t('value_text', as_of=value['as_of'], repeat=value['repeat_customers'], customers=value['customers'], occasions=value['expected_occasions_365d'], value=value['expected_value_12m']))}</p>",
-            _table(
-                [
-                    t("segment"),
-                    t("customers"),
-                    t("expected_value"),
-                    t("share_value"),
-                    t("median_alive"),
-                ],
-                [
-                    [
-                        p["name"],
-                        format_number(p["size"], lang),
-                        _money(p["expected_value"], lang),
-                        "" if p["share_value"] is None else percent(p["share_value"], lang),
-                        ""
-                        if p["median_alive"] is None
-                        else format_number(p["median_alive"], lang, 2),
-                    ]
-                    for p in personas
-                ],
-                {1, 2, 3, 4},
-            ),
-            f"<p>{_e(t('value_check'))}</p>",
-            _table(
-                [
-                    t("origin"),
-                    t("customers"),
-                    t("actual"),
-                    t("forecast"),
-                    t("naive"),
-                    f"{t('mae_word')}: {t('forecast')}",
-                    f"{t('mae_word')}: {t('naive')}",
-                ],
-                [
-                    [
-                        o["origin"][:10],
-                        format_number(o["customers"], lang),
-                        o["actual_occasions"],
-                        f"{o['predicted_occasions']:.0f}",
-                        f"{o['naive_occasions']:.0f}",
-                        o["mae_bgnbd"],
-                        o["mae_naive"],
-                    ]
-                    for o in value["out_of_time"]["origins"]
-                ],
-                {1, 2, 3, 4, 5, 6},
-            ),
-            _img(numbers["charts"]["value"] / "calibration.png", t("value_section")),
-        ]
-    if audiences:
-        names = {
-            s["segment_id"]: p["name"]
-            for s, p in zip(numbers["profiles"]["segments"], personas, strict=True)
-        }
-        rows = [
-            [
-                names.get(a["segment_id"], a["segment_name"]),
-                a["file"],
-                format_number(a["customers"], lang),
-                _money(a["expected_value_12m"], lang),
-                t("yes") if a["promotional"] else t("no"),
-            ]
-            for a in audiences["audiences"]
-        ]
-        sup = audiences["suppressed"]
-        rows.append(
-            [
-                t("suppressed_list"),
-                sup["file"],
-                format_number(sup["customers"], lang),
-                _money(sup["expected_value_12m"], lang),
-                t("no"),
-            ]
-        )
-        parts += [
-            f"<h2>{_e(t('audiences_section'))}</h2>",
-            f"<p>{_e(t('audiences_text', as_of=audiences['as_of'], days=audiences['suppression_days']))}</p>",
-            _table(
-                [t("segment"), "file", t("customers"), t("expected_value"), t("promotional")],
-                rows,
-                {2, 3},
-            ),
-        ]
-    return parts

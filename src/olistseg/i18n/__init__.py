@@ -17,24 +17,41 @@ from __future__ import annotations
 
 import re
 
-from olistseg.i18n import campaigns, deck, findings, report, selection, stability, summary
+from olistseg.i18n import (
+    campaigns,
+    deck,
+    findings,
+    labels,
+    report,
+    selection,
+    stability,
+    story,
+    summary,
+)
 from olistseg.i18n.format import LOCALES, LocaleFormatter, format_number, money, percent
-from olistseg.i18n.segments import QUALIFIERS, SEGMENTS
+from olistseg.i18n.segments import QUALIFIERS, RULE_TEXT, SEGMENTS
 
 __all__ = [
     "LANGUAGES",
     "LOCALES",
     "TEXT",
+    "feature_label",
+    "feature_value",
     "format_number",
     "keyed",
+    "kpi_column",
     "kpi_question",
     "kpi_title",
+    "lateness_label",
     "money",
     "percent",
+    "rule_label",
+    "rule_value",
     "schedule_words",
     "segment_action",
     "segment_label",
     "segment_name",
+    "segment_rule",
     "text",
     "text_list",
     "why_text",
@@ -42,7 +59,7 @@ __all__ = [
 
 LANGUAGES = ("en", "fr")
 
-_CATALOGUES = (report, stability, findings, summary, deck, campaigns)
+_CATALOGUES = (report, stability, findings, summary, deck, campaigns, story)
 TEXT: dict[str, dict[str, str]] = {
     "en": {k: v for c in _CATALOGUES for k, v in c.EN.items()},
     "fr": {k: v for c in _CATALOGUES for k, v in c.FR.items()},
@@ -173,3 +190,53 @@ def segment_action(segment: dict, lang: str) -> str:
     if segment.get("key") not in SEGMENTS[lang]:
         return segment["action"]
     return typeset(SEGMENTS[lang][segment["key"]][1], lang)
+
+
+def rule_label(key: str, lang: str) -> str:
+    """A selection-rule setting's name in ``lang`` (the key itself when unknown)."""
+    _check(lang)
+    return labels.RULES[lang].get(key, (key, "number"))[0]
+
+
+def rule_value(key: str, value: object, lang: str) -> str:
+    """A selection-rule setting's value as people read it (shares as percentages)."""
+    kind = labels.RULES[lang].get(key, (key, "number"))[1]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if kind == "share":
+        return percent(value, lang, 0)
+    return format_number(value, lang, 0 if float(value).is_integer() else 2)
+
+
+def feature_label(name: str, lang: str) -> str:
+    """A customer feature's name with its unit in ``lang`` (the column name when unknown)."""
+    _check(lang)
+    return labels.FEATURES[lang].get(name, (name, 2, "number"))[0]
+
+
+def feature_value(name: str, value: float | None, lang: str) -> str:
+    """A feature's value as people read it: shares as percentages, amounts rounded."""
+    if value is None:
+        return "-"
+    _, digits, kind = labels.FEATURES[lang].get(name, (name, 2, "number"))
+    return percent(value, lang, digits) if kind == "share" else format_number(value, lang, digits)
+
+
+def lateness_label(bucket: str, lang: str) -> str:
+    """A delivery-delay bucket of the KPI SQL ("0-3 days") as a chart names it in ``lang``."""
+    _check(lang)
+    return labels.LATENESS[lang].get(bucket, bucket)
+
+
+def kpi_column(name: str, lang: str) -> str:
+    """A KPI answer's column name ("mean_score") as a table heading in ``lang``."""
+    _check(lang)
+    return labels.KPI_COLUMNS[lang].get(name, name)
+
+
+def segment_rule(segment: dict, lang: str) -> str:
+    """The naming rule a segment met, in words of ``lang`` (its own ``rule`` in English)."""
+    _check(lang)
+    if lang == "en" or segment.get("key") not in RULE_TEXT.get(lang, {}):
+        return segment.get("rule", "")
+    return typeset(RULE_TEXT[lang][segment["key"]], lang)

@@ -55,8 +55,8 @@ EN: dict[str, str] = {
 }
 
 FR: dict[str, str] = {
-    "targeting_title": "Qui contacter d'abord : le score de ciblage, choisi hors période",
-    "targeting_text": "Trois scores ont classé les clients qui ont racheté à {origins} origines de validation (fenêtres de {horizon} jours). Un score plus complexe ne remplace un plus simple que s'il le bat au-delà du bruit (borne basse médiane de son intervalle apparié à 95 % au-dessus de 0). Score retenu : {champion} ; il ordonne chaque audience de campagne.",
+    "targeting_title": "Qui contacter d'abord : le score de ciblage, choisi sur les périodes suivantes",
+    "targeting_text": "Trois scores ont classé les clients qui ont racheté à {origins} origines de validation (fenêtres de {horizon} jours). Un score plus complexe ne remplace un score plus simple que s'il le bat au-delà du bruit (borne basse médiane de son intervalle apparié à 95 % au-dessus de 0). Score retenu : {champion} ; il ordonne chaque audience de campagne.",
     "t_candidate": "Score",
     "t_auc": "AUC (médiane)",
     "t_lift": "Gain du premier décile (médiane)",

@@ -36,10 +36,10 @@ FR: dict[str, str] = {
     "f_lift": "Les {name} ont {lift} fois plus de chances que le client moyen de racheter.",
     "f_value_segments": "Les segments fidèles et à forte valeur regroupent {customers:.1%} des clients mais {revenue:.1%} du chiffre d'affaires des {horizon} jours suivants.",
     "f_clv": "Les {name} regroupent {customers:.1%} des clients et {value:.0%} de la valeur attendue des 12 prochains mois.",
-    "f_clv_check_beats": "La prévision d'achats (BG/NBD) se trompe de {mae:.4f} occasion par client (médiane sur {origins} origines), contre {naive:.4f} pour le rythme passé du client ; prévoir que personne ne revient se trompe de {zero:.4f} : s'en servir pour classer et dimensionner les campagnes, pas pour promettre des ventes.",
-    "f_clv_check_behind": "La prévision d'achats (BG/NBD) se trompe de {mae:.4f} occasion par client (médiane sur {origins} origines), plus que le rythme passé du client ({naive:.4f}) : ne pas s'en servir pour classer les clients sur ces données.",
+    "f_clv_check_beats": "La prévision d'achats (BG/NBD) se trompe de {mae:.4f} achat par client (médiane sur {origins} origines), contre {naive:.4f} pour le rythme passé du client ; prévoir que personne ne revient se trompe de {zero:.4f} : s'en servir pour classer et dimensionner les campagnes, pas pour promettre des ventes.",
+    "f_clv_check_behind": "La prévision d'achats (BG/NBD) se trompe de {mae:.4f} achat par client (médiane sur {origins} origines), plus que le rythme passé du client ({naive:.4f}) : ne pas s'en servir pour classer les clients sur ces données.",
     "f_cadence": "Réentraîner les segments {schedule} ({per_year} réentraînements par an), avec un contrôle mensuel ; le contrat de maintenance coûte {cost:,.0f} {currency} par an.",
     "f_no_cadence": "Aucune fréquence de réentraînement ne peut être fixée : le modèle ne se reproduit pas d'une graine à l'autre.",
-    "f_audiences": "{promotional:,} clients peuvent recevoir une campagne promotionnelle ; {suppressed:,} ne reçoivent que le contact de reconquête (un mauvais avis ou une commande en échec dans les {days} derniers jours).",
+    "f_audiences": "{promotional:,} clients peuvent recevoir une campagne promotionnelle ; {suppressed:,} ne reçoivent que le contact de rattrapage (un mauvais avis ou une commande en échec dans les {days} derniers jours).",
     "f_tail": "Les données sont complètes jusqu'au {until} ; {months} ne contiennent presque aucune commande (l'export s'est arrêté, pas les clients) : tous les chiffres s'arrêtent là.",
 }

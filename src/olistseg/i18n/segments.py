@@ -72,7 +72,7 @@ SEGMENTS: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "dissatisfied": (
             "Clients insatisfaits",
-            "Contact de reconquête : demander ce qui n'a pas marché et proposer un geste ; pas de promotion avant résolution.",
+            "Contact de rattrapage : demander ce qui n'a pas marché et proposer un geste ; pas de promotion avant résolution.",
         ),
         "late_satisfied": (
             "Livrés en retard, encore satisfaits",
@@ -91,7 +91,7 @@ SEGMENTS: dict[str, dict[str, tuple[str, str]]] = {
             "Série de bienvenue qui propose un deuxième article plus cher, payable en plusieurs fois sans frais.",
         ),
         "dormant_premium": (
-            "Anciens acheteurs à gros panier endormis",
+            "Gros paniers inactifs",
             "Reconquête sur des articles plus chers, payables en plusieurs fois sans frais ; arrêter après deux relances sans réponse.",
         ),
         "big_spenders": (
@@ -99,7 +99,7 @@ SEGMENTS: dict[str, dict[str, tuple[str, str]]] = {
             "Ventes croisées premium et recommandations personnalisées dans leurs catégories.",
         ),
         "installments": (
-            "Acheteurs en plusieurs fois",
+            "Adeptes du paiement en plusieurs fois",
             "Offres de paiement en plusieurs fois sans frais sur les articles plus chers.",
         ),
         "recent": (
@@ -107,14 +107,14 @@ SEGMENTS: dict[str, dict[str, tuple[str, str]]] = {
             "Série de bienvenue avec une incitation au deuxième achat sous 30 jours.",
         ),
         "cooling": (
-            "Primo-acheteurs qui refroidissent",
+            "Primo-acheteurs à relancer",
             "Relance pour un deuxième achat : un rappel de leur catégorie avec une incitation limitée dans le temps, avant qu'ils ne décrochent.",
         ),
         "dormant": (
-            "Acheteurs uniques endormis",
+            "Clients d'un seul achat, inactifs",
             "Campagne de reconquête avec une remise limitée dans le temps ; arrêter après deux relances sans réponse.",
         ),
-        "core": ("Clients satisfaits du cœur", "Newsletter régulière et promotions saisonnières."),
+        "core": ("Clients satisfaits", "Newsletter régulière et promotions saisonnières."),
     },
 }
 
@@ -131,5 +131,25 @@ QUALIFIERS: dict[str, dict[str, str]] = {
         "long_ago": "anciens",
         "higher_spend": "dépense élevée",
         "lower_spend": "dépense faible",
+    },
+}
+
+#: Each naming rule's condition in words (``olistseg.segments.naming.RULES``), in French; the
+#: English is the rule's own ``why``. "sd": standard deviations of the segment means.
+RULE_TEXT: dict[str, dict[str, str]] = {
+    "fr": {
+        "late_let_down": "part de retards >= +1 écart-type et note <= -0,3 écart-type",
+        "dissatisfied": "note <= -0,8 écart-type",
+        "late_satisfied": "part de retards >= +1 écart-type, note pas basse",
+        "lapsed_loyal": "achats >= +1 écart-type et dernier achat médian il y a plus de 180 jours",
+        "loyal": "achats >= +1 écart-type",
+        "recent_premium": "ancienneté du dernier achat marquée (|z| >= 0,6), médiane d'au plus 60 jours, et dépense ou mensualités >= +0,8 écart-type",
+        "dormant_premium": "ancienneté du dernier achat marquée (|z| >= 0,6), médiane de plus de 180 jours, et dépense ou mensualités >= +0,8 écart-type",
+        "big_spenders": "dépense >= +0,8 écart-type",
+        "installments": "mensualités >= +0,8 écart-type",
+        "recent": "ancienneté du dernier achat marquée (|z| >= 0,6), médiane d'au plus 60 jours",
+        "cooling": "ancienneté du dernier achat marquée (|z| >= 0,6), médiane de 60 à 180 jours",
+        "dormant": "ancienneté du dernier achat marquée (|z| >= 0,6), médiane de plus de 180 jours",
+        "core": "aucun trait ne ressort",
     },
 }

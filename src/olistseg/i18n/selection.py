@@ -23,7 +23,7 @@ WHY: dict[str, dict[str, str]] = {
         "why_same": "le candidat retenu est aussi celui de plus forte silhouette",
         "why_ineligible": "{name} n'est pas éligible : {failed}",
         "why_unreproducible": "{name} ne se reproduit pas d'une graine à l'autre (ARI moyen {ari})",
-        "why_lower": "{name} a un score combiné plus faible ({score} contre {chosen_score} ; AUC hors période {auc} contre {chosen_auc})",
+        "why_lower": "{name} a un score combiné plus faible ({score} contre {chosen_score} ; AUC sur la période suivante {auc} contre {chosen_auc})",
         "name": "{algorithm} à {k} segments (silhouette {silhouette})",
         "sep": " ; ",
         "usable": "il n'a pas pu être évalué",

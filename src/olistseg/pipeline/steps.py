@@ -151,6 +151,7 @@ VALUE_SEGMENT_KEYS = (
     "median_expected_value_12m",
     "share_expected_value",
     "median_probability_alive",
+    "chance_to_buy_12m",
 )
 AUDIENCE_KEYS = ("segment_id", "file", "customers", "expected_value_12m", "promotional")
 

@@ -128,12 +128,20 @@ def cadence_of_curves(curves: list[dict], config: SimulationConfig) -> dict:
     if first_below is None:
         reason = {
             "key": "cadence_stable",
-            "values": {"threshold": config.threshold, "horizon": horizon},
+            "values": {
+                "threshold": config.threshold,
+                "horizon": horizon,
+                "horizon_days": horizon * config.step_days,
+            },
         }
     elif longest == 0:
         reason = {
             "key": "cadence_every_step",
-            "values": {"ari": first_below["ari_p10"], "threshold": config.threshold},
+            "values": {
+                "ari": first_below["ari_p10"],
+                "threshold": config.threshold,
+                "days": config.step_days,
+            },
         }
     else:
         reason = {
@@ -142,6 +150,7 @@ def cadence_of_curves(curves: list[dict], config: SimulationConfig) -> dict:
                 "ari": first_below["ari_p10"],
                 "threshold": config.threshold,
                 "step": first_below["t"],
+                "days": first_below["t"] * config.step_days,
             },
         }
     return {

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from olistseg.atomic import atomic_path, write_json
+from olistseg.contract import SERVICE_RECOVERY_KEYS
 from olistseg.sql import read_sql
 
 if TYPE_CHECKING:
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
 
 #: Days before ``as_of`` in which a bad review or a failed order suppresses promotions.
 SUPPRESSION_DAYS = 30
-#: Segment keys (:mod:`olistseg.segments.naming`) whose action is a service-recovery contact.
-SERVICE_RECOVERY_KEYS = frozenset({"dissatisfied", "late_let_down"})
 SERVICE_RECOVERY_ACTION = (
     "Service-recovery contact: ask what went wrong and offer a make-good; no promotion until "
     "resolved."

@@ -47,6 +47,7 @@ MIN_REPEAT_CUSTOMERS = 10
 #: The per-customer columns ``CustomerValue.predict`` returns.
 VALUE_COLUMNS = (
     "probability_alive",
+    "probability_purchase_365d",
     "expected_occasions_90d",
     "expected_occasions_180d",
     "expected_occasions_365d",
@@ -199,6 +200,11 @@ class CustomerValue:
         out = pd.DataFrame(index=summary.index)
         with quiet_pymc():
             out["probability_alive"] = map_values(self.bg_.expected_probability_alive(data=data))
+            # the chance of at least one purchase occasion in the next year: what "will they
+            # buy again?" means to a marketer (P(alive) is 1.0 for every one-time buyer)
+            out["probability_purchase_365d"] = 1.0 - map_values(
+                self.bg_.expected_probability_no_purchase(t=365, data=data)
+            )
         for days in HORIZONS_DAYS:
             out[f"expected_occasions_{days}d"] = self.expected_occasions(summary, days)
         with quiet_pymc():

@@ -96,6 +96,8 @@ def segment_value(table: pd.DataFrame, names: pd.DataFrame) -> list[dict]:
                 "mean_expected_value_12m": round(float(value.mean()), 4),
                 "share_expected_value": round(float(value.sum()) / total, 4) if total else None,
                 "median_probability_alive": round(float(group["probability_alive"].median()), 4),
+                # the mean chance is the share of the segment expected to buy within 12 months
+                "chance_to_buy_12m": round(float(group["probability_purchase_365d"].mean()), 4),
                 "expected_occasions_365d": round(float(group["expected_occasions_365d"].sum()), 1),
             }
         )

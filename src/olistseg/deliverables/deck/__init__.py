@@ -39,7 +39,7 @@ __all__ = ["build_deck", "overflowing"]
 def build_deck(numbers: dict, path: Path, lang: str = "en") -> Path:
     """Write the deck for the run's ``numbers`` to ``path`` (atomically)."""
     ctx = DeckContext.build(numbers, lang)
-    deck = Canvas(ctx.t("d_footer", as_of=ctx.seg["as_of"][:10], data_to=ctx.data_to))
+    deck = Canvas(ctx.t("d_footer", as_of=ctx.seg["as_of"][:10], data_to=ctx.data_to), lang)
     for slide in MAIN:
         slide(deck, ctx)
     main_slides = len(deck.prs.slides)

@@ -10,7 +10,21 @@ from pptx.util import Inches
 from olistseg.contract import fact
 from olistseg.deliverables.deck.canvas import MARGIN, TYPE, Canvas
 from olistseg.deliverables.deck.context import DeckContext, finding
-from olistseg.i18n import format_number, keyed, percent, text_list, why_text
+from olistseg.deliverables.deck.evidence import (
+    choice_of_k_slide,
+    proof_slide,
+    shares_slide,
+    trend_slide,
+)
+from olistseg.i18n import (
+    format_number,
+    keyed,
+    percent,
+    rule_label,
+    rule_value,
+    text_list,
+    why_text,
+)
 
 
 def appendix_index_slide(deck: Canvas, ctx: DeckContext) -> None:
@@ -21,12 +35,16 @@ def appendix_index_slide(deck: Canvas, ctx: DeckContext) -> None:
         slide,
         [
             [t("d_appendix"), ""],
+            [t("choice_of_k"), t("d_app_choice")],
+            [t("validation"), t("d_app_proof")],
+            [t("d_on_time"), t("d_app_trend")],
+            [t("segments_overview"), t("d_app_shares")],
             [t("method"), t("d_app_method")],
             [t("candidates_table"), t("d_app_candidates")],
             [t("value_section"), t("d_app_value")],
             [t("appendix"), t("d_app_definitions")],
         ],
-        (MARGIN, body_top, full_w, Inches(0.55) * 5),
+        (MARGIN, body_top, full_w, Inches(0.5) * 9),
         [1.5, 3],
     )
 
@@ -41,14 +59,17 @@ def method_slide(deck: Canvas, ctx: DeckContext) -> None:
             "d_method_relaxed" if relaxed else "d_method",
             k=seg["k"],
             algorithm=seg["algorithm"],
-            candidates=len(numbers["selection"]["candidates"]),
+            candidates=fact(numbers, "candidates"),
             relaxed=", ".join(t(f"crit_{c}") for c in relaxed or []),
         ),
         t("method_text", as_of=seg["as_of"]),
     )
     deck.table(
         slide,
-        [[t("rule"), t("d_value")], *[[k, str(v)] for k, v in rule.items()]],
+        [
+            [t("rule"), t("d_value")],
+            *[[rule_label(k, ctx.lang), rule_value(k, v, ctx.lang)] for k, v in rule.items()],
+        ],
         (MARGIN, body_top, Inches(6), Inches(0.42) * (len(rule) + 1)),
         [2, 1],
     )
@@ -67,7 +88,7 @@ def candidates_slide(deck: Canvas, ctx: DeckContext) -> None:
         :10
     ]
     slide = deck.new(
-        t("d_candidates", n=len(numbers["selection"]["candidates"])),
+        t("d_candidates", n=fact(numbers, "candidates")),
         (
             why_text(lang, why)
             if (why := numbers["selection"].get("why_not_highest_silhouette_record"))
@@ -90,9 +111,9 @@ def candidates_slide(deck: Canvas, ctx: DeckContext) -> None:
                 [
                     c["algorithm"],
                     str(c["n_clusters"]),
-                    f"{c['silhouette']}",
-                    f"{c['davies_bouldin']}",
-                    f"{c['stability_bootstrap']}",
+                    _number(c["silhouette"], lang, 3),
+                    _number(c["davies_bouldin"], lang, 2),
+                    _number(c["stability_bootstrap"], lang, 2),
                     "-" if c.get("largest_share") is None else percent(c["largest_share"], lang),
                     "-" if c.get("score") is None else format_number(c["score"], lang, 3),
                 ]
@@ -145,9 +166,17 @@ def definitions_slide(deck: Canvas, ctx: DeckContext) -> None:
     )
 
 
+def _number(value: float | None, lang: str, digits: int) -> str:
+    return "-" if value is None else format_number(value, lang, digits)
+
+
 #: The appendix's slides, in order.
 APPENDIX = (
     appendix_index_slide,
+    choice_of_k_slide,
+    proof_slide,
+    trend_slide,
+    shares_slide,
     method_slide,
     candidates_slide,
     clv_check_slide,

@@ -15,12 +15,18 @@ import zipfile
 from pathlib import Path
 
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData
+from pptx.chart.data import BubbleChartData, CategoryChartData, XyChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.chart import (
+    XL_CHART_TYPE,
+    XL_LABEL_POSITION,
+    XL_LEGEND_POSITION,
+    XL_MARKER_STYLE,
+)
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 WIDE = (Inches(13.333), Inches(7.5))
@@ -37,7 +43,18 @@ FONT_FILES = {
 MARGIN = Inches(0.6)
 BAND_HEIGHT = Inches(1.15)
 FOOTER_TOP = Inches(7.05)
-MAIN_SLIDES_MAX = 15
+MAIN_SLIDES_MAX = 13
+#: The language tag charts and text carry, per deck language.
+LOCALE_TAGS = {"en": "en-US", "fr": "fr-FR"}
+#: Windows locale ids of the number formats' locale prefix, per deck language but English.
+LCIDS = {"fr": "40C"}
+#: Chart kinds drawn as lines (their series get a line colour and width, not a fill).
+LINES = (
+    XL_CHART_TYPE.LINE_MARKERS,
+    XL_CHART_TYPE.LINE,
+    XL_CHART_TYPE.XY_SCATTER_LINES,
+    XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS,
+)
 
 
 def _rgb(hex_color: str) -> RGBColor:
@@ -47,7 +64,8 @@ def _rgb(hex_color: str) -> RGBColor:
 class Canvas:
     """A presentation with the theme's slide kinds; counts main and appendix slides."""
 
-    def __init__(self, footer: str) -> None:
+    def __init__(self, footer: str, lang: str = "en") -> None:
+        self.lang = lang
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = WIDE
         self.footer = footer
@@ -119,28 +137,37 @@ class Canvas:
         self,
         slide: object,
         kind: int,
-        data: CategoryChartData,
+        data: CategoryChartData | XyChartData,
         box: tuple[int, int, int, int] | None = None,
         percent_axis: bool = False,
         legend: bool = True,
         titles: tuple[str, str] | None = None,
         bounds: tuple[float, float] | None = None,
         reference: str | None = None,
+        gaps: bool = False,
     ) -> object:
         """A native chart. ``titles``: the category and the value axis titles, with units;
         ``bounds``: the value axis's minimum and maximum (rates and ARI: 0 to 1); ``reference``:
-        the name of a series drawn as a dashed line without markers (a threshold). Horizontal
-        bars list their categories top to bottom in the data's order."""
+        the name of a series drawn as a dashed line without markers (a threshold); ``gaps``: a
+        missing value (None) is a gap. Horizontal bars list their categories top to bottom in
+        the data's order. XY line charts take :class:`XyChartData`."""
         box = box or (MARGIN, Inches(1.45), WIDE[0] - 2 * MARGIN, Inches(5.45))
+        horizontal = kind in (XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.BAR_STACKED)
+        if horizontal:
+            data = _bottom_up(data)
         chart = slide.shapes.add_chart(kind, *box, data).chart
-        chart.font.size, chart.font.name = Pt(TYPE["table"]), FONT
+        chart.has_title = False  # the slide's title says it; a chart title would repeat a series
+        self._chart_text(chart)
         chart.has_legend = legend and len(list(data)) > 1
         if chart.has_legend:
             chart.legend.position = XL_LEGEND_POSITION.BOTTOM
             chart.legend.include_in_layout = False
-        for index, series in enumerate(chart.plots[0].series):
-            color = _rgb(PALETTE[index % len(PALETTE)])
-            if kind in (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.LINE):
+        drawn = list(chart.plots[0].series)
+        for index, series in enumerate(drawn):
+            # flipped horizontal bars keep each series' colour of its place in the data
+            place = len(drawn) - 1 - index if horizontal else index
+            color = _rgb(PALETTE[place % len(PALETTE)])
+            if kind in LINES:
                 series.format.line.color.rgb = color
                 series.format.line.width = Pt(2.25)
                 series.smooth = False
@@ -151,22 +178,92 @@ class Canvas:
             else:
                 series.format.fill.solid()
                 series.format.fill.fore_color.rgb = color
-        if percent_axis:
-            chart.value_axis.tick_labels.number_format = "0%"
-            chart.value_axis.tick_labels.number_format_is_linked = False
+        axes = [chart.value_axis] + ([chart.category_axis] if kind in LINES[2:] else [])
+        for axis in axes:  # the deck's language's decimal comma on every numeric axis
+            axis.tick_labels.number_format = self.fmt(
+                "0%" if percent_axis and axis is axes[0] else "General"
+            )
+            axis.tick_labels.number_format_is_linked = False
         chart.value_axis.has_major_gridlines = True
         chart.value_axis.major_gridlines.format.line.color.rgb = _rgb("DDE3EA")
         if bounds is not None:
             chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = bounds
-        if kind in (XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.BAR_STACKED):
-            chart.category_axis.reverse_order = True  # the first category on top
-            chart.category_axis.crosses = XL_AXIS_CROSSES.MAXIMUM  # values axis at the foot
         if titles is not None:
-            for axis, title in zip((chart.category_axis, chart.value_axis), titles, strict=True):
-                axis.has_title = True
-                axis.axis_title.text_frame.text = title
-                font = axis.axis_title.text_frame.paragraphs[0].runs[0].font
-                font.size, font.name, font.bold = Pt(TYPE["footer"] + 1), FONT, False
+            _axis_titles(chart, titles)
+        if gaps:
+            # a missing point is a gap in the line, never a fall to zero or a bridge
+            plot_area = chart._chartSpace.chart
+            blanks = plot_area.find(qn("c:dispBlanksAs"))
+            if blanks is None:
+                blanks = plot_area.makeelement(qn("c:dispBlanksAs"), {})
+                plot_area.find(qn("c:plotVisOnly")).addnext(blanks)
+            blanks.set("val", "gap")
+        return chart
+
+    def fmt(self, code: str) -> str:
+        """A chart number format in the deck's language: French numbers get the French locale
+        prefix (``[$-40C]``), with which LibreOffice and PowerPoint print a decimal comma."""
+        if self.lang == "en":
+            return code
+        return f"[$-{LCIDS[self.lang]}]" + code.replace("%", "\u00a0%")  # "100 %" in French
+
+    def _chart_text(self, chart: object) -> None:
+        """The chart's font, and its language: LibreOffice and PowerPoint print the axis and
+        data-label numbers with the decimal comma of French when the chart says it is French."""
+        chart.font.size, chart.font.name = Pt(TYPE["table"]), FONT
+        chart._chartSpace.find(qn("c:txPr")).find(qn("a:p")).find(qn("a:pPr")).find(
+            qn("a:defRPr")
+        ).set("lang", LOCALE_TAGS[self.lang])
+        space = chart._chartSpace
+        tag = space.find(qn("c:lang"))
+        if tag is None:
+            tag = space.makeelement(qn("c:lang"), {})
+            space.insert(0 if space.find(qn("c:date1904")) is None else 1, tag)
+        tag.set("val", LOCALE_TAGS[self.lang])
+
+    def bubble(
+        self,
+        slide: object,
+        points: list[tuple[str, float, float, float, str]],
+        box: tuple[int, int, int, int],
+        titles: tuple[str, str],
+        x_bounds: tuple[float, float] | None = None,
+    ) -> object:
+        """A bubble chart, one bubble a series: ``(label, x, y, size, colour)``; each bubble
+        is labelled with its name (no legend to decode)."""
+        data = BubbleChartData()
+        for label, x, y, size, _ in points:
+            data.add_series(label).add_data_point(x, y, size)
+        chart = slide.shapes.add_chart(XL_CHART_TYPE.BUBBLE, *box, data).chart
+        chart.has_title = False
+        self._chart_text(chart)
+        chart.has_legend = False
+        placed: list[tuple[float, float]] = []
+        y_span = (max(p[2] for p in points) - min(p[2] for p in points)) or 1.0
+        for series, (label, x, y, _, color) in zip(chart.plots[0].series, points, strict=True):
+            # a bubble close to one already labelled takes its label below, not on top of it
+            crowded = any(abs(x - px) < 0.4 and abs(y - py) < 0.15 * y_span for px, py in placed)
+            placed.append((x, y))
+            series.format.fill.solid()
+            series.format.fill.fore_color.rgb = _rgb(color)
+            series.format.line.color.rgb = _rgb(PAPER)
+            label_frame = series.points[0].data_label
+            label_frame.has_text_frame = True
+            label_frame.text_frame.text = label
+            label_frame.position = XL_LABEL_POSITION.BELOW if crowded else XL_LABEL_POSITION.ABOVE
+            run = label_frame.text_frame.paragraphs[0].runs[0]
+            run.font.size, run.font.name, run.font.bold = Pt(TYPE["footer"]), FONT, True
+        bubble_scale = chart.plots[0]._element.find(qn("c:bubbleScale"))
+        if bubble_scale is not None:
+            bubble_scale.set("val", "100")
+        chart.value_axis.has_major_gridlines = True
+        chart.value_axis.major_gridlines.format.line.color.rgb = _rgb("DDE3EA")
+        if x_bounds is not None:
+            chart.category_axis.minimum_scale, chart.category_axis.maximum_scale = x_bounds
+        for axis in (chart.category_axis, chart.value_axis):
+            axis.tick_labels.number_format = self.fmt("General")
+            axis.tick_labels.number_format_is_linked = False
+        _axis_titles(chart, titles)
         return chart
 
     def table(
@@ -184,8 +281,11 @@ class Canvas:
             total = sum(widths)
             for j, w in enumerate(widths):
                 table.columns[j].width = Emu(int(box[2] * w / total))
+        # the header row as tall as its line needs; the body rows share the rest
+        header = min(int(box[3] / len(rows)), int(Inches(0.5)))
+        body = int((box[3] - header) / max(len(rows) - 1, 1))
         for i, row in enumerate(rows):
-            table.rows[i].height = Emu(int(box[3] / len(rows)))
+            table.rows[i].height = Emu(header if i == 0 else body)
             for j, value in enumerate(row):
                 cell = table.cell(i, j)
                 cell.text = str(value)
@@ -225,6 +325,28 @@ class Canvas:
             run.text = line
             run.font.size, run.font.bold, run.font.name = Pt(TYPE["body"]), bold, FONT
             run.font.color.rgb = _rgb(INK)
+
+
+def _bottom_up(data: CategoryChartData) -> CategoryChartData:
+    """Horizontal bars drawn as they read: a bar chart draws its first category at the foot and,
+    in each group, its first series lowest, while the legend lists the series top down from the
+    last. Categories and series reversed, the first category is on top, each group reads in the
+    series' order, and the legend lists them in the same order, with the value axis at the
+    foot (reversing the axis instead puts the values on top and the legend out of order)."""
+    flipped = CategoryChartData(number_format=data.number_format)
+    flipped.categories = [c.label for c in data.categories][::-1]
+    for series in list(data)[::-1]:
+        flipped.add_series(series.name, list(series.values)[::-1], series.number_format)
+    return flipped
+
+
+def _axis_titles(chart: object, titles: tuple[str, str]) -> None:
+    """The horizontal (category or X) and the vertical (value or Y) axis titles."""
+    for axis, title in zip((chart.category_axis, chart.value_axis), titles, strict=True):
+        axis.has_title = True
+        axis.axis_title.text_frame.text = title
+        font = axis.axis_title.text_frame.paragraphs[0].runs[0].font
+        font.size, font.name, font.bold = Pt(TYPE["footer"] + 1), FONT, False
 
 
 # --- measuring text -------------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""The main story, one function per slide, each ``slide(deck, ctx)``: title; the question and the
-answer; two KPI slides; what the segments are; the personas; proof against RFM; cadence and
-contract; next steps. :data:`MAIN` is their order: add, move or drop a slide there.
+"""The main story, decision first, one function per slide, each ``slide(deck, ctx)``: title; the
+answer in one sentence; what to do this quarter (the campaign plan); the customer experience
+levers with owners and targets; the segment map; the personas in plain words; how we will know
+it worked; how often to retrain and what it costs; the limits; next steps. :data:`MAIN` is their
+order: add, move or drop a slide there. The evidence behind them is in the appendix.
 """
 
 from __future__ import annotations
 
-from pptx.chart.data import CategoryChartData
+from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches
 
@@ -13,8 +15,9 @@ from olistseg.campaigns.report import campaign_label, plan_rows, verdict_text
 from olistseg.contract import fact
 from olistseg.deliverables.collect import kpi_rows
 from olistseg.deliverables.deck.canvas import INK, MARGIN, MUTED, TYPE, Canvas
-from olistseg.deliverables.deck.context import DeckContext, complete_months, finding
-from olistseg.i18n import format_number, keyed, money, percent, text_list
+from olistseg.deliverables.deck.context import DeckContext, finding
+from olistseg.deliverables.deck.segments import persona_slides, segment_map_slide
+from olistseg.i18n import format_number, keyed, lateness_label, money, percent, text_list
 
 
 def title_slide(deck: Canvas, ctx: DeckContext) -> None:
@@ -59,253 +62,90 @@ def answer_slide(deck: Canvas, ctx: DeckContext) -> None:
     deck.table(
         slide,
         [
-            [t("d_rank"), t("findings_title"), t("findings_source")],
-            *[[str(f["rank"]), keyed(lang, f), f["source"].split(":")[0]] for f in top],
+            [t("d_rank"), t("findings_title")],
+            *[[str(f["rank"]), keyed(lang, f)] for f in top],
         ],
         (MARGIN, body_top, full_w, Inches(0.55) * (len(top) + 1)),
-        [0.5, 8.6, 2.9],
+        [0.5, 11.5],
         size=TYPE["table"],
     )
 
 
-def lateness_slide(deck: Canvas, ctx: DeckContext) -> None:
-    """KPI: review score by delivery delay."""
+def experience_slide(deck: Canvas, ctx: DeckContext) -> None:
+    """Customer experience: review score by delivery delay, and the levers with their owners
+    and targets (the state with the most late deliveries, the worst zip codes, the customers
+    the service-recovery contact is for)."""
     numbers, lang, t = ctx.numbers, ctx.lang, ctx.t
     lateness = kpi_rows(numbers, "score_by_lateness", period="total")
     found = finding(numbers, "lateness_reviews")
-    title = t("d_lateness", **found["values"]) if found else t("d_lateness_plain")
-    slide = deck.new(title, keyed(lang, found) if found else t("d_lateness_plain"))
+    title = t("d_experience", **found["values"]) if found else t("d_lateness_plain")
+    notes = [
+        keyed(lang, f)
+        for rule in ("lateness_reviews", "late_state", "worst_zip_city")
+        if (f := finding(numbers, rule))
+    ]
+    slide = deck.new(title, "\n".join(notes) or t("d_lateness_plain"))
     data = CategoryChartData()
-    data.categories = [r["lateness"] for r in lateness]
+    data.categories = [lateness_label(r["lateness"], lang) for r in lateness]
     data.add_series(t("d_mean_score"), [r["mean_score"] for r in lateness])
     chart = deck.chart(
         slide,
         XL_CHART_TYPE.COLUMN_CLUSTERED,
         data,
+        (MARGIN, ctx.body_top, Inches(5.6), Inches(5.3)),
         legend=False,
         titles=(t("ax_lateness"), t("ax_stars")),
         bounds=(0, 5),
     )
     chart.plots[0].has_data_labels = True
-    chart.plots[0].data_labels.number_format = "0.0"
+    chart.plots[0].data_labels.number_format = deck.fmt("0.0")
     chart.plots[0].data_labels.number_format_is_linked = False
-
-
-def trend_slide(deck: Canvas, ctx: DeckContext) -> None:
-    """KPI trends: on-time delivery and low reviews by month (complete months only)."""
-    numbers, lang, t, data_to = ctx.numbers, ctx.lang, ctx.t, ctx.data_to
-    on_time_rows = kpi_rows(numbers, "on_time_delivery")
-    on_time = complete_months(numbers, on_time_rows)
-    low = {r["period"]: r["low_share"] for r in kpi_rows(numbers, "low_score_share")}
-    overall = next((r for r in on_time_rows if r["period"] == "total"), None)
-    months = [r for r in on_time if r["delivered_orders"] >= 30]
-    slide = deck.new(
-        t(
-            "d_trend",
-            rate=percent(overall["on_time_rate"], lang) if overall else "-",
-            until=data_to,
-        ),
-        "\n".join(
-            [t("d_trend_notes")]
-            + ([keyed(lang, f)] if (f := finding(numbers, "data_tail")) else [])
-        ),
-    )
-    data = CategoryChartData()
-    data.categories = [r["period"] for r in months]
-    data.add_series(t("d_on_time"), [r["on_time_rate"] for r in months])
-    data.add_series(t("d_low_reviews"), [low.get(r["period"], 0.0) for r in months])
-    deck.chart(
-        slide,
-        XL_CHART_TYPE.LINE_MARKERS,
-        data,
-        percent_axis=True,
-        titles=(t("ax_month"), t("ax_share_orders")),
-        bounds=(0, 1),
-    )
-
-
-def segments_slide(deck: Canvas, ctx: DeckContext) -> None:
-    """What the segments are: shares of customers, revenue and value."""
-    lang, t, segments, personas = ctx.lang, ctx.t, ctx.segments, ctx.personas
-    largest = max(personas, key=lambda p: p["share_customers"])
-    slide = deck.new(
-        t(
-            "d_overview",
-            k=len(segments),
-            name=largest["name"],
-            share=percent(largest["share_customers"], lang),
-        ),
-        "\n".join(
-            f"{p['name']}: {percent(p['share_customers'], lang)} / {percent(p['share_revenue'], lang)}"
-            for p in personas
-        ),
-    )
-    data = CategoryChartData()
-    data.categories = [p["name"] for p in personas]
-    data.add_series(t("customers"), [round(p["share_customers"], 4) for p in personas])
-    data.add_series(t("revenue"), [round(p["share_revenue"], 4) for p in personas])
-    if all(p["share_value"] is not None for p in personas):
-        data.add_series(t("share_value"), [round(p["share_value"], 4) for p in personas])
-    deck.chart(
-        slide,
-        XL_CHART_TYPE.BAR_CLUSTERED,
-        data,
-        percent_axis=True,
-        titles=(t("ax_segment"), t("ax_share")),
-        bounds=(0, 1),
-    )
-
-
-def persona_slides(deck: Canvas, ctx: DeckContext) -> None:
-    """One persona slide per segment (two per slide beyond seven segments)."""
-    lang, t, segments, personas, body_top, full_w = (
-        ctx.lang,
-        ctx.t,
-        ctx.segments,
-        ctx.personas,
-        ctx.body_top,
-        ctx.full_w,
-    )
-    per_slide = 1 if len(segments) <= 4 else 2
-    for start in range(0, len(segments), per_slide):
-        group = list(
-            zip(
-                segments[start : start + per_slide],
-                personas[start : start + per_slide],
-                strict=True,
-            )
-        )
-        if per_slide == 1:
-            p = group[0][1]
-            title = t(
-                "d_persona",
-                name=p["name"],
-                share=percent(p["share_customers"], lang),
-                value="-" if p["share_value"] is None else percent(p["share_value"], lang),
-            )
-        else:
-            title = " / ".join(p["name"] for _, p in group)
-        slide = deck.new(
-            title, "\n".join(f"{p['name']}: {s['rule']}. {p['typical']}." for s, p in group)
-        )
-        width = full_w / len(group)
-        for index, (_, p) in enumerate(group):
-            left = MARGIN + int(width * index)
-            inner = int(width - Inches(0.3)) if len(group) > 1 else int(Inches(7.2))
-            rows = [
-                [t("d_measure"), t("d_value")],
-                [
-                    t("customers"),
-                    f"{format_number(p['size'], lang)} ({percent(p['share_customers'], lang)})",
-                ],
-                [t("revenue"), percent(p["share_revenue"], lang)],
-                [
-                    t("expected_value"),
-                    "-"
-                    if p["expected_value"] is None
-                    else f"{format_number(p['expected_value'], lang)} ({percent(p['share_value'] or 0, lang)})",
-                ],
-                [
-                    t("median_alive"),
-                    "-" if p["median_alive"] is None else format_number(p["median_alive"], lang, 2),
-                ],
-                [
-                    t("audience"),
-                    "-" if p["audience"] is None else format_number(p["audience"], lang),
-                ],
-                [t("typical_customer"), p["typical"]],
-                [t("kpi_to_watch"), p["watch"]],
-            ]
-            deck.table(
-                slide,
-                rows,
-                (left, body_top, inner, Inches(0.62) * len(rows)),
-                [1.1, 2.2],
-                size=TYPE["table"],
-            )
-            if len(group) == 1:
-                deck.callout(
-                    slide,
-                    (MARGIN + Inches(7.6), body_top, full_w - Inches(7.6), Inches(3.0)),
-                    t("action"),
-                    p["action"],
-                )
-            else:
-                deck.callout(
-                    slide,
-                    (left, Inches(6.55) - Inches(1.3), inner, Inches(1.45)),
-                    t("action"),
-                    p["action"],
-                )
-
-
-def proof_slide(deck: Canvas, ctx: DeckContext) -> None:
-    """Proof: do the segments predict behaviour (out of time, against RFM)?"""
-    numbers, lang, t, validation = ctx.numbers, ctx.lang, ctx.t, ctx.numbers["validation"]
-    auc = validation["summary"]["median_auc"]
-    noise = validation["summary"].get("rfm_difference") or {}
-    key = (
-        "d_validation_beats"
-        if validation["summary"]["beats_rfm"]
-        else "d_validation_alike"
-        if noise and noise["interval_contains_zero"] == noise["origins"]
-        else "d_validation_behind"
-    )
-    slide = deck.new(
-        t(
-            key,
-            auc=fact(numbers, "segments_auc"),
-            rfm=fact(numbers, "rfm_auc"),
-            random=auc.get("random"),
-        ),
-        "\n".join(
+    rows = [[t("d_lever"), t("d_owner"), t("d_target")]]
+    if f := finding(numbers, "late_state"):
+        rows.append(
             [
-                t("validation"),
-                t(
-                    "validation_text",
-                    origins=len(validation["origins"]),
-                    horizon=validation["horizon_days"],
-                ),
-                *(keyed(lang, f) for f in validation["summary"]["findings_text"]),
+                t("d_lever_state", **f["values"]),
+                t("d_owner_logistics"),
+                t("d_target_state", **f["values"]),
             ]
-        ),
+        )
+    if f := finding(numbers, "worst_zip_city"):
+        rows.append([t("d_lever_zips", **f["values"]), t("d_owner_carriers"), t("d_target_zips")])
+    rows.append(
+        [
+            t("d_lever_recovery", customers=fact(numbers, "service_recovery_customers")),
+            t("d_owner_service"),
+            t("d_target_recovery"),
+        ]
     )
-    data = CategoryChartData()
-    data.categories = [o["origin"][:10] for o in validation["origins"]][::-1]
-    for kind, label in (("chosen", t("segments_word")), ("rfm", "RFM"), ("random", t("d_random"))):
-        if kind in validation["origins"][0]:
-            data.add_series(label, [o[kind]["auc"] or 0.5 for o in validation["origins"]][::-1])
-    deck.chart(
+    left = MARGIN + Inches(5.8)
+    deck.table(
         slide,
-        XL_CHART_TYPE.LINE_MARKERS,
-        data,
-        titles=(t("ax_origin"), t("ax_auc")),
-        bounds=(0, 1),
+        rows,
+        (left, ctx.body_top, ctx.full_w - Inches(5.8), Inches(1.25) * len(rows)),
+        [2.4, 1.3, 2.4],
+        size=11,
     )
+
+
+#: Days in a month, to put the monthly protocol on the weekly protocol's time axis.
+MONTH_DAYS = 365.25 / 12
 
 
 def cadence_slide(deck: Canvas, ctx: DeckContext) -> None:
-    """Cadence and contract: the stability curve and the yearly cost."""
-    numbers, lang, t, schedule, cost, currency, body_top, full_w, stability, contract, cadence = (
-        ctx.numbers,
-        ctx.lang,
-        ctx.t,
-        ctx.schedule,
-        ctx.cost,
-        ctx.currency,
-        ctx.body_top,
-        ctx.full_w,
-        ctx.numbers["stability"],
-        ctx.numbers["maintenance"],
-        ctx.numbers["stability"]["cadence"],
-    )
+    """Cadence and contract: both stability protocols on one time axis (the weekly one over
+    many origins sets the cadence; the usual monthly one from a single origin), the threshold,
+    and the contract with the customers who would get another campaign a month on."""
+    numbers, lang, t, stability = ctx.numbers, ctx.lang, ctx.t, ctx.numbers["stability"]
+    contract, cadence = numbers["maintenance"], stability["cadence"]
     curve = [c for c in stability["curve"] if c["counts_for_cadence"]]
     slide = deck.new(
-        t("d_cadence", schedule=schedule, cost=cost, currency=currency)
+        t("d_cadence", schedule=ctx.schedule, cost=ctx.cost, currency=ctx.currency)
         if cadence["weeks"] is not None
         else t("f_no_cadence"),
         "\n".join(
             [
+                t("d_cadence_protocols"),
                 t(
                     "cadence_text",
                     weeks=cadence["weeks"],
@@ -316,45 +156,111 @@ def cadence_slide(deck: Canvas, ctx: DeckContext) -> None:
             ]
         ),
     )
-    data = CategoryChartData()
-    data.categories = [f"{c['weeks']:g}" for c in curve]
-    data.add_series(t("ari_median"), [c["ari_median"] for c in curve])
-    data.add_series(t("ari_p10"), [c["ari_p10"] for c in curve])
-    data.add_series(t("threshold_word"), [cadence["threshold"]] * len(curve))
-    deck.chart(
+    origins = curve[0]["origins"] if curve else 0
+    data = XyChartData()
+    for key, column in (("c_weekly_median", "ari_median"), ("c_weekly_p10", "ari_p10")):
+        series = data.add_series(t(key, origins=origins))
+        for c in curve:
+            series.add_data_point(c["weeks"], c[column])
+    simple = (stability.get("simple_protocol") or {}).get("curve") or []
+    if simple:
+        series = data.add_series(t("c_monthly"))
+        for c in [{"month": 0, "ari": 1.0}, *simple]:
+            series.add_data_point(round(c["month"] * MONTH_DAYS / 7, 2), c["ari"])
+    end = max([c["weeks"] for c in curve] + [c["month"] * MONTH_DAYS / 7 for c in simple] + [1])
+    threshold = data.add_series(t("threshold_word"))
+    for x in (0, end):
+        threshold.add_data_point(x, cadence["threshold"])
+    chart = deck.chart(
         slide,
-        XL_CHART_TYPE.LINE_MARKERS,
+        XL_CHART_TYPE.XY_SCATTER_LINES,
         data,
-        (MARGIN, body_top, Inches(7.4), Inches(5.4)),
+        (MARGIN, ctx.body_top, Inches(7.6), Inches(5.4)),
         titles=(t("ax_weeks"), t("ax_ari")),
         bounds=(0, 1),
         reference=t("threshold_word"),
     )
+    chart.category_axis.minimum_scale, chart.category_axis.maximum_scale = 0, round(end)
     yearly = contract.get("yearly_cost") or {}
     hours = contract.get("analyst_hours", {})
+    wrong = fact(numbers, "wrong_campaign_month_one")
     deck.table(
         slide,
         [
             [t("d_contract"), t("d_value")],
-            [t("d_schedule"), schedule],
+            [t("d_schedule"), ctx.schedule],
             [t("d_retrains"), str(fact(numbers, "retrains_per_year") or "-")],
             [t("d_hours"), f"{hours.get('per_year_estimate', 0):g}"],
-            [t("d_analyst_cost"), money(yearly.get("analyst", 0), currency, lang)],
-            [t("d_compute_cost"), money(yearly.get("compute", 0), currency, lang, 2)],
-            [t("d_total_cost"), money(cost, currency, lang)],
+            [t("d_analyst_cost"), money(yearly.get("analyst", 0), ctx.currency, lang)],
+            [t("d_compute_cost"), money(yearly.get("compute", 0), ctx.currency, lang, 2)],
+            [t("d_total_cost"), money(ctx.cost, ctx.currency, lang)],
+            [t("d_wrong_campaign"), "-" if wrong is None else format_number(wrong, lang)],
         ],
-        (MARGIN + Inches(7.7), body_top, full_w - Inches(7.7), Inches(0.5) * 7),
-        [1.4, 1.0],
+        (MARGIN + Inches(7.9), ctx.body_top, ctx.full_w - Inches(7.9), Inches(0.5) * 9),
+        [1.6, 1.0],
+        size=11,
+    )
+
+
+def limits_slide(deck: Canvas, ctx: DeckContext) -> None:
+    """Limits: what the data cannot tell, each with what follows for the campaigns."""
+    numbers, lang, t = ctx.numbers, ctx.lang, ctx.t
+    rows = [[t("d_limit"), t("d_so")]]
+    if (repeat := fact(numbers, "repeat_occasion_share")) is not None:
+        rows.append([t("l_one_time", share=1 - repeat), t("l_one_time_so")])
+    if fact(numbers, "segments_auc") is not None and fact(numbers, "rfm_auc") is not None:
+        rows.append(
+            [
+                t("l_rfm", auc=fact(numbers, "segments_auc"), rfm=fact(numbers, "rfm_auc")),
+                t("l_rfm_so"),
+            ]
+        )
+    value = numbers.get("value") or {}
+    check = (value.get("out_of_time") or {}).get("origins") or []
+    if check:
+        median = value["out_of_time"]["median"]
+        under = sum(o["predicted_occasions"] < o["actual_occasions"] for o in check)
+        rows.append(
+            [
+                t(
+                    "l_clv",
+                    under=under,
+                    origins=len(check),
+                    mae=format_number(median["mae_bgnbd"], lang, 4),
+                    zero=format_number(median["mae_zero"], lang, 4)
+                    if median.get("mae_zero") is not None
+                    else "-",
+                ),
+                t("l_clv_so"),
+            ]
+        )
+    if (mde := fact(numbers, "pooled_detectable_lift")) is not None:
+        rows.append(
+            [
+                t("l_power", campaigns=fact(numbers, "campaigns"), mde=percent(mde, lang, 0)),
+                t("l_power_so"),
+            ]
+        )
+    slide = deck.new(t("d_limits"), "\n".join(r[0] for r in rows[1:]))
+    deck.table(
+        slide,
+        rows,
+        (MARGIN, ctx.body_top, ctx.full_w, Inches(1.1) * len(rows)),
+        [3, 2],
+        size=13,
     )
 
 
 def next_steps_slide(deck: Canvas, ctx: DeckContext) -> None:
     """Next steps: who does what, when."""
     numbers, lang, t, body_top, full_w = ctx.numbers, ctx.lang, ctx.t, ctx.body_top, ctx.full_w
-    audiences = numbers.get("audiences") or {}
-    promotional = sum(a["customers"] for a in audiences.get("audiences", []) if a["promotional"])
+    suppressed = finding(numbers, "suppressed")
     slide = deck.new(
-        t("d_next", audiences=len(audiences.get("audiences", [])), customers=promotional),
+        t(
+            "d_next",
+            campaigns=fact(numbers, "campaigns") or 0,
+            customers=suppressed["values"]["promotional"] if suppressed else 0,
+        ),
         "\n".join(text_list(lang, "next_steps_items")),
     )
     steps = text_list(lang, "d_next_rows")
@@ -372,10 +278,13 @@ def plan_slide(deck: Canvas, ctx: DeckContext) -> None:
     if not plan:
         return
     headings, rows = plan_rows(plan, ctx.lang)
-    contacts = sum(c["treatment"] for c in plan["campaigns"])
-    cost = sum(c["cost"]["total"] for c in plan["campaigns"])
     slide = deck.new(
-        ctx.t("d_plan", campaigns=fact(ctx.numbers, "campaigns"), contacts=contacts, cost=cost),
+        ctx.t(
+            "d_plan",
+            campaigns=fact(ctx.numbers, "campaigns"),
+            contacts=fact(ctx.numbers, "campaign_contacts"),
+            cost=fact(ctx.numbers, "campaign_cost"),
+        ),
         ctx.t("d_plan_notes"),
     )
     deck.table(
@@ -429,17 +338,17 @@ def measurement_slide(deck: Canvas, ctx: DeckContext) -> None:
     )
 
 
-#: The main story's slides, in order.
+#: The main story's slides, in order: the answer, what to do, the customer experience levers,
+#: the segments, how we will know, how often to retrain, the limits, who does what next.
 MAIN = (
     title_slide,
     answer_slide,
     plan_slide,
-    lateness_slide,
-    trend_slide,
-    segments_slide,
+    experience_slide,
+    segment_map_slide,
     persona_slides,
-    proof_slide,
     measurement_slide,
     cadence_slide,
+    limits_slide,
     next_steps_slide,
 )
