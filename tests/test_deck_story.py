@@ -21,7 +21,7 @@ from olistseg.deliverables.deck.canvas import MAIN_SLIDES_MAX
 from olistseg.deliverables.report import build_report
 from olistseg.i18n import TEXT, format_number, percent, text, typeset
 
-from .test_deliverables import main_slides, pdf_objects, slide_title
+from .test_deliverables import main_slides, pdf_objects, slide_text, slide_title
 
 #: Words of the product's English that a French reader must never meet (whole words, any case).
 ENGLISH_WORDS = (
@@ -150,6 +150,12 @@ def test_the_main_story_is_decision_first_and_at_most_13_slides(decks):
         assert titles[2].startswith(opening("d_plan"))
         assert titles[-2] == text(lang, "d_limits")
         assert any(x.startswith(opening("d_experience")) for x in titles)
+        # jargon and clock times go to the appendix, with a sentence of meaning
+        for slide in main:
+            words = slide_text(slide)
+            assert not re.search(r"\d{2}:\d{2}:\d{2}", words), (lang, slide_title(slide))
+        for title in titles:
+            assert not re.search(r"\bAUC\b|\bMAE\b|exit code|\bstep \d", title), title
 
 
 def test_every_number_in_a_slide_title_comes_from_the_run_contract(numbers, decks):

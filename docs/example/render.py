@@ -5,12 +5,14 @@
 
 Copies the report (HTML and PDF) and the deck, builds their French versions from the same
 run's numbers, copies the executed notebook to ``notebooks/olistseg.ipynb``, and takes the
-screenshots the README links: deck slides rendered by LibreOffice, the report and the
+screenshots the README links: deck slides rendered by LibreOffice (every main slide, English
+and French, in ``slides/``), the report and the
 dashboard in headless Chromium. Needs ``soffice``, ``pdftoppm`` and ``chromium``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import socket
@@ -22,8 +24,9 @@ from pathlib import Path
 
 from olistseg.deliverables.collect import run_numbers
 from olistseg.deliverables.deck import build_deck
-from olistseg.deliverables.pdf import chromium, sandbox_flags
+from olistseg.deliverables.pdf import chromium, print_pdf, sandbox_flags
 from olistseg.deliverables.report import build_report
+from olistseg.i18n import text
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -52,41 +55,64 @@ def _titles(deck: Path) -> list[str]:
     return titles
 
 
+def _pdf_of(deck: Path, folder: str) -> Path:
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{folder}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            folder,
+            str(deck),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return Path(folder) / f"{deck.stem}.pdf"
+
+
+def _png(pdf: Path, number: int, target: Path, dpi: int = 72) -> None:
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-png",
+            "-singlefile",
+            "-f",
+            str(number),
+            "-l",
+            str(number),
+            str(pdf),
+            str(target),
+        ],
+        check=True,
+    )
+
+
 def slides(deck: Path) -> None:
+    """The README's slides, by title."""
     titles = _titles(deck)
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            [
-                "soffice",
-                "--headless",
-                f"-env:UserInstallation=file://{tmp}/lo",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                tmp,
-                str(deck),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        pdf = _pdf_of(deck, tmp)
         for name, wanted in SLIDES.items():
             number = next(n for n, t in enumerate(titles, start=1) if wanted(n, t))
-            subprocess.run(
-                [
-                    "pdftoppm",
-                    "-r",
-                    "72",
-                    "-png",
-                    "-singlefile",
-                    "-f",
-                    str(number),
-                    "-l",
-                    str(number),
-                    f"{tmp}/deck.pdf",
-                    str(HERE / name),
-                ],
-                check=True,
-            )
+            _png(pdf, number, HERE / name)
+
+
+def main_story(deck: Path, lang: str, appendix: str) -> None:
+    """Every main slide of the deck as ``slides/LANG-NN.png`` (what a reviewer looks at)."""
+    titles = _titles(deck)
+    folder = HERE / "slides"
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob(f"{lang}-*.png"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = _pdf_of(deck, tmp)
+        for number in range(1, titles.index(appendix) + 1):
+            _png(pdf, number, folder / f"{lang}-{number:02d}", dpi=60)
 
 
 def screenshots(run: Path) -> None:
@@ -142,6 +168,7 @@ def main(run: Path) -> None:
     shutil.copyfile(run / "findings.json", HERE / "findings.json")
     shutil.copyfile(run / "stability" / "maintenance.md", HERE / "maintenance.md")
     (HERE / "report_fr.html").write_text(build_report(numbers, "fr"), encoding="utf-8")
+    as_of = dt.datetime.fromisoformat(numbers["run"]["segmentation"]["as_of"])
     build_deck(numbers, HERE / "deck_fr.pptx", "fr")
     shutil.copyfile(run / "notebook.ipynb", REPO / "notebooks" / "olistseg.ipynb")
     for chart in (
@@ -151,7 +178,10 @@ def main(run: Path) -> None:
         "validation/charts/validation.png",
     ):
         shutil.copyfile(run / chart, HERE / Path(chart).name)
+    print_pdf(HERE / "report_fr.html", HERE / "report_fr.pdf", dated=as_of)
     slides(HERE / "deck.pptx")
+    main_story(HERE / "deck.pptx", "en", text("en", "d_appendix"))
+    main_story(HERE / "deck_fr.pptx", "fr", text("fr", "d_appendix"))
     screenshots(run)
 
 

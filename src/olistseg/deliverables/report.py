@@ -60,7 +60,9 @@ ol.findings li { margin: .35rem 0; } .src { color: #7a8794; font-size: .8rem; }
   h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
   .new-page { break-before: page; page-break-before: always; }
   table { font-size: 8.5pt; max-width: 100%; }
-  table.wide { font-size: 6.5pt; width: 100%; }
+  table.wide { font-size: 6.5pt; width: 100%; table-layout: fixed; }
+  table.wide th, table.wide td { white-space: normal; overflow-wrap: anywhere; hyphens: auto; }
+  table.wide th:first-child { width: 13%; } table.wide th:nth-child(2) { width: 3%; }
   thead { display: table-header-group; }
   tr, img, .card, li { break-inside: avoid; page-break-inside: avoid; }
   img { max-height: 120mm; }

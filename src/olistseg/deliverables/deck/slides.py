@@ -27,7 +27,7 @@ def title_slide(deck: Canvas, ctx: DeckContext) -> None:
     deck._text(
         slide,
         (MARGIN, Inches(2.2), full_w, Inches(0.8)),
-        t("subtitle", customers=seg["customers"], as_of=seg["as_of"]),
+        t("subtitle", customers=seg["customers"], as_of=seg["as_of"][:10]),
         TYPE["subtitle"] + 4,
         INK,
         bold=True,
