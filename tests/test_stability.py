@@ -499,3 +499,31 @@ def test_stability_cli_without_options_runs_the_chosen_configuration(
     assert (saved["config"]["algorithm"], saved["config"]["k"]) == ("kmeans", 3)
     assert "the segmentation `olistseg segment` chooses" in saved["measured_model"]
     assert "Measured: kmeans with 3 segments" in result.said
+
+
+def test_a_sample_of_customers_keeps_their_exact_features_and_is_undone(synthetic_warehouse):
+    """Above its size the simulation reads a seeded sample of customers with all their orders:
+    each sampled customer's features are the full warehouse's, at any date; the same seed
+    draws the same customers; leaving the block restores the warehouse; counts scale back."""
+    from olistseg.warehouse.sample import customer_count, sampled_customers, scale_counts
+
+    con = duckdb.connect(str(synthetic_warehouse), read_only=True)
+    population = customer_count(con)
+    date = dt.datetime(2018, 3, 1)
+    full = customer_features(con, date)
+    with sampled_customers(con, 800, seed=7) as sample:
+        assert sample["population"] == population and sample["sample"] == 800
+        assert customer_count(con) == 800
+        part = customer_features(con, date)
+        drawn = set(con.execute("SELECT customer_unique_id FROM olistseg_sample").df().iloc[:, 0])
+    assert 0 < len(part) <= 800 and set(part.index) <= drawn
+    assert part.equals(full.loc[part.index])  # exactly the full warehouse's rows
+    assert customer_count(con) == population  # undone
+    with sampled_customers(con, 800, seed=7):
+        again = set(con.execute("SELECT customer_unique_id FROM olistseg_sample").df().iloc[:, 0])
+    assert again == drawn
+    with sampled_customers(con, population, seed=7) as none:
+        assert none is None and customer_count(con) == population
+    result = {"campaign_impact": [{"changed_segment": 10, "new_customers": 3}]}
+    scaled = scale_counts(result, sample)
+    assert scaled["campaign_impact"][0]["changed_segment"] == round(10 * population / 800)

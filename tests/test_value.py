@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -261,3 +262,34 @@ def test_audiences_and_value_commands(run_out: Path, tmp_path: Path):
     assert result.returncode == 0, result.said
     value = json.loads((tmp_path / "val" / "value.json").read_text())
     assert len(value["out_of_time"]["origins"]) == 1 and "MAE" in result.stdout
+
+
+def test_above_its_sizes_value_fits_and_checks_on_seeded_samples(run_out, tmp_path, monkeypatch):
+    """Above FIT_SAMPLE_CUSTOMERS the models are fitted on a seeded sample and still score every
+    customer; above CHECK_SAMPLE_CUSTOMERS the out-of-time checks run on a sample of customers;
+    value.json says so, and the report says so."""
+    import duckdb
+
+    from olistseg.deliverables.collect import run_numbers
+    from olistseg.deliverables.report import build_report
+    from olistseg.value import run as value_run
+
+    monkeypatch.setattr(value_run, "FIT_SAMPLE_CUSTOMERS", 700)
+    monkeypatch.setattr(value_run, "CHECK_SAMPLE_CUSTOMERS", 1_200)
+    con = duckdb.connect(str(run_out / "warehouse" / "olist.duckdb"), read_only=True)
+    folder = tmp_path / "value"
+    payload = value_run.run_value(con, folder, run_out / "segments" / "model", n_origins=1)
+    con.close()
+    table = pd.read_parquet(folder / "clv.parquet")
+    assert len(table) == payload["customers"] > 1_200
+    assert table["expected_value_12m"].notna().all()  # everyone scored
+    assert payload["sample"]["fit"]["sample"] == 700
+    assert payload["sample"]["checks"]["sample"] == 1_200
+    checked = payload["out_of_time"]["origins"][0]["customers"]
+    assert checked <= 1_200  # the check saw the sample only
+    out = tmp_path / "run"
+    shutil.copytree(run_out, out, ignore=shutil.ignore_patterns("warehouse", "data"))
+    shutil.rmtree(out / "value")
+    shutil.copytree(folder, out / "value")
+    page = build_report(run_numbers(out), "en")
+    assert "fitted on a random sample of 700" in page and "random sample of 1,200" in page

@@ -257,6 +257,11 @@ def build_report(numbers: dict, lang: str = "en") -> str:
             if (stand_in := stability["config"].get("stand_in_for"))
             else []
         ),
+        *(
+            [f"<p class=note>{_e(t('stability_sampled', **sample))}</p>"]
+            if (sample := stability.get("sample"))
+            else []
+        ),
         _img(charts["stability"] / "ari_curve.png", t("stability_curve")),
         _img(charts["stability"] / "psi_heatmap.png", "PSI"),
         _img(charts["stability"] / "migration.png", "migration"),
@@ -272,6 +277,12 @@ def build_report(numbers: dict, lang: str = "en") -> str:
         f"<h2>{_e(t('appendix_method'))}</h2>",
         f"<h3>{_e(t('method'))}</h3><p>{_e(t('method_text', as_of=seg['as_of']))}</p>",
         f"<p>{_e(t('summary_segments', k=seg['k'], algorithm=seg['algorithm'], candidates=len(selection['candidates'])))}</p>",
+        *(
+            [f"<p class=note>{_e(t('silhouette_sampled', **silhouette))}</p>"]
+            if (silhouette := selection.get("silhouette_method") or {}).get("method")
+            == "stratified_sample"
+            else []
+        ),
         f"<h3>{_e(t('rule'))}</h3>",
         *(
             [

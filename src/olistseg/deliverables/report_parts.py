@@ -171,7 +171,17 @@ def value_section(numbers: dict, personas: list[dict], t: object, lang: str) -> 
                 ],
                 {1, 2, 3, 4},
             ),
+            *(
+                [f"<p class=note>{_e(t('value_fit_sampled', **fit))}</p>"]
+                if (fit := (value.get("sample") or {}).get("fit"))
+                else []
+            ),
             f"<p>{_e(t('value_check'))}</p>",
+            *(
+                [f"<p class=note>{_e(t('value_checks_sampled', **checks))}</p>"]
+                if (checks := (value.get("sample") or {}).get("checks"))
+                else []
+            ),
             _table(
                 [
                     t("origin"),

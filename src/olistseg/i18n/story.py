@@ -64,6 +64,10 @@ EN: dict[str, str] = {
     "d_app_proof": "segments against RFM at each validation origin, with intervals",
     "d_app_trend": "on-time delivery and low reviews month by month",
     "d_app_shares": "each segment's share of customers, revenue and value",
+    "stability_sampled": "Measured on a random sample of {sample:,} of the {population:,} customers (seed {seed}), with all their orders: the simulation's cost grows with customers times dates. Counts of customers are scaled back to the population; the sampling error, measured at 100,000 customers, is in benchmarks/results/stability_sample.json.",
+    "value_fit_sampled": "BG/NBD and Gamma-Gamma were fitted on a random sample of {sample:,} of the {population:,} customers (seed {seed}); every customer is scored with them.",
+    "value_checks_sampled": "The out-of-time checks and the targeting comparison ran on a random sample of {sample:,} of the {population:,} customers (seed {seed}), with all their orders.",
+    "silhouette_sampled": "Silhouettes computed on a stratified random sample of {sample_size:,} of the {population:,} customers (seed {seed}): the exact silhouette grows with the square of the customers.",
 }
 
 FR: dict[str, str] = {
@@ -126,4 +130,8 @@ FR: dict[str, str] = {
     "d_app_proof": "les segments face au RFM à chaque point de départ, avec intervalles",
     "d_app_trend": "livraison à l'heure et avis négatifs, mois par mois",
     "d_app_shares": "la part de chaque segment dans les clients, le chiffre d'affaires et la valeur",
+    "stability_sampled": "Mesuré sur un échantillon aléatoire de {sample:,} des {population:,} clients (graine {seed}), avec toutes leurs commandes : le coût de la simulation croît avec le nombre de clients multiplié par le nombre de dates. Les nombres de clients sont ramenés à la population ; l'erreur d'échantillonnage, mesurée à 100 000 clients, est dans benchmarks/results/stability_sample.json.",
+    "value_fit_sampled": "BG/NBD et Gamma-Gamma ont été ajustés sur un échantillon aléatoire de {sample:,} des {population:,} clients (graine {seed}) ; tous les clients sont notés avec eux.",
+    "value_checks_sampled": "Les contrôles a posteriori et la comparaison des scores de ciblage ont porté sur un échantillon aléatoire de {sample:,} des {population:,} clients (graine {seed}), avec toutes leurs commandes.",
+    "silhouette_sampled": "Silhouettes calculées sur un échantillon aléatoire stratifié de {sample_size:,} des {population:,} clients (graine {seed}) : la silhouette exacte croît avec le carré du nombre de clients.",
 }

@@ -28,6 +28,7 @@ from olistseg.stability.contract import load_costs, maintenance_contract, mainte
 from olistseg.stability.monitor import monitor
 from olistseg.stability.simulation import ProgressCallback, simulate
 from olistseg.warehouse.now import default_as_of
+from olistseg.warehouse.sample import SAMPLE_CUSTOMERS, sampled_customers, scale_counts
 
 __all__ = [
     "config_for_model",
@@ -63,6 +64,32 @@ def run_stability(
     Returns the simulation result (as ``stability.json``): origins, ARI curves, baseline
     noise, the cadence and timings.
     """
+    end = end or default_as_of(con)  # the full warehouse's "now", before any sampling
+    with sampled_customers(con, SAMPLE_CUSTOMERS, config.seed) as sample:
+        result = _simulate_all(con, config, end, progress, seeds, measured)
+    result = scale_counts(result, sample)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "stability.json", result)
+    charts = out / "charts"
+    save_chart(ari_chart(result), charts, "ari_curve")
+    save_chart(psi_chart(result), charts, "psi_heatmap")
+    save_chart(migration_chart(result), charts, "migration")
+    contract = maintenance_contract(result, costs)
+    write_json(out / "maintenance.json", contract)
+    write_text(out / "maintenance.md", maintenance_markdown(contract, lang))
+    return result
+
+
+def _simulate_all(
+    con: duckdb.DuckDBPyConnection,
+    config: SimulationConfig,
+    end: dt.datetime,
+    progress: ProgressCallback | None,
+    seeds: int,
+    measured: str | None,
+) -> dict:
+    """The simulation, its reruns with other seeds and the simple protocol, on ``con`` as it
+    reads (the whole warehouse or a sample of customers)."""
     shared: dict = {}
     result = simulate(con, config, end, progress, shared)
     noise = result["baseline_noise"]["median"]
@@ -105,17 +132,8 @@ def run_stability(
             }
         )
     result["measured_model"] = measured
-    result["simple_protocol"] = simple_protocol(con, config, end or default_as_of(con))
+    result["simple_protocol"] = simple_protocol(con, config, end)
     result["robust"] = robustness_summary(result)
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "stability.json", result)
-    charts = out / "charts"
-    save_chart(ari_chart(result), charts, "ari_curve")
-    save_chart(psi_chart(result), charts, "psi_heatmap")
-    save_chart(migration_chart(result), charts, "migration")
-    contract = maintenance_contract(result, costs)
-    write_json(out / "maintenance.json", contract)
-    write_text(out / "maintenance.md", maintenance_markdown(contract, lang))
     return result
 
 

@@ -40,6 +40,7 @@ from olistseg.value.clv import (
     occasion_log,
 )
 from olistseg.value.targeting import compare_targeting
+from olistseg.warehouse.sample import CHECK_SAMPLE_CUSTOMERS, sampled_customers
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,6 +48,12 @@ if TYPE_CHECKING:
     import duckdb
 
     Progress = Callable[[str, int, int], None]
+
+
+#: Customers above which BG/NBD and Gamma-Gamma are fitted on a seeded sample of this many.
+FIT_SAMPLE_CUSTOMERS = 200_000
+#: The seed of the value step's samples.
+SAMPLE_SEED = 42
 
 
 def score_value(
@@ -63,14 +70,27 @@ def score_value(
     summary = clv_summary(occasion_log(con, as_of), as_of, features.index)
     table = pd.DataFrame({"segment_id": labels}, index=features.index)
     table["segment_name"] = table["segment_id"].map(segmenter.names_["segment_name"])
+    fitted_on, fit_sample = summary, None
+    if len(summary) > FIT_SAMPLE_CUSTOMERS:
+        # MAP fitting grows with the customers and the parameters do not need them all: above
+        # FIT_SAMPLE_CUSTOMERS the models are fitted on a seeded sample and score everyone
+        fitted_on = summary.sample(n=FIT_SAMPLE_CUSTOMERS, random_state=SAMPLE_SEED)
+        fit_sample = {
+            "population": len(summary),
+            "sample": FIT_SAMPLE_CUSTOMERS,
+            "seed": SAMPLE_SEED,
+            "method": f"BG/NBD and Gamma-Gamma fitted on a seeded random sample of "
+            f"{FIT_SAMPLE_CUSTOMERS:,} of {len(summary):,} customers; every customer scored",
+        }
     try:
-        model = CustomerValue().fit(summary)
+        model = CustomerValue().fit(fitted_on)
     except TooFewRepeatCustomers as exc:
         for column in VALUE_COLUMNS:
             table[column] = float("nan")
         table.attrs["skipped"] = str(exc)
         return table, None, as_of, segmenter
     table = table.join(model.predict(summary), how="left")
+    table.attrs["fit_sample"] = fit_sample
     return table, model, as_of, segmenter
 
 
@@ -162,10 +182,13 @@ def run_value(
     table, model, as_of, segmenter = score_value(con, model_dir, as_of)
     scoring_seconds = round(time.perf_counter() - started, 3)
     found, forecasts = windows(con, limit, n_origins=n_origins), {}
-    check = check_forecasts(con, found, progress=progress, frames=forecasts)
-    if progress:
-        progress("targeting scores: out-of-time comparison", 0, 1)
-    targeting = compare_targeting(con, found, forecasts=forecasts)
+    # the out-of-time checks estimate errors and AUCs per customer: above
+    # CHECK_SAMPLE_CUSTOMERS a seeded sample of customers estimates them (warehouse.sample)
+    with sampled_customers(con, CHECK_SAMPLE_CUSTOMERS, SAMPLE_SEED) as checked_on:
+        check = check_forecasts(con, found, progress=progress, frames=forecasts)
+        if progress:
+            progress("targeting scores: out-of-time comparison", 0, 1)
+        targeting = compare_targeting(con, found, forecasts=forecasts)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder / "clv.parquet") as tmp:
         table.reset_index().to_parquet(tmp, index=False)
@@ -188,6 +211,9 @@ def run_value(
         "segments": segment_value(table, segmenter.names_),
         "out_of_time": check,
         "targeting": targeting,
+        "sample": None
+        if not (table.attrs.get("fit_sample") or checked_on)
+        else {"fit": table.attrs.get("fit_sample"), "checks": checked_on},
         "columns": list(VALUE_COLUMNS),
         "seconds": {
             "fit_and_score": scoring_seconds,

@@ -153,6 +153,11 @@ def cadence_slide(deck: Canvas, ctx: DeckContext) -> None:
                 ),
                 t("baseline_text", median=stability["baseline_noise"]["median"]),
                 *(keyed(lang, x) for x in contract["triggers_text"]),
+                *(
+                    [t("stability_sampled", **sample)]
+                    if (sample := stability.get("sample"))
+                    else []
+                ),
             ]
         ),
     )
