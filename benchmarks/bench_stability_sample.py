@@ -29,19 +29,17 @@ from olistseg.data.synthetic import SyntheticConfig, write
 from olistseg.stability import report as stability_report
 from olistseg.stability.config import SimulationConfig
 from olistseg.warehouse.load import load
+from olistseg.warehouse.now import default_as_of
 from olistseg.warehouse.sample import sampled_customers, scale_counts
 
 
 def simulate(warehouse: Path, config: SimulationConfig, sample: int | None, seed: int) -> dict:
     con = duckdb.connect(str(warehouse), read_only=True)
     started = time.perf_counter()
+    end = default_as_of(con)  # the whole warehouse's "now", as run_stability takes it
     if sample is None:
-        result = stability_report._simulate_all(con, config, None, None, 1, None)
-        used = None
+        result = stability_report._simulate_all(con, config, end, None, 1, None)
     else:
-        from olistseg.warehouse.now import default_as_of
-
-        end = default_as_of(con)
         with sampled_customers(con, sample, seed) as used:
             result = stability_report._simulate_all(con, config, end, None, 1, None)
         result = scale_counts(result, used)

@@ -154,18 +154,18 @@ FRENCH = {
     "lapsed_loyal": "Acheteurs réguliers en sommeil",
     "loyal": "Acheteurs fidèles",
     "recent_premium": "Nouveaux acheteurs à gros panier",
-    "dormant_premium": "Anciens acheteurs à gros panier endormis",
+    "dormant_premium": "Gros paniers inactifs",
     "big_spenders": "Gros acheteurs",
-    "installments": "Acheteurs en plusieurs fois",
+    "installments": "Adeptes du paiement en plusieurs fois",
     "recent": "Nouveaux acheteurs récents",
-    "cooling": "Primo-acheteurs qui refroidissent",
-    "dormant": "Acheteurs uniques endormis",
-    "core": "Clients satisfaits du cœur",
+    "cooling": "Primo-acheteurs à relancer",
+    "dormant": "Clients d'un seul achat, inactifs",
+    "core": "Clients satisfaits",
 }
 
 
 @pytest.mark.parametrize("key", list(CASES))
-def test_french_names_are_literal_translations(key):
+def test_french_names_read_as_french_marketing(key):
     named = name_segments(pd.DataFrame([CASES[key]])).iloc[0]
     segment = {"key": key, "name": named["segment_name"], "action": named["action"]}
     assert segment_name(segment, "fr") == FRENCH[key]
@@ -176,7 +176,7 @@ def test_french_qualifier_and_number():
     """The label is structured (key, qualifier, rank): French is rendered from it, never
     parsed back out of the English name."""
     segment = {"key": "core", "name": "anything", "qualifier": "long_ago", "rank": 2, "action": "x"}
-    assert segment_name(segment, "fr") == "Clients satisfaits du cœur (anciens) #2"
+    assert segment_name(segment, "fr") == "Clients satisfaits (anciens) #2"
     assert segment_name(segment, "en") == "Core satisfied customers (long ago) #2"
 
 

@@ -336,7 +336,7 @@ def test_cadence_edges_retrain_every_step_and_too_few_origins():
     config = SimulationConfig(threshold=0.8)
     every = cadence_of_curves(_curves([0.5, 0.4]), config)
     assert every["steps"] == 1 and every["reason_text"]["key"] == "cadence_every_step"
-    assert "retrain at every step" in every["reason"]
+    assert "7 days after a retrain: retrain that often" in every["reason"]
     falls = cadence_of_curves(_curves([0.9, 0.85, 0.7]), config)
     assert falls["steps"] == 2 and falls["first_step_below"] == 3
     assert not falls["limited_by_horizon"]

@@ -8,7 +8,7 @@ ARI, a share of customer pairs; an AUC, an error per customer) a random sample o
 estimates without bias, with an error that shrinks with the sample, not with the population.
 
 How: within :func:`sampled_customers`, the connection reads a warehouse of a seeded sample of
-customers: temporary views over their customers, orders, items, payments and reviews, whole, so
+customers: temporary copies of their customers, orders, items, payments and reviews, whole, so
 each sampled customer's features at every date are exactly those of the full warehouse. The
 sample is the customers with the lowest MD5 of ``id:seed`` (the same customers at every date,
 on every machine and DuckDB version). Counts of customers are scaled back to the population
@@ -55,7 +55,7 @@ def sampled_customers(
     con: duckdb.DuckDBPyConnection, size: int = SAMPLE_CUSTOMERS, seed: int = 42
 ) -> Iterator[dict | None]:
     """Within the block, ``con`` reads a warehouse of ``size`` seeded customers (temporary
-    views over the customer tables); yields what was sampled, or None (and changes nothing)
+    tables that shadow the customer tables); yields what was sampled, or None (and changes nothing)
     when the warehouse has at most ``size`` customers."""
     population = customer_count(con)
     if population <= size:
@@ -70,7 +70,9 @@ def sampled_customers(
     )
     try:
         for table, query in _CUSTOMER_TABLES.items():
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS " + query.format(db=f'"{db}"'))
+            # copied, not a view: every later query then scans the sample's rows only (a view
+            # would scan and semi-join the whole tables again at each of the ~50 dates)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS " + query.format(db=f'"{db}"'))
         yield {
             "population": population,
             "sample": size,
@@ -81,7 +83,7 @@ def sampled_customers(
         }
     finally:
         for table in reversed(list(_CUSTOMER_TABLES)):
-            con.execute(f"DROP VIEW IF EXISTS temp.main.{table}")
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
         con.execute("DROP TABLE IF EXISTS temp.main.olistseg_sample")
 
 
