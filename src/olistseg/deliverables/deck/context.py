@@ -11,7 +11,7 @@ from pptx.util import Inches
 from olistseg.contract import fact
 from olistseg.deliverables.deck.canvas import MARGIN, WIDE
 from olistseg.deliverables.personas import persona
-from olistseg.i18n import schedule_words, text
+from olistseg.i18n import percent, schedule_words, text
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,17 @@ class DeckContext:
     def t(self, key: str, **values: Any) -> str:
         """A catalogue string in the deck's language."""
         return text(self.lang, key, **values)
+
+    def largest_segment_title(self, key: str) -> str:
+        """A title naming the segments' count and the largest segment with its share (the
+        segment map's and the shares slide's), from the run contract."""
+        largest = max(self.personas, key=lambda p: p["share_customers"])
+        return self.t(
+            key,
+            k=fact(self.numbers, "segments"),
+            name=largest["name"],
+            share=percent(fact(self.numbers, "largest_segment_share"), self.lang),
+        )
 
     @property
     def seg(self) -> dict:

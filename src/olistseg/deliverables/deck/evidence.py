@@ -214,15 +214,9 @@ def trend_slide(deck: Canvas, ctx: DeckContext) -> None:
 
 def shares_slide(deck: Canvas, ctx: DeckContext) -> None:
     """Each segment's share of customers, past revenue and expected value, largest first."""
-    numbers, lang, t, personas = ctx.numbers, ctx.lang, ctx.t, ctx.personas
-    largest = max(personas, key=lambda p: p["share_customers"])
+    lang, t, personas = ctx.lang, ctx.t, ctx.personas
     slide = deck.new(
-        t(
-            "d_shares",
-            k=fact(numbers, "segments"),
-            name=largest["name"],
-            share=percent(fact(numbers, "largest_segment_share"), lang),
-        ),
+        ctx.largest_segment_title("d_shares"),
         "\n".join(
             f"{p['name']}: {percent(p['share_customers'], lang)} / "
             f"{percent(p['share_revenue'], lang)}"

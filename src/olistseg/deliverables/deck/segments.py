@@ -19,14 +19,8 @@ def segment_map_slide(deck: Canvas, ctx: DeckContext) -> None:
     colour the recency (darker = bought more recently)."""
     numbers, lang, t = ctx.numbers, ctx.lang, ctx.t
     found = finding(numbers, "largest_segment")
-    largest = max(ctx.personas, key=lambda p: p["share_customers"])
     slide = deck.new(
-        t(
-            "d_overview",
-            k=fact(numbers, "segments"),
-            name=largest["name"],
-            share=percent(fact(numbers, "largest_segment_share"), lang),
-        ),
+        ctx.largest_segment_title("d_overview"),
         "\n".join(
             [t("d_map_key")]
             + ([keyed(lang, found)] if found else [])
