@@ -326,30 +326,29 @@ def _fact(name: str, value: Any) -> Fact:
     }
 
 
+def _total_row(numbers: dict, kpi: str) -> dict | None:
+    """A KPI answer's "total" row as a dict (column -> value), or None without one."""
+    answer = numbers["kpis"]["kpis"].get(kpi, {})
+    return next(
+        (
+            dict(zip(answer["columns"], row, strict=True))
+            for row in answer.get("rows", [])
+            if row[0] == "total"
+        ),
+        None,
+    )
+
+
 def run_facts(numbers: dict) -> dict[str, Fact]:
     """Every fact of :data:`FACTS` that the run measured, from its outputs (``numbers`` as
     :func:`olistseg.deliverables.collect.run_numbers` reads them). A fact the run could not
     measure (e.g. no cadence) has the value None."""
     run, profiles = numbers["run"], numbers["profiles"]["segments"]
-    repeat = next(
-        (
-            dict(zip(numbers["kpis"]["kpis"]["repeat_customers"]["columns"], row, strict=True))
-            for row in numbers["kpis"]["kpis"].get("repeat_customers", {}).get("rows", [])
-            if row[0] == "total"
-        ),
-        None,
-    )
+    repeat = _total_row(numbers, "repeat_customers")
     value = numbers.get("value") or {}
     plan = numbers.get("campaigns")
     auc = numbers["validation"]["summary"]["median_auc"]
-    on_time = next(
-        (
-            dict(zip(numbers["kpis"]["kpis"]["on_time_delivery"]["columns"], row, strict=True))
-            for row in numbers["kpis"]["kpis"].get("on_time_delivery", {}).get("rows", [])
-            if row[0] == "total"
-        ),
-        None,
-    )
+    on_time = _total_row(numbers, "on_time_delivery")
     impact = numbers["stability"].get("campaign_impact") or []
     value_shares = {v["segment_id"]: v["share_expected_value"] for v in value.get("segments", [])}
     contract = numbers["maintenance"]

@@ -24,7 +24,6 @@ def persona(segment: dict, numbers: dict, lang: str) -> dict:
         "share_revenue": segment["share_revenue"],
         "expected_value": v.get("expected_value_12m"),
         "share_value": v.get("share_expected_value"),
-        "median_alive": v.get("median_probability_alive"),
         "chance_12m": v.get("chance_to_buy_12m"),
         "value_per_customer": v.get("mean_expected_value_12m"),
         "max_per_contact": (campaign.get("cost") or {}).get("max_per_contact"),
