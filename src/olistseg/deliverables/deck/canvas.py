@@ -48,13 +48,10 @@ MAIN_SLIDES_MAX = 13
 LOCALE_TAGS = {"en": "en-US", "fr": "fr-FR"}
 #: Windows locale ids of the number formats' locale prefix, per deck language but English.
 LCIDS = {"fr": "40C"}
+#: XY line charts: their horizontal axis holds numbers too (formatted in the deck's language).
+XY_LINES = (XL_CHART_TYPE.XY_SCATTER_LINES, XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS)
 #: Chart kinds drawn as lines (their series get a line colour and width, not a fill).
-LINES = (
-    XL_CHART_TYPE.LINE_MARKERS,
-    XL_CHART_TYPE.LINE,
-    XL_CHART_TYPE.XY_SCATTER_LINES,
-    XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS,
-)
+LINES = (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.LINE, *XY_LINES)
 
 
 def _rgb(hex_color: str) -> RGBColor:
@@ -178,7 +175,7 @@ class Canvas:
             else:
                 series.format.fill.solid()
                 series.format.fill.fore_color.rgb = color
-        axes = [chart.value_axis] + ([chart.category_axis] if kind in LINES[2:] else [])
+        axes = [chart.value_axis] + ([chart.category_axis] if kind in XY_LINES else [])
         for axis in axes:  # the deck's language's decimal comma on every numeric axis
             axis.tick_labels.number_format = self.fmt(
                 "0%" if percent_axis and axis is axes[0] else "General"
