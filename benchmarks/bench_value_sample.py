@@ -1,6 +1,6 @@
 """Lifetime value's sampling error: exact against sampled, at 100,000 customers.
 
-Above ``olistseg.value.run.FIT_SAMPLE_CUSTOMERS`` customers BG/NBD and Gamma-Gamma are fitted
+Above ``olistseg.value.scorer.FIT_SAMPLE_CUSTOMERS`` customers BG/NBD and Gamma-Gamma are fitted
 on a seeded sample (every customer is still scored), and above
 ``olistseg.warehouse.sample.CHECK_SAMPLE_CUSTOMERS`` the out-of-time checks and the targeting
 comparison run on a seeded sample of customers. This benchmark measures, on a synthetic shop
@@ -28,12 +28,13 @@ from common import save
 from olistseg.data.synthetic import SyntheticConfig, write
 from olistseg.segments.pipeline import segment_warehouse
 from olistseg.value import run as value_run
+from olistseg.value import scorer
 from olistseg.warehouse.load import load
 
 
 def measure(warehouse: Path, model: Path, folder: Path, sample: int | None) -> dict:
     big = 10**12
-    value_run.FIT_SAMPLE_CUSTOMERS = sample or big
+    scorer.FIT_SAMPLE_CUSTOMERS = sample or big
     value_run.CHECK_SAMPLE_CUSTOMERS = sample or big
     con = duckdb.connect(str(warehouse), read_only=True)
     started = time.perf_counter()

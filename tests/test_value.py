@@ -273,8 +273,9 @@ def test_above_its_sizes_value_fits_and_checks_on_seeded_samples(run_out, tmp_pa
     from olistseg.deliverables.collect import run_numbers
     from olistseg.deliverables.report import build_report
     from olistseg.value import run as value_run
+    from olistseg.value import scorer
 
-    monkeypatch.setattr(value_run, "FIT_SAMPLE_CUSTOMERS", 700)
+    monkeypatch.setattr(scorer, "FIT_SAMPLE_CUSTOMERS", 700)
     monkeypatch.setattr(value_run, "CHECK_SAMPLE_CUSTOMERS", 1_200)
     con = duckdb.connect(str(run_out / "warehouse" / "olist.duckdb"), read_only=True)
     folder = tmp_path / "value"

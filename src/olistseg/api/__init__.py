@@ -252,18 +252,32 @@ def score(
     as_of: dt.datetime | None = None,
     engine: str = "duckdb",
     spark_master: str | None = None,
+    value: bool = False,
+    value_model: str | Path | None = None,
+    targeting: str = "rfm",
 ) -> dict:
     """Assign every customer known at ``as_of`` to a segment of the saved ``model`` (no refit).
 
     Writes ``out`` (``.csv`` or ``.parquet``; with Spark, Parquet at a path or URL); returns
     ``as_of``, the model's training date, the customer count and customers per segment.
+
+    ``value`` adds each customer's lifetime value and targeting score
+    (:mod:`olistseg.value.scorer`): ``value_model`` applies a saved one (``value_model.json``),
+    else one is fitted at ``as_of`` with ``targeting`` (``rfm`` or ``bgnbd``) and saved beside
+    ``out``. Spark applies a saved one only (fit it with the DuckDB engine or ``olistseg value``).
     """
     from olistseg.segments.pipeline import score_warehouse
 
     _check_engine(engine)
+    value = value or value_model is not None
     if engine == "spark":
         from olistseg.spark.pipeline import spark_score
 
+        if value and value_model is None:
+            raise InputError(
+                "--engine spark scores with a saved value model: give --value-model "
+                "(value_model.json of `olistseg value` or of `olistseg score --value`)."
+            )
         return spark_score(
             Path(model),
             None if data is None else str(data),
@@ -271,6 +285,7 @@ def score(
             spark_master,
             str(out),
             as_of,
+            value_model=None if value_model is None else Path(value_model),
         )
     out = Path(out)
     if out.suffix.lower() not in (".csv", ".parquet"):
@@ -279,6 +294,17 @@ def score(
             f"{out.with_suffix('.csv').name} or {out.with_suffix('.parquet').name}."
         )
     with input_warehouse(data, warehouse) as path:
+        if value:
+            from olistseg.value.run import score_customers
+
+            return score_customers(
+                Path(model),
+                path,
+                out,
+                as_of,
+                value_model=None if value_model is None else Path(value_model),
+                targeting=targeting,
+            )
         return score_warehouse(Path(model), path, out, as_of)
 
 

@@ -105,6 +105,27 @@ def score_command(
     ] = None,
     engine: EngineOption = "duckdb",
     spark_master: SparkMasterOption = None,
+    value: Annotated[
+        bool,
+        typer.Option(
+            "--value",
+            help="Also each customer's lifetime value and targeting score (fitted at --as-of "
+            "and saved beside --out, unless --value-model gives a saved one).",
+        ),
+    ] = False,
+    value_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--value-model",
+            help="A saved value model (value_model.json) to apply; implies --value.",
+        ),
+    ] = None,
+    targeting: Annotated[
+        str,
+        typer.Option(
+            "--targeting", help="The targeting score a fitted value model holds: rfm or bgnbd."
+        ),
+    ] = "rfm",
 ) -> None:
     """Assign every customer known at --as-of to a segment with a saved model (no refit)."""
     with console().status("Scoring..."):
@@ -116,8 +137,16 @@ def score_command(
             as_of=timestamp(as_of),
             engine=engine,
             spark_master=spark_master,
+            value=value,
+            value_model=value_model,
+            targeting=targeting,
         )
     score_table(summary)
+    if summary.get("value_model"):
+        console().print(
+            f"Lifetime value and targeting score ({summary['targeting']}) from "
+            f"[bold]{summary['value_model']}[/]"
+        )
     console().print(f"Written: {out}")
 
 

@@ -16,6 +16,8 @@ from olistseg.spark.kpi import run_spark_kpis, spark_default_as_of
 from olistseg.spark.segment import SparkSegmenter
 from olistseg.spark.session import spark_session
 from olistseg.spark.tables import register_source
+from olistseg.spark.value import spark_value_scores
+from olistseg.value.scorer import ValueScorer
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -108,12 +110,19 @@ def spark_score(
     master: str | None,
     out: str,
     as_of: dt.datetime | None,
+    value_model: Path | None = None,
 ) -> dict:
-    """Score every customer known at ``as_of`` with a saved Spark model; Parquet output."""
+    """Score every customer known at ``as_of`` with a saved Spark model; Parquet output.
+    ``value_model`` (a saved :class:`ValueScorer`) adds lifetime value and the targeting
+    score, computed partition by partition (:mod:`olistseg.spark.value`)."""
+    scorer = None if value_model is None else ValueScorer.load(value_model)
     with spark_tables(data, warehouse, master) as spark:
         segmenter = SparkSegmenter.load(model_dir)
         as_of = as_of or spark_default_as_of(spark)
-        scored = segmenter.predict(spark_customer_features(spark, as_of)).cache()
+        scored = segmenter.predict(spark_customer_features(spark, as_of))
+        if scorer is not None:
+            scored = spark_value_scores(spark, scored, scorer, as_of)
+        scored = scored.cache()
         try:
             _write_parquet(scored, out)
             counts = {
@@ -122,9 +131,17 @@ def spark_score(
             }
         finally:
             scored.unpersist()
-    return {
+    summary = {
         "as_of": as_of.isoformat(sep=" "),
         "model_as_of": segmenter.saved_metadata_.get("as_of"),
         "customers": sum(counts.values()),
         "segments": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
     }
+    if scorer is not None:
+        summary |= {
+            "value_model_as_of": scorer.as_of,
+            "value_model": str(value_model),
+            "targeting": scorer.targeting,
+            "value_skipped": scorer.skipped,
+        }
+    return summary

@@ -15,6 +15,7 @@ from olistseg.features.outcomes import customer_outcomes, delivered_end
 from olistseg.models.segmentation import SegmentationModel
 from olistseg.validation.baselines import rfm_segments
 from olistseg.validation.metrics import N_BOOT, auc_difference, segment_auc
+from olistseg.warehouse.sample import CHECK_SAMPLE_CUSTOMERS, sampled_customers
 
 #: The default outcome window, and the months between validation origins.
 HORIZON_DAYS = 180
@@ -141,10 +142,12 @@ class OutOfTimeHistory:
     latest origin). The RFM scoring's median on the same windows is the bar to clear.
     """
 
-    def __init__(self, parts: list[OutOfTime]) -> None:
+    def __init__(self, parts: list[OutOfTime], sample: dict | None = None) -> None:
         if not parts:
             raise ValueError("no out-of-time window")
         self.parts = parts
+        #: the seeded sample of customers the windows hold, or None (every customer)
+        self.sample = sample
         #: the bar to clear: the RFM scoring's median AUC over the same windows
         self.rfm_auc = median_of([part.rfm_auc() for part in parts])
 
@@ -158,7 +161,10 @@ class OutOfTimeHistory:
         return median_of([a for a, _ in pairs]), median_of([u for _, u in pairs])
 
     def to_dict(self) -> dict:
-        return {"windows": [part.to_dict() for part in self.parts], "rfm_median_auc": self.rfm_auc}
+        out = {"windows": [part.to_dict() for part in self.parts], "rfm_median_auc": self.rfm_auc}
+        if self.sample is not None:
+            out["sample"] = self.sample
+        return out
 
 
 def history(
@@ -169,7 +175,13 @@ def history(
     horizon_days: int = HORIZON_DAYS,
     n_origins: int = 4,
 ) -> OutOfTimeHistory | None:
-    """The usable windows ending by ``limit`` (see :func:`windows`); None when there is none."""
-    parts = [OutOfTime(con, w, preset, seed) for w in windows(con, limit, horizon_days, n_origins)]
+    """The usable windows ending by ``limit`` (see :func:`windows`); None when there is none.
+
+    Each window reads every customer's features and outcomes and fits each candidate again:
+    above :data:`CHECK_SAMPLE_CUSTOMERS` customers, a seeded sample of that many estimates the
+    AUCs (``sample`` in :meth:`OutOfTimeHistory.to_dict`), as the value checks do."""
+    found = windows(con, limit, horizon_days, n_origins)
+    with sampled_customers(con, CHECK_SAMPLE_CUSTOMERS, seed) as sample:
+        parts = [OutOfTime(con, w, preset, seed) for w in found]
     parts = [part for part in parts if part.usable]
-    return OutOfTimeHistory(parts) if parts else None
+    return OutOfTimeHistory(parts, sample) if parts else None

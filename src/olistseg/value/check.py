@@ -25,8 +25,7 @@ from olistseg.features.outcomes import customer_outcomes
 from olistseg.value.clv import (
     CustomerValue,
     TooFewRepeatCustomers,
-    clv_summary,
-    occasion_log,
+    customer_summary,
 )
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ def forecast_at(con: duckdb.DuckDBPyConnection, window: Window) -> pd.DataFrame:
     """Per customer segmented at ``window.origin``: ``predicted`` (BG/NBD), ``naive`` and
     ``actual`` occasions over the window."""
     customers = customer_features(con, window.origin).index
-    summary = clv_summary(occasion_log(con, window.origin), window.origin, customers)
+    summary = customer_summary(con, window.origin, customers)
     days = (window.end - window.origin).total_seconds() / 86_400
     model = CustomerValue().fit(summary)
     predicted = model.expected_occasions(summary, days)

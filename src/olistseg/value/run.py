@@ -19,8 +19,8 @@ import pandas as pd
 
 from olistseg.atomic import atomic_path, write_json
 from olistseg.segments.charts import save_chart
-from olistseg.segments.pipeline import features_as_of
-from olistseg.segments.segmenter import Segmenter
+from olistseg.segments.pipeline import features_as_of, write_segment_table
+from olistseg.segments.segmenter import Segmenter, check_features
 from olistseg.validation.replay import windows
 from olistseg.value.audiences import (
     build_audiences,
@@ -29,17 +29,17 @@ from olistseg.value.audiences import (
     write_audiences,
 )
 from olistseg.value.check import check_forecasts
-from olistseg.value.clv import (
-    DISCOUNT_RATE,
-    HORIZONS_DAYS,
-    VALUE_COLUMNS,
-    VALUE_MONTHS,
-    CustomerValue,
-    TooFewRepeatCustomers,
-    clv_summary,
-    occasion_log,
+from olistseg.value.clv import DISCOUNT_RATE, HORIZONS_DAYS, VALUE_MONTHS, customer_summary
+from olistseg.value.scorer import (
+    SAMPLE_SEED,
+    SCORE_COLUMNS,
+    SCORER_FILE,
+    SCORER_TARGETING,
+    ValueScorer,
+    fit_scorer,
 )
 from olistseg.value.targeting import compare_targeting
+from olistseg.warehouse.info import connect
 from olistseg.warehouse.sample import CHECK_SAMPLE_CUSTOMERS, sampled_customers
 
 if TYPE_CHECKING:
@@ -50,48 +50,81 @@ if TYPE_CHECKING:
     Progress = Callable[[str, int, int], None]
 
 
-#: Customers above which BG/NBD and Gamma-Gamma are fitted on a seeded sample of this many.
-FIT_SAMPLE_CUSTOMERS = 200_000
-#: The seed of the value step's samples.
-SAMPLE_SEED = 42
-
-
 def score_value(
-    con: duckdb.DuckDBPyConnection, model_dir: Path, as_of: dt.datetime | None = None
-) -> tuple[pd.DataFrame, CustomerValue | None, dt.datetime, Segmenter]:
-    """Every customer known at ``as_of``: segment (the saved model, no refit) and lifetime
-    value (BG/NBD + Gamma-Gamma fitted at ``as_of``). Indexed by ``customer_unique_id``.
+    con: duckdb.DuckDBPyConnection,
+    model_dir: Path,
+    as_of: dt.datetime | None = None,
+    targeting: str = "rfm",
+) -> tuple[pd.DataFrame, ValueScorer, dt.datetime, Segmenter]:
+    """Every customer known at ``as_of``: segment (the saved model, no refit), lifetime value
+    and the ``targeting`` score (:func:`olistseg.value.scorer.fit_scorer`, fitted at ``as_of``).
+    Indexed by ``customer_unique_id``; the columns ``segment_id``, ``segment_name`` and
+    :data:`olistseg.value.scorer.SCORE_COLUMNS`.
 
-    With too few repeat customers the value columns are NaN, the model is None and
-    ``table.attrs["skipped"]`` says why."""
+    With too few repeat customers the value columns are NaN and ``scorer.skipped`` says why."""
     segmenter = Segmenter.load(model_dir)
     features, as_of = features_as_of(con, as_of)
-    labels = segmenter.predict(features)
-    summary = clv_summary(occasion_log(con, as_of), as_of, features.index)
-    table = pd.DataFrame({"segment_id": labels}, index=features.index)
+    table = pd.DataFrame({"segment_id": segmenter.predict(features)}, index=features.index)
     table["segment_name"] = table["segment_id"].map(segmenter.names_["segment_name"])
-    fitted_on, fit_sample = summary, None
-    if len(summary) > FIT_SAMPLE_CUSTOMERS:
-        # MAP fitting grows with the customers and the parameters do not need them all: above
-        # FIT_SAMPLE_CUSTOMERS the models are fitted on a seeded sample and score everyone
-        fitted_on = summary.sample(n=FIT_SAMPLE_CUSTOMERS, random_state=SAMPLE_SEED)
-        fit_sample = {
-            "population": len(summary),
-            "sample": FIT_SAMPLE_CUSTOMERS,
-            "seed": SAMPLE_SEED,
-            "method": f"BG/NBD and Gamma-Gamma fitted on a seeded random sample of "
-            f"{FIT_SAMPLE_CUSTOMERS:,} of {len(summary):,} customers; every customer scored",
-        }
-    try:
-        model = CustomerValue().fit(fitted_on)
-    except TooFewRepeatCustomers as exc:
-        for column in VALUE_COLUMNS:
-            table[column] = float("nan")
-        table.attrs["skipped"] = str(exc)
-        return table, None, as_of, segmenter
-    table = table.join(model.predict(summary), how="left")
-    table.attrs["fit_sample"] = fit_sample
-    return table, model, as_of, segmenter
+    summary = customer_summary(con, as_of, features.index)
+    scorer = fit_scorer(con, as_of, features, summary, targeting=targeting)
+    table = table.join(scorer.score(features, summary))
+    return table, scorer, as_of, segmenter
+
+
+def score_customers(
+    model_dir: Path,
+    warehouse: Path,
+    out: Path,
+    as_of: dt.datetime | None = None,
+    value_model: Path | None = None,
+    targeting: str = "rfm",
+) -> dict:
+    """``olistseg score --value``: every customer known at ``as_of`` with their segment (the
+    saved model), lifetime value and targeting score, written to ``out`` (``.csv`` or
+    ``.parquet``) in one pass over the features.
+
+    ``value_model`` applies a saved :class:`ValueScorer` (``value_model.json`` of ``olistseg
+    value``, or of an earlier ``score --value``); without it one is fitted at ``as_of`` with
+    ``targeting`` and saved beside ``out`` (``<out>.value_model.json``). Returns the
+    summary of :func:`olistseg.segments.pipeline.score` plus the value totals."""
+    scorer = ValueScorer.load(value_model) if value_model is not None else None
+    segmenter = Segmenter.load(model_dir)
+    with connect(warehouse) as con:
+        features, as_of = features_as_of(con, as_of)
+        check_features(features)
+        summary = customer_summary(con, as_of, features.index)
+        if scorer is None:
+            scorer = fit_scorer(con, as_of, features, summary, targeting=targeting)
+    table = segmenter.segment_table(features, segmenter.predict(features))
+    scores = scorer.score(features, summary)
+    del summary
+    rows = scores.index.get_indexer(table["customer_unique_id"])  # one lookup, every column
+    for column in SCORE_COLUMNS:
+        table[column] = scores[column].to_numpy()[rows]
+    del scores, features
+    write_segment_table(table, out)
+    saved = None
+    if value_model is None:
+        saved = out.with_name(out.name + ".value_model.json")
+        scorer.save(saved)
+    trained = segmenter.saved_metadata_.get("as_of")
+    value = table["expected_value_12m"]
+    return {
+        "as_of": as_of.isoformat(sep=" "),
+        "model_as_of": trained,
+        "days_after_training": (as_of - dt.datetime.fromisoformat(trained)).days
+        if trained
+        else None,
+        "customers": len(table),
+        "segments": {k: int(v) for k, v in table["segment_name"].value_counts().items()},
+        "value_model_as_of": scorer.as_of,
+        "value_model": str(saved or value_model),
+        "targeting": scorer.targeting,
+        "value_skipped": scorer.skipped,
+        "expected_value_12m": _total(value, 2),
+        "fit": scorer.fit,
+    }
 
 
 def segment_value(table: pd.DataFrame, names: pd.DataFrame) -> list[dict]:
@@ -124,10 +157,10 @@ def segment_value(table: pd.DataFrame, names: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _parameters(info: object | None) -> dict | None:
-    if info is None:
+def _parameters(fit: dict) -> dict | None:
+    if "bg_nbd" not in fit:
         return None
-    return {"bg_nbd": info.bg_nbd, "gamma_gamma": info.gamma_gamma}
+    return {"bg_nbd": fit["bg_nbd"], "gamma_gamma": fit["gamma_gamma"]}
 
 
 def _total(values: pd.Series, digits: int) -> float | None:
@@ -179,8 +212,6 @@ def run_value(
     started = time.perf_counter()
     if progress:
         progress("lifetime value: fit and score", 0, 1)
-    table, model, as_of, segmenter = score_value(con, model_dir, as_of)
-    scoring_seconds = round(time.perf_counter() - started, 3)
     found, forecasts = windows(con, limit, n_origins=n_origins), {}
     # the out-of-time checks estimate errors and AUCs per customer: above
     # CHECK_SAMPLE_CUSTOMERS a seeded sample of customers estimates them (warehouse.sample)
@@ -189,32 +220,44 @@ def run_value(
         if progress:
             progress("targeting scores: out-of-time comparison", 0, 1)
         targeting = compare_targeting(con, found, forecasts=forecasts)
+    if progress:
+        progress("lifetime value and targeting score: fit and score", 0, 1)
+    # every customer gets the champion's score, where a saved model can hold it
+    held = targeting["champion"] if targeting["champion"] in SCORER_TARGETING else "rfm"
+    scoring_started = time.perf_counter()
+    table, scorer, as_of, segmenter = score_value(con, model_dir, as_of, targeting=held)
+    scoring_seconds = round(time.perf_counter() - scoring_started, 3)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder / "clv.parquet") as tmp:
         table.reset_index().to_parquet(tmp, index=False)
+    scorer.save(folder / SCORER_FILE)
     if check["origins"]:
         save_chart(calibration_chart(check), folder / "charts", "calibration")
-    info = model.info_ if model is not None else None
     payload = {
         "as_of": as_of.isoformat(sep=" "),
-        "skipped": table.attrs.get("skipped"),
+        "skipped": scorer.skipped,
         "method": "BG/NBD (pymc-marketing BetaGeoModel) and Gamma-Gamma, MAP, default priors",
         "unit": "purchase occasions (orders within 24 hours are one)",
         "horizons_days": list(HORIZONS_DAYS),
         "value_months": VALUE_MONTHS,
         "discount_rate_monthly": DISCOUNT_RATE,
         "customers": len(table),
-        "repeat_customers": None if info is None else info.repeat_customers,
-        "parameters": _parameters(info),
+        "repeat_customers": scorer.fit.get("repeat_customers"),
+        "parameters": _parameters(scorer.fit),
         "expected_occasions_365d": _total(table["expected_occasions_365d"], 1),
         "expected_value_12m": _total(table["expected_value_12m"], 2),
         "segments": segment_value(table, segmenter.names_),
         "out_of_time": check,
         "targeting": targeting,
         "sample": None
-        if not (table.attrs.get("fit_sample") or checked_on)
-        else {"fit": table.attrs.get("fit_sample"), "checks": checked_on},
-        "columns": list(VALUE_COLUMNS),
+        if not (scorer.fit.get("sample") or checked_on)
+        else {"fit": scorer.fit.get("sample"), "checks": checked_on},
+        "columns": list(SCORE_COLUMNS),
+        "scorer": {
+            "file": SCORER_FILE,
+            "targeting": scorer.targeting,
+            "horizon_days": scorer.horizon_days,
+        },
         "seconds": {
             "fit_and_score": scoring_seconds,
             "total": round(time.perf_counter() - started, 3),

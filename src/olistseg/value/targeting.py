@@ -36,13 +36,21 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from olistseg.features.build import NUMERIC_FEATURES, customer_features
 from olistseg.features.outcomes import customer_outcomes
-from olistseg.validation.baselines import rfm_segments
+from olistseg.validation.baselines import (
+    quintile_edges,
+    quintile_on_edges,
+    rfm_cells,
+    rfm_segments,
+)
 from olistseg.validation.replay import Window, windows
-from olistseg.value.clv import CustomerValue, TooFewRepeatCustomers, clv_summary, occasion_log
+from olistseg.value.clv import CustomerValue, TooFewRepeatCustomers, customer_summary
+from olistseg.warehouse.sample import CHECK_SAMPLE_CUSTOMERS, sampled_customers
 
 CANDIDATES = ("rfm", "bgnbd", "gbm")
 #: Training windows pooled for the gradient-boosted model, each ending by the origin.
 TRAINING_WINDOWS = 3
+#: The seed of the sample the RFM cell rates are learnt on (above CHECK_SAMPLE_CUSTOMERS).
+RATE_SAMPLE_SEED = 42
 #: Days between the training windows' origins.
 TRAINING_STEP_DAYS = 30
 Z95 = 1.959963984540054
@@ -71,23 +79,51 @@ def _labels(
     return outcomes["repurchased"].fillna(0).astype(int).to_numpy()
 
 
+def fit_rfm_rates(
+    con: duckdb.DuckDBPyConnection, features: pd.DataFrame, at: dt.datetime, horizon: dt.timedelta
+) -> dict:
+    """The RFM targeting score, fitted at ``at``: the R and M quintile edges of ``features``
+    (the customers known at ``at``) and each RFM cell's repurchase rate over the horizon that
+    ended at ``at`` (JSON-serialisable; :func:`rfm_rate_score` applies it).
+
+    The edges are exact; above :data:`CHECK_SAMPLE_CUSTOMERS` customers the rates (means of
+    a 0/1 outcome per cell) are learnt on a seeded sample of that many, whose error is the
+    binomial error of the sample, not of the population (``sample`` says so)."""
+    with sampled_customers(con, CHECK_SAMPLE_CUSTOMERS, RATE_SAMPLE_SEED) as sample:
+        past = customer_features(con, at - horizon)
+        labels = _labels(con, past.index, at - horizon, at)
+    rates = pd.Series(labels).groupby(rfm_segments(past)[0]).mean()
+    return {
+        "sample": sample,
+        "recency_edges": quintile_edges(features["recency_days"], higher_is_better=False),
+        "monetary_edges": quintile_edges(features["monetary"]),
+        "rates": {str(int(cell)): float(rate) for cell, rate in rates.items()},
+        # a cell nobody was in at the last horizon gets the mean of the cells' rates
+        "default": float(rates.mean()) if len(rates) else 0.0,
+    }
+
+
+def rfm_rate_score(features: pd.DataFrame, fitted: dict) -> np.ndarray:
+    """Each customer's RFM cell rate on the scale :func:`fit_rfm_rates` froze."""
+    r = quintile_on_edges(features["recency_days"], fitted["recency_edges"], higher_is_better=False)
+    m = quintile_on_edges(features["monetary"], fitted["monetary_edges"])
+    rates = {int(cell): rate for cell, rate in fitted["rates"].items()}
+    cells = pd.Series(rfm_cells(r, m, features["frequency"]))
+    return cells.map(rates).fillna(fitted["default"]).to_numpy(dtype="float64")
+
+
 def rfm_score(
     con: duckdb.DuckDBPyConnection, features: pd.DataFrame, at: dt.datetime, horizon: dt.timedelta
 ) -> np.ndarray:
     """Each customer's RFM cell rate, learnt on the horizon that ended at ``at``."""
-    past = customer_features(con, at - horizon)
-    rates = (
-        pd.Series(_labels(con, past.index, at - horizon, at)).groupby(rfm_segments(past)[0]).mean()
-    )
-    overall = float(rates.mean()) if len(rates) else 0.0
-    return pd.Series(rfm_segments(features)[0]).map(rates).fillna(overall).to_numpy()
+    return rfm_rate_score(features, fit_rfm_rates(con, features, at, horizon))
 
 
 def bgnbd_score(
     con: duckdb.DuckDBPyConnection, features: pd.DataFrame, at: dt.datetime, horizon: dt.timedelta
 ) -> np.ndarray:
     """BG/NBD's expected occasions over the horizon, fitted on the occasions up to ``at``."""
-    summary = clv_summary(occasion_log(con, at), at, features.index)
+    summary = customer_summary(con, at, features.index)
     model = CustomerValue().fit(summary)
     expected = pd.Series(
         model.expected_occasions(summary, horizon.total_seconds() / 86_400), index=summary.index
