@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +115,7 @@ def test_a_value_model_is_json_and_a_bad_one_is_refused_by_name(run_out, tmp_pat
     ):
         bad = tmp_path / "bad.json"
         bad.write_text(text)
-        with pytest.raises(InputError, match=r"bad\.json: .*" + said.replace("(", r"\(")):
+        with pytest.raises(InputError, match=r"bad\.json: .*" + re.escape(said)):
             ValueScorer.load(bad)
 
 

@@ -310,3 +310,56 @@ def test_cli_show_sql_in_the_spark_dialect() -> None:
     result = CliRunner().invoke(app, ["kpi", "--show-sql", "delivery_time", "--dialect", "spark"])
     assert result.exit_code == 0
     assert "percentile(" in result.output.lower() and ":as_of" in result.output
+
+
+@pytest.mark.parametrize("targeting", ["rfm", "bgnbd"])
+def test_spark_lifetime_value_and_targeting_equal_duckdb_to_1e9(
+    cli_segmentation: Path, parquet_data: Path, warehouse: Path, duck, tmp_path: Path, targeting
+) -> None:
+    """A value model fitted by the DuckDB engine and saved (JSON), applied by Spark partition
+    by partition (``mapInPandas``), gives every customer DuckDB's lifetime value and targeting
+    score to 1e-9."""
+    from olistseg import api
+    from olistseg.warehouse.now import default_as_of
+    from olistseg.value.clv import customer_summary
+    from olistseg.value.scorer import SCORE_COLUMNS, fit_scorer
+
+    as_of = default_as_of(duck)
+    features = customer_features(duck, as_of)
+    scorer = fit_scorer(duck, as_of, features, targeting=targeting)
+    assert scorer.targeting == targeting and scorer.value is not None
+    saved = tmp_path / "value_model.json"
+    scorer.save(saved)
+    expected = scorer.score(features, customer_summary(duck, as_of, features.index))
+
+    out = tmp_path / "scores.parquet"
+    summary = api.score(
+        cli_segmentation / "model",
+        out,
+        parquet_data,
+        as_of=as_of,
+        engine="spark",
+        spark_master="local[2]",
+        value_model=saved,
+    )
+    assert summary["targeting"] == targeting and summary["customers"] == len(features)
+    scored = pd.read_parquet(out).set_index("customer_unique_id")
+    assert list(scored.columns[-len(SCORE_COLUMNS) :]) == list(SCORE_COLUMNS)
+    scored = scored.loc[expected.index, list(SCORE_COLUMNS)]
+    assert scored["expected_value_12m"].notna().sum() > 0.9 * len(scored)
+    np.testing.assert_allclose(
+        scored.to_numpy(), expected.to_numpy(), rtol=1e-9, atol=1e-9, equal_nan=True
+    )
+
+
+def test_spark_scores_value_only_with_a_saved_model(cli_segmentation: Path, parquet_data, tmp_path):
+    from olistseg import api
+
+    with pytest.raises(InputError, match="--value-model"):
+        api.score(
+            cli_segmentation / "model",
+            tmp_path / "s.parquet",
+            parquet_data,
+            engine="spark",
+            value=True,
+        )

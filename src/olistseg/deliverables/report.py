@@ -308,6 +308,11 @@ def build_report(numbers: dict, lang: str = "en") -> str:
             if (oot := selection.get("out_of_time"))
             else []
         ),
+        *(
+            [f"<p class=note>{_e(t('selection_windows_sampled', **oot_sample))}</p>"]
+            if (oot_sample := (selection.get("out_of_time") or {}).get("sample"))
+            else []
+        ),
         candidates_table(selection["candidates"], t, lang),
         f"<h3>{_e(t('appendix'))}</h3><p>{_e(t('definitions'))}</p>",
         f"<footer>{_e(t('generated', version=__version__))}</footer>",

@@ -67,6 +67,7 @@ EN: dict[str, str] = {
     "stability_sampled": "Measured on a random sample of {sample:,} of the {population:,} customers (seed {seed}), with all their orders: the simulation's cost grows with customers times dates. Counts of customers are scaled back to the population; the sampling error, measured at 100,000 customers, is in benchmarks/results/stability_sample.json.",
     "value_fit_sampled": "BG/NBD and Gamma-Gamma were fitted on a random sample of {sample:,} of the {population:,} customers (seed {seed}); every customer is scored with them.",
     "value_checks_sampled": "The out-of-time checks and the targeting comparison ran on a random sample of {sample:,} of the {population:,} customers (seed {seed}), with all their orders.",
+    "selection_windows_sampled": "The candidates' out-of-time AUCs were measured on a random sample of {sample:,} of the {population:,} customers (seed {seed}), with all their orders: each window refits every candidate.",
     "silhouette_sampled": "Silhouettes computed on a stratified random sample of {sample_size:,} of the {population:,} customers (seed {seed}): the exact silhouette grows with the square of the customers.",
 }
 
@@ -133,5 +134,6 @@ FR: dict[str, str] = {
     "stability_sampled": "Mesuré sur un échantillon aléatoire de {sample:,} des {population:,} clients (graine {seed}), avec toutes leurs commandes : le coût de la simulation croît avec le nombre de clients multiplié par le nombre de dates. Les nombres de clients sont ramenés à la population ; l'erreur d'échantillonnage, mesurée à 100 000 clients, est dans benchmarks/results/stability_sample.json.",
     "value_fit_sampled": "BG/NBD et Gamma-Gamma ont été ajustés sur un échantillon aléatoire de {sample:,} des {population:,} clients (graine {seed}) ; tous les clients sont notés avec eux.",
     "value_checks_sampled": "Les contrôles a posteriori et la comparaison des scores de ciblage ont porté sur un échantillon aléatoire de {sample:,} des {population:,} clients (graine {seed}), avec toutes leurs commandes.",
+    "selection_windows_sampled": "Les AUC a posteriori des candidats ont été mesurées sur un échantillon aléatoire de {sample:,} des {population:,} clients (graine {seed}), avec toutes leurs commandes : chaque fenêtre réajuste chaque candidat.",
     "silhouette_sampled": "Silhouettes calculées sur un échantillon aléatoire stratifié de {sample_size:,} des {population:,} clients (graine {seed}) : la silhouette exacte croît avec le carré du nombre de clients.",
 }

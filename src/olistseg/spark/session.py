@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from olistseg.errors import InputError
@@ -70,6 +71,9 @@ def spark_session(
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"
         )
+        # Python workers (mapInPandas) run this interpreter, which has olistseg; PySpark's
+        # default, the first python3 on the PATH, may not
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # Java missing or the master unreachable

@@ -38,7 +38,7 @@ def spark_customer_summary(spark: SparkSession, as_of: dt.datetime) -> DataFrame
     """:func:`olistseg.value.clv.customer_summary` as a Spark DataFrame (every customer with
     a purchase occasion by ``as_of``; ``customer_unique_id`` is a column)."""
     sql = to_spark(composed("features", "customer_clv_summary"))
-    return spark.sql(sql, args={"as_of": [as_of.strftime("%Y-%m-%d %H:%M:%S")]})
+    return spark.sql(sql, args={"as_of": as_of.strftime("%Y-%m-%d %H:%M:%S")})
 
 
 def score_partition(scorer: ValueScorer, frame: pd.DataFrame) -> pd.DataFrame:
