@@ -15,7 +15,9 @@ import pandas as pd
 import vl_convert as vlc
 
 HERE = Path(__file__).resolve().parent
-STAGES = ("generate", "load", "kpis", "features", "segment", "score")
+STAGES = ("generate", "load", "kpis", "features", "segment", "score", "score_value")
+#: The path the target reads (generation excluded): load, segment, score with value.
+PATH = ("load", "segment", "score_value")
 
 
 def label(size: str) -> str:
@@ -59,7 +61,7 @@ def table(sizes: dict) -> str:
     totals = [
         f"**{sizes[s]['end_to_end_s']:.0f} s / {sizes[s]['peak_rss_gb']:.1f} GB**" for s in order
     ]
-    lines.append(f"| **end to end** | {' | '.join(totals)} | — |")
+    lines.append(f"| **path: {' + '.join(PATH)}** | {' | '.join(totals)} | — |")
     return "\n".join(lines)
 
 

@@ -320,9 +320,9 @@ def test_spark_lifetime_value_and_targeting_equal_duckdb_to_1e9(
     by partition (``mapInPandas``), gives every customer DuckDB's lifetime value and targeting
     score to 1e-9."""
     from olistseg import api
-    from olistseg.warehouse.now import default_as_of
     from olistseg.value.clv import customer_summary
     from olistseg.value.scorer import SCORE_COLUMNS, fit_scorer
+    from olistseg.warehouse.now import default_as_of
 
     as_of = default_as_of(duck)
     features = customer_features(duck, as_of)

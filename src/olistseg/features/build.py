@@ -13,6 +13,7 @@ import pandas as pd
 
 from olistseg.sql.models import composed
 from olistseg.warehouse.now import default_as_of
+from olistseg.warehouse.sample import bucket_count, customer_bucket
 
 #: Numeric feature columns, in the order the SQL returns them.
 NUMERIC_FEATURES = (
@@ -48,7 +49,20 @@ def customer_features_at(con: duckdb.DuckDBPyConnection, dates: list[dt.datetime
     if not dates:
         raise ValueError("no dates given")
     bound = [d.strftime("%Y-%m-%d %H:%M:%S") for d in dates]
-    frame = con.execute(composed("features", "customer_features"), {"as_of": bound}).df()
+    sql = composed("features", "customer_features")
+    buckets = bucket_count(con)
+    if buckets == 1:
+        frame = con.execute(sql, {"as_of": bound}).df()
+    else:
+        # above BUCKET_CUSTOMERS the query runs on one bucket of whole customers at a time:
+        # the same rows, sorted as the SQL sorts them, with a bucket's memory
+        parts = []
+        for bucket in range(buckets):
+            with customer_bucket(con, bucket, buckets):
+                parts.append(con.execute(sql, {"as_of": bound}).df())
+        frame = pd.concat(parts, ignore_index=True)
+        del parts
+        frame = frame.sort_values(["as_of", "customer_unique_id"], ignore_index=True)
     for column in NUMERIC_FEATURES:
         frame[column] = frame[column].astype("float64")
     return frame.set_index(["as_of", "customer_unique_id"])

@@ -87,6 +87,46 @@ def sampled_customers(
         con.execute("DROP TABLE IF EXISTS temp.main.olistseg_sample")
 
 
+#: Customers (rows of ``customers``) per bucket above which a per-customer query runs bucket by
+#: bucket (:func:`customer_bucket`): the feature query holds per-customer and per-order hash
+#: tables that DuckDB could not always spill at 10 million customers.
+BUCKET_CUSTOMERS = 2_500_000
+
+
+def bucket_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many buckets a per-customer query over ``con`` should run in (1: all at once)."""
+    rows = int(con.execute("SELECT count(*) FROM customers").fetchone()[0])
+    return max(1, -(-rows // BUCKET_CUSTOMERS))
+
+
+@contextmanager
+def customer_bucket(con: duckdb.DuckDBPyConnection, bucket: int, buckets: int) -> Iterator[None]:
+    """Within the block, ``con`` reads the customers whose ``hash(customer_unique_id)`` modulo
+    ``buckets`` is ``bucket``, with all their orders, items, payments and reviews: temporary
+    views (read once, so not copied) that shadow the customer tables. Every customer is in
+    exactly one bucket, whole, so a per-customer query run bucket by bucket and concatenated
+    gives the query's result, with a bucket's memory."""
+    db = con.execute("SELECT current_database()").fetchone()[0]
+    views = {
+        "customers": f'SELECT * FROM "{db}".main.customers '
+        f"WHERE hash(customer_unique_id) % {int(buckets)} = {int(bucket)}",
+        "orders": f'SELECT * FROM "{db}".main.orders '
+        "WHERE customer_id IN (SELECT customer_id FROM temp.main.customers)",
+        **{
+            table: f'SELECT * FROM "{db}".main.{table} '
+            "WHERE order_id IN (SELECT order_id FROM temp.main.orders)"
+            for table in ("order_items", "order_payments", "order_reviews")
+        },
+    }
+    try:
+        for name, query in views.items():
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
+        yield
+    finally:
+        for name in reversed(list(views)):
+            con.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
+
+
 def scale_counts(result: dict, sample: dict | None) -> dict:
     """The simulation's counts of customers (campaign impact) scaled to the population."""
     if sample is None:
