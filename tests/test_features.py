@@ -175,3 +175,23 @@ def test_many_dates_in_one_pass_equal_each_date_alone(synthetic_warehouse: Path)
             )
     sizes = together.groupby(level="as_of").size()
     assert list(sizes) == sorted(sizes)  # customers accumulate over time
+
+
+def test_bucket_by_bucket_features_equal_one_query(synthetic_warehouse: Path, monkeypatch):
+    """Above BUCKET_CUSTOMERS the feature query runs on buckets of whole customers (how 10
+    million customers fit DuckDB's memory): the same rows, values and order as one query."""
+    from olistseg.features.build import customer_features_at
+    from olistseg.warehouse import sample
+
+    dates = [dt.datetime(2017, 12, 31, 12), dt.datetime(2018, 6, 30)]
+    with duckdb.connect(str(synthetic_warehouse), read_only=True) as con:
+        whole = customer_features_at(con, dates)
+        monkeypatch.setattr(sample, "BUCKET_CUSTOMERS", 700)
+        buckets = sample.bucket_count(con)
+        assert buckets >= 4
+        bucketed = customer_features_at(con, dates)
+        # the views are gone afterwards: the full tables are read again
+        assert con.execute("SELECT count(*) FROM orders").fetchone()[0] == con.execute(
+            "SELECT count(*) FROM main.orders"
+        ).fetchone()[0]
+    pd.testing.assert_frame_equal(bucketed, whole)
