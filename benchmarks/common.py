@@ -21,7 +21,16 @@ REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "olist"
 def machine() -> dict:
     """What the figures were measured on."""
     versions = {}
-    for package in ("olistseg", "duckdb", "numpy", "pandas", "pyarrow", "scikit-learn"):
+    for package in (
+        "olistseg",
+        "duckdb",
+        "numpy",
+        "pandas",
+        "pyarrow",
+        "scikit-learn",
+        "pymc-marketing",
+        "pyspark",
+    ):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
     return {

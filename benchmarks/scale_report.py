@@ -28,8 +28,8 @@ def growth(sizes: dict, synthetic: list[str], stage: str) -> str:
     """Exponent b of time ~ customers^b between the two largest synthetic sizes where the stage
     ran (1 = linear); the smaller sizes are dominated by fixed costs (start-up, charts)."""
     ran = [s for s in synthetic if stage in sizes[s]["stages"]]
-    if len(ran) < 2:
-        return "—"
+    if len(ran) < 2 or ran[-1] != synthetic[-1]:
+        return "—"  # not measured at the largest size: no 1M-to-10M exponent
     small, large = sizes[ran[-2]]["stages"][stage], sizes[ran[-1]]["stages"][stage]
     ratio = large["median_s"] / small["median_s"]
     return f"{math.log(ratio) / math.log(int(ran[-1]) / int(ran[-2])):.2f}"
