@@ -51,7 +51,7 @@ def approximations(out: Path) -> dict:
     value = json.loads((out / "value" / "value.json").read_text())
     return {
         "silhouette": selection.get("silhouette_method"),
-        "selection": selection.get("sample"),
+        "selection": (selection.get("out_of_time") or {}).get("sample"),
         "stability": stability.get("sample"),
         "value": value.get("sample"),
     }
