@@ -191,7 +191,8 @@ def test_bucket_by_bucket_features_equal_one_query(synthetic_warehouse: Path, mo
         assert buckets >= 4
         bucketed = customer_features_at(con, dates)
         # the views are gone afterwards: the full tables are read again
-        assert con.execute("SELECT count(*) FROM orders").fetchone()[0] == con.execute(
-            "SELECT count(*) FROM main.orders"
-        ).fetchone()[0]
+        assert (
+            con.execute("SELECT count(*) FROM orders").fetchone()[0]
+            == con.execute("SELECT count(*) FROM main.orders").fetchone()[0]
+        )
     pd.testing.assert_frame_equal(bucketed, whole)
