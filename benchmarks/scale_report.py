@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 STAGES = ("generate", "load", "kpis", "features", "segment", "score", "score_value")
 #: The path the target reads (generation excluded): load, segment, score with value.
 PATH = ("load", "segment", "score_value")
+PATH_LABEL = "path (load + segment + score_value)"
 
 
 def label(size: str) -> str:
@@ -80,10 +81,24 @@ def chart(sizes: dict) -> alt.Chart:
                         "peak_gb": figure["peak_rss_gb"],
                     }
                 )
+        if all(stage in result["stages"] for stage in PATH):
+            rows.append(
+                {
+                    "customers": int(size),
+                    "stage": PATH_LABEL,
+                    "seconds": result["end_to_end_s"],
+                    "peak_gb": result["peak_rss_gb"],
+                }
+            )
     frame = pd.DataFrame(rows)
     base = alt.Chart(frame).encode(
-        x=alt.X("customers:Q", scale=alt.Scale(type="log"), title="customers (log)"),
-        color=alt.Color("stage:N", sort=list(STAGES)),
+        x=alt.X(
+            "customers:Q",
+            scale=alt.Scale(type="log"),
+            axis=alt.Axis(values=[100_000, 1_000_000, 10_000_000], format="~s"),
+            title="customers (log)",
+        ),
+        color=alt.Color("stage:N", sort=[*STAGES, PATH_LABEL], legend=alt.Legend(labelLimit=320)),
     )
     seconds = (
         base.mark_line(point=True)
