@@ -2,8 +2,8 @@
 -- title: The lifetime-value models' inputs as of a date, one row per customer_unique_id
 -- question: How often, how recently and for how much had each customer bought, at as_of, in the
 --   terms BG/NBD and Gamma-Gamma read?
--- definition: the purchase occasions of customer_occasions (orders purchased by as_of, canceled
---   and unavailable ones excluded, the 24-hour rule of stg_order_occasions, payments
+-- definition: the purchase occasions of stg_purchase_occasions (orders purchased by as_of,
+--   canceled and unavailable ones excluded, the 24-hour rule of stg_order_occasions, payments
 --   aggregated per order before the join), summarised as pymc-marketing's rfm_summary does in
 --   days: occasions on the same calendar day are one transaction (their values summed);
 --   frequency = transaction days - 1 (repeat purchases); recency = days from the first to the
@@ -16,31 +16,11 @@
 WITH params AS (
     SELECT CAST($as_of AS TIMESTAMP) AS as_of
 ),
-known_orders AS (
-    SELECT o.order_id, o.order_purchase_timestamp AS purchased_at
-    FROM orders AS o
-    CROSS JOIN params AS p
-    WHERE o.order_purchase_timestamp <= p.as_of
-      AND o.order_status NOT IN ('canceled', 'unavailable')
-),
-paid AS (
-    SELECT order_id, sum(payment_value) AS paid FROM order_payments GROUP BY order_id
-),
-occasions AS (
-    SELECT s.customer_unique_id,
-           s.occasion,
-           min(k.purchased_at) AS occasion_at,
-           coalesce(sum(pd.paid), 0) AS occasion_value
-    FROM known_orders AS k
-    JOIN stg_order_occasions AS s USING (order_id)
-    LEFT JOIN paid AS pd ON pd.order_id = k.order_id
-    GROUP BY s.customer_unique_id, s.occasion
-),
 transaction_days AS (
     SELECT customer_unique_id,
            CAST(occasion_at AS DATE) AS day,
            sum(occasion_value) AS day_value
-    FROM occasions
+    FROM stg_purchase_occasions
     GROUP BY customer_unique_id, CAST(occasion_at AS DATE)
 ),
 numbered AS (
