@@ -390,6 +390,12 @@ def score(
     labels = segmenter.predict(features)
     table = segmenter.segment_table(features, labels)
     write_segment_table(table, out)
+    return score_summary(segmenter, as_of, table)
+
+
+def score_summary(segmenter: Segmenter, as_of: dt.datetime, table: pd.DataFrame) -> dict:
+    """What a score reports of a written segment ``table``: ``as_of``, the model's training
+    date and the days since, the customers and the customers per segment."""
     counts = table["segment_name"].value_counts().to_dict()
     trained = segmenter.saved_metadata_.get("as_of")
     days = (as_of - dt.datetime.fromisoformat(trained)).days if trained else None

@@ -19,7 +19,7 @@ import pandas as pd
 
 from olistseg.atomic import atomic_path, write_json
 from olistseg.segments.charts import save_chart
-from olistseg.segments.pipeline import features_as_of, write_segment_table
+from olistseg.segments.pipeline import features_as_of, score_summary, write_segment_table
 from olistseg.segments.segmenter import Segmenter, check_features
 from olistseg.validation.replay import windows
 from olistseg.value.audiences import (
@@ -108,21 +108,12 @@ def score_customers(
     if value_model is None:
         saved = out.with_name(out.name + ".value_model.json")
         scorer.save(saved)
-    trained = segmenter.saved_metadata_.get("as_of")
-    value = table["expected_value_12m"]
-    return {
-        "as_of": as_of.isoformat(sep=" "),
-        "model_as_of": trained,
-        "days_after_training": (as_of - dt.datetime.fromisoformat(trained)).days
-        if trained
-        else None,
-        "customers": len(table),
-        "segments": {k: int(v) for k, v in table["segment_name"].value_counts().items()},
+    return score_summary(segmenter, as_of, table) | {
         "value_model_as_of": scorer.as_of,
         "value_model": str(saved or value_model),
         "targeting": scorer.targeting,
         "value_skipped": scorer.skipped,
-        "expected_value_12m": _total(value, 2),
+        "expected_value_12m": _total(table["expected_value_12m"], 2),
         "fit": scorer.fit,
     }
 

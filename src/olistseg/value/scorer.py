@@ -101,10 +101,15 @@ class ValueScorer:
         if self.targeting == "rfm":
             out[TARGETING_COLUMN] = rfm_rate_score(features, self.rfm)
         else:
-            expected = pd.Series(
-                model.expected_occasions(summary, float(self.horizon_days)), index=summary.index
-            )
-            out[TARGETING_COLUMN] = expected.reindex(features.index).fillna(0.0).to_numpy()
+            column = f"expected_occasions_{self.horizon_days}d"
+            if column in out:  # a horizon predict already gave: not computed twice
+                out[TARGETING_COLUMN] = out[column].fillna(0.0).to_numpy()
+            else:
+                expected = pd.Series(
+                    model.expected_occasions(summary, float(self.horizon_days)),
+                    index=summary.index,
+                )
+                out[TARGETING_COLUMN] = expected.reindex(features.index).fillna(0.0).to_numpy()
         return out
 
     def save(self, path: Path) -> None:
